@@ -1,0 +1,512 @@
+"""Chapter 6's convolution and pooling kernels, naive and fast, forward and backward.
+
+Shapes: images are ``x: (N, C, H, W)`` (N examples, C channels), filters ``w: (F, C, KH, KW)``,
+biases ``b: (F,)``. "Convolution" is cross-correlation, as in every deep-learning framework:
+
+    z[n, f, i, j] = b[f] + sum_{c, p, q} w[f, c, p, q] * x_pad[n, c, i*stride + p, j*stride + q]
+
+where ``x_pad`` is ``x`` with ``pad`` rows/columns of zeros on every side. The output size per
+spatial axis is ``(n + 2*pad - k) / stride + 1`` (``conv_output_size``), which must be a positive
+integer; pooling windows must tile the input exactly in the same sense (no padding).
+
+Every kernel comes as a pair ``*_forward`` / ``*_backward`` and in two versions:
+
+- ``*_naive``: plain loops that read like the definition (the reference that learners' exercises
+  are graded against);
+- the fast version (no suffix): the same numbers, vectorised. Convolution uses im2col (a strided
+  view of every window, one copy) and one matrix product; its ``dx`` adds the columns back with a
+  loop over the KH*KW kernel offsets (col2im). Pooling loops over the size*size window offsets
+  and works on strided slices of the whole batch at once.
+
+Backward functions take the upstream gradient ``dout = dC/d(output)`` and the forward inputs and
+return the gradients with the shapes of those inputs. dtypes are preserved (float32 in, float32
+out).
+
+Pooling (``size`` x ``size`` windows, moved by ``stride``; overlapping windows add their gradients):
+
+- max pooling: the largest entry of each window. **Tie rule:** when several entries of a window
+  share the maximum, the whole gradient goes to the FIRST of them in row-major order (top row
+  first, left to right), in both the naive and the fast kernel;
+- average pooling: the mean of each window;
+- L2 pooling (the book's): ``sqrt(sum of squares)`` of each window. Its derivative ``x / out`` is
+  undefined where a window is all zeros; there the gradient is taken to be 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = [
+    "conv_output_size",
+    "conv2d_forward",
+    "conv2d_backward",
+    "conv2d_forward_naive",
+    "conv2d_backward_naive",
+    "maxpool_forward",
+    "maxpool_backward",
+    "maxpool_forward_naive",
+    "maxpool_backward_naive",
+    "avgpool_forward",
+    "avgpool_backward",
+    "avgpool_forward_naive",
+    "avgpool_backward_naive",
+    "l2pool_forward",
+    "l2pool_backward",
+    "l2pool_forward_naive",
+    "l2pool_backward_naive",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Sizes and input checks
+# --------------------------------------------------------------------------------------------
+
+
+def conv_output_size(n: int, k: int, stride: int = 1, pad: int = 0) -> int:
+    """Number of positions of a length-``k`` window on ``n`` inputs padded by ``pad`` on each side.
+
+    Returns ``(n + 2*pad - k) / stride + 1``. Raises ``ValueError`` when that is not a positive
+    integer (the window would not fit, or the last stride would hang over the edge).
+    """
+    for name, value, least in (("n", n, 1), ("k", k, 1), ("stride", stride, 1), ("pad", pad, 0)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}; got {value!r}")
+    span = n + 2 * pad - k
+    if span < 0:
+        raise ValueError(
+            f"window k={k} is larger than the padded input n + 2*pad = {n} + 2*{pad} = "
+            f"{n + 2 * pad}; use a smaller window or more padding"
+        )
+    if span % stride != 0:
+        raise ValueError(
+            f"output size (n + 2*pad - k)/stride + 1 = ({n} + 2*{pad} - {k})/{stride} + 1 = "
+            f"{span / stride + 1:g} is not an integer; choose stride/pad so that stride divides "
+            f"n + 2*pad - k = {span}"
+        )
+    return span // stride + 1
+
+
+def _check_array(name: str, a: np.ndarray, ndim: int, layout: str) -> None:
+    if not isinstance(a, np.ndarray):
+        raise ValueError(f"{name} must be a NumPy array of shape {layout}; got {type(a).__name__}")
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must have shape {layout} ({ndim} dims); got shape {a.shape}")
+
+
+def _check_conv(x: np.ndarray, w: np.ndarray, stride: int, pad: int) -> tuple[int, int]:
+    """Validate conv inputs; return (H_out, W_out)."""
+    _check_array("x", x, 4, "(N, C, H, W)")
+    _check_array("w", w, 4, "(F, C, KH, KW)")
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(
+            f"x has C={x.shape[1]} channels (shape {x.shape}) but w expects C={w.shape[1]} "
+            f"(shape {w.shape}); w must have shape (F, {x.shape[1]}, KH, KW)"
+        )
+    H, W = x.shape[2:]
+    KH, KW = w.shape[2:]
+    try:
+        H_out = conv_output_size(H, KH, stride, pad)
+        W_out = conv_output_size(W, KW, stride, pad)
+    except ValueError as err:
+        raise ValueError(
+            f"x of shape {x.shape} and w of shape {w.shape} with stride={stride}, pad={pad}: {err}"
+        ) from None
+    return H_out, W_out
+
+
+def _check_bias(b: np.ndarray, F: int) -> None:
+    _check_array("b", b, 1, f"(F,) = ({F},)")
+    if b.shape != (F,):
+        raise ValueError(f"b must have shape (F,) = ({F},) to match w; got {b.shape}")
+
+
+def _check_dout(dout: np.ndarray, expected: tuple[int, ...]) -> None:
+    _check_array("dout", dout, 4, str(expected))
+    if dout.shape != expected:
+        raise ValueError(f"dout must have the forward output's shape {expected}; got {dout.shape}")
+
+
+def _check_pool(x: np.ndarray, size: int, stride: int) -> tuple[int, int]:
+    """Validate pooling inputs; return (H_out, W_out). Windows must tile the input exactly."""
+    _check_array("x", x, 4, "(N, C, H, W)")
+    H, W = x.shape[2:]
+    try:
+        H_out = conv_output_size(H, size, stride)
+        W_out = conv_output_size(W, size, stride)
+    except ValueError as err:
+        raise ValueError(
+            f"pooling windows {size}x{size} with stride {stride} must tile x of shape {x.shape} "
+            f"exactly (H and W of the form size + stride*m): {err}"
+        ) from None
+    return H_out, W_out
+
+
+def _pad(x: np.ndarray, pad: int) -> np.ndarray:
+    if pad == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+
+
+def _unpad(x_pad: np.ndarray, pad: int) -> np.ndarray:
+    if pad == 0:
+        return x_pad
+    return x_pad[:, :, pad:-pad, pad:-pad]
+
+
+# --------------------------------------------------------------------------------------------
+# Convolution: z = w * x + b
+#   forward:  z[n, f, i, j] = b[f] + sum_{c,p,q} w[f,c,p,q] x_pad[n, c, i*s + p, j*s + q]
+#   backward: dw[f,c,p,q] = sum_{n,i,j} dout[n,f,i,j] x_pad[n, c, i*s + p, j*s + q]
+#             dx_pad[n, c, i*s + p, j*s + q] += sum_f dout[n,f,i,j] w[f,c,p,q]
+#             db[f] = sum_{n,i,j} dout[n,f,i,j]
+# x: (N, C, H, W), w: (F, C, KH, KW), b: (F,) -> z, dout: (N, F, H_out, W_out)
+# --------------------------------------------------------------------------------------------
+
+
+def conv2d_forward_naive(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0
+) -> np.ndarray:
+    """Convolution (cross-correlation) by the definition, one output entry at a time.
+
+    x: (N, C, H, W), w: (F, C, KH, KW), b: (F,) -> (N, F, H_out, W_out).
+    """
+    H_out, W_out = _check_conv(x, w, stride, pad)
+    _check_bias(b, w.shape[0])
+    N, C = x.shape[:2]
+    F, _, KH, KW = w.shape
+    x_pad = _pad(x, pad)
+    z = np.zeros((N, F, H_out, W_out), dtype=np.result_type(x, w, b))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    # the window sum over channels and kernel rows/columns
+                    total = b[f]
+                    for c in range(C):
+                        for p in range(KH):
+                            for q in range(KW):
+                                total += w[f, c, p, q] * x_pad[n, c, i * stride + p, j * stride + q]
+                    z[n, f, i, j] = total
+    return z
+
+
+def conv2d_backward_naive(
+    dout: np.ndarray, x: np.ndarray, w: np.ndarray, stride: int = 1, pad: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of the convolution by the definition: each output entry z[n, f, i, j] received
+    w[f, c, p, q] * x_pad[n, c, i*s + p, j*s + q] from every window entry, so it passes
+    dout[n, f, i, j] * w[f, c, p, q] back to that input and dout * x_pad to that weight.
+
+    dout: (N, F, H_out, W_out), x: (N, C, H, W), w: (F, C, KH, KW)
+    -> dx: (N, C, H, W), dw: (F, C, KH, KW), db: (F,).
+    """
+    H_out, W_out = _check_conv(x, w, stride, pad)
+    N, C = x.shape[:2]
+    F, _, KH, KW = w.shape
+    _check_dout(dout, (N, F, H_out, W_out))
+    dtype = np.result_type(dout, x, w)
+    x_pad = _pad(x, pad)
+    dx_pad = np.zeros(x_pad.shape, dtype=dtype)
+    dw = np.zeros(w.shape, dtype=dtype)
+    db = np.zeros(F, dtype=dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    g = dout[n, f, i, j]
+                    db[f] += g
+                    for c in range(C):
+                        for p in range(KH):
+                            for q in range(KW):
+                                r, s = i * stride + p, j * stride + q
+                                dw[f, c, p, q] += g * x_pad[n, c, r, s]
+                                dx_pad[n, c, r, s] += g * w[f, c, p, q]
+    return _unpad(dx_pad, pad), dw, db
+
+
+def _im2col(x_pad: np.ndarray, KH: int, KW: int, stride: int, H_out: int, W_out: int) -> np.ndarray:
+    """Every window of x_pad as a column: (N, C, H_pad, W_pad) -> (N, C*KH*KW, H_out*W_out).
+
+    cols[n, (c, p, q), (i, j)] = x_pad[n, c, i*stride + p, j*stride + q]  (one copy).
+    """
+    N, C = x_pad.shape[:2]
+    windows = sliding_window_view(x_pad, (KH, KW), axis=(2, 3))[:, :, ::stride, ::stride]
+    # (N, C, H_out, W_out, KH, KW) -> (N, C, KH, KW, H_out, W_out)
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * KH * KW, H_out * W_out)
+
+
+def conv2d_forward(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0
+) -> np.ndarray:
+    """Convolution (cross-correlation), fast: im2col then one matrix product per example.
+
+    x: (N, C, H, W), w: (F, C, KH, KW), b: (F,) -> (N, F, H_out, W_out). Same numbers as
+    ``conv2d_forward_naive``.
+    """
+    H_out, W_out = _check_conv(x, w, stride, pad)
+    _check_bias(b, w.shape[0])
+    N = x.shape[0]
+    F, _, KH, KW = w.shape
+    cols = _im2col(_pad(x, pad), KH, KW, stride, H_out, W_out)  # (N, C*KH*KW, H_out*W_out)
+    z = w.reshape(F, -1) @ cols  # (F, CKK) @ (N, CKK, HW) -> (N, F, HW)
+    z += b[:, None]
+    return z.reshape(N, F, H_out, W_out)
+
+
+def conv2d_backward(
+    dout: np.ndarray, x: np.ndarray, w: np.ndarray, stride: int = 1, pad: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of the convolution, fast: dw from the im2col columns by one matrix product, dx by
+    a product into column space then col2im (adding each kernel offset's strided slice).
+
+    dout: (N, F, H_out, W_out), x: (N, C, H, W), w: (F, C, KH, KW)
+    -> dx: (N, C, H, W), dw: (F, C, KH, KW), db: (F,).
+    """
+    H_out, W_out = _check_conv(x, w, stride, pad)
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    _check_dout(dout, (N, F, H_out, W_out))
+    x_pad = _pad(x, pad)
+    cols = _im2col(x_pad, KH, KW, stride, H_out, W_out)  # (N, CKK, HW)
+    g = dout.reshape(N, F, H_out * W_out)
+    db = g.sum(axis=(0, 2))
+    # dw[f, k] = sum_n sum_ij g[n, f, ij] cols[n, k, ij]
+    dw = np.einsum("nfl,nkl->fk", g, cols, optimize=True).reshape(w.shape)
+    # dcols[n, k, ij] = sum_f w[f, k] g[n, f, ij]
+    dcols = (w.reshape(F, -1).T @ g).reshape(N, C, KH, KW, H_out, W_out)
+    dx_pad = np.zeros(x_pad.shape, dtype=dcols.dtype)
+    for p in range(KH):
+        for q in range(KW):
+            dx_pad[:, :, p : p + stride * H_out : stride, q : q + stride * W_out : stride] += dcols[
+                :, :, p, q
+            ]
+    return _unpad(dx_pad, pad), dw, db
+
+
+# --------------------------------------------------------------------------------------------
+# Max pooling: out[n, c, i, j] = max_{p,q} x[n, c, i*s + p, j*s + q]
+#   backward: the gradient goes to the first maximum of each window (row-major).
+# x: (N, C, H, W) -> out, dout: (N, C, H_out, W_out)
+# --------------------------------------------------------------------------------------------
+
+
+def maxpool_forward_naive(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """Max pooling by the definition. x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    N, C = x.shape[:2]
+    out = np.zeros((N, C, H_out, W_out), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    out[n, c, i, j] = np.max(
+                        x[n, c, i * stride : i * stride + size, j * stride : j * stride + size]
+                    )
+    return out
+
+
+def maxpool_backward_naive(
+    dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int = 2
+) -> np.ndarray:
+    """Gradient of max pooling by the definition: each window passes dout to its first maximum
+    in row-major order. dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    N, C = x.shape[:2]
+    _check_dout(dout, (N, C, H_out, W_out))
+    dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    # scan the window row by row; a strict '>' keeps the first maximum
+                    best_r, best_s = i * stride, j * stride
+                    for p in range(size):
+                        for q in range(size):
+                            r, s = i * stride + p, j * stride + q
+                            if x[n, c, r, s] > x[n, c, best_r, best_s]:
+                                best_r, best_s = r, s
+                    dx[n, c, best_r, best_s] += dout[n, c, i, j]
+    return dx
+
+
+def _window_slices(size: int, stride: int, H_out: int, W_out: int):
+    """For each window offset (p, q) in row-major order, the slices picking x[.., i*s+p, j*s+q]."""
+    for p in range(size):
+        for q in range(size):
+            yield (
+                slice(None),
+                slice(None),
+                slice(p, p + stride * H_out, stride),
+                slice(q, q + stride * W_out, stride),
+            )
+
+
+def maxpool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """Max pooling, fast: the running maximum over the size*size window offsets, each a strided
+    slice of the whole batch. x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    slices = _window_slices(size, stride, H_out, W_out)
+    out = x[next(slices)].copy()
+    for sl in slices:
+        np.maximum(out, x[sl], out=out)
+    return out
+
+
+def maxpool_backward(dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """Gradient of max pooling, fast: visit the window offsets in row-major order and route dout
+    to the first offset that equals the window maximum.
+    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    N, C = x.shape[:2]
+    _check_dout(dout, (N, C, H_out, W_out))
+    out = maxpool_forward(x, size, stride)
+    dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
+    pending = np.ones(out.shape, dtype=bool)  # windows whose maximum has not been found yet
+    for sl in _window_slices(size, stride, H_out, W_out):
+        first = pending & (x[sl] == out)
+        dx[sl] += np.where(first, dout, 0)
+        pending &= ~first
+    return dx
+
+
+# --------------------------------------------------------------------------------------------
+# Average pooling: out[n, c, i, j] = (1/size^2) sum_{p,q} x[n, c, i*s + p, j*s + q]
+#   backward: every window entry receives dout / size^2.
+# --------------------------------------------------------------------------------------------
+
+
+def avgpool_forward_naive(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """Average pooling by the definition. x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    N, C = x.shape[:2]
+    out = np.zeros((N, C, H_out, W_out), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    total = 0.0
+                    for p in range(size):
+                        for q in range(size):
+                            total += x[n, c, i * stride + p, j * stride + q]
+                    out[n, c, i, j] = total / (size * size)
+    return out
+
+
+def avgpool_backward_naive(
+    dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int = 2
+) -> np.ndarray:
+    """Gradient of average pooling by the definition.
+    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    N, C = x.shape[:2]
+    _check_dout(dout, (N, C, H_out, W_out))
+    dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    for p in range(size):
+                        for q in range(size):
+                            dx[n, c, i * stride + p, j * stride + q] += dout[n, c, i, j] / (
+                                size * size
+                            )
+    return dx
+
+
+def avgpool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """Average pooling, fast. x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    slices = _window_slices(size, stride, H_out, W_out)
+    out = x[next(slices)].copy()
+    for sl in slices:
+        out += x[sl]
+    out /= size * size
+    return out
+
+
+def avgpool_backward(dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """Gradient of average pooling, fast.
+    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    N, C = x.shape[:2]
+    _check_dout(dout, (N, C, H_out, W_out))
+    dtype = np.result_type(dout, x)
+    share = (dout / (size * size)).astype(dtype, copy=False)
+    dx = np.zeros(x.shape, dtype=dtype)
+    for sl in _window_slices(size, stride, H_out, W_out):
+        dx[sl] += share
+    return dx
+
+
+# --------------------------------------------------------------------------------------------
+# L2 pooling: out[n, c, i, j] = sqrt(sum_{p,q} x[n, c, i*s + p, j*s + q]^2)
+#   backward: d out / d x[.., r, s] = x[.., r, s] / out  (0 where out == 0)
+# --------------------------------------------------------------------------------------------
+
+
+def l2pool_forward_naive(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """L2 pooling by the definition. x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    N, C = x.shape[:2]
+    out = np.zeros((N, C, H_out, W_out), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    total = 0.0
+                    for p in range(size):
+                        for q in range(size):
+                            total += x[n, c, i * stride + p, j * stride + q] ** 2
+                    out[n, c, i, j] = np.sqrt(total)
+    return out
+
+
+def l2pool_backward_naive(
+    dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int = 2
+) -> np.ndarray:
+    """Gradient of L2 pooling by the definition.
+    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    N, C = x.shape[:2]
+    _check_dout(dout, (N, C, H_out, W_out))
+    out = l2pool_forward_naive(x, size, stride)
+    dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    if out[n, c, i, j] == 0:
+                        continue  # an all-zero window: gradient taken as 0
+                    for p in range(size):
+                        for q in range(size):
+                            r, s = i * stride + p, j * stride + q
+                            dx[n, c, r, s] += dout[n, c, i, j] * x[n, c, r, s] / out[n, c, i, j]
+    return dx
+
+
+def l2pool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """L2 pooling, fast. x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    slices = _window_slices(size, stride, H_out, W_out)
+    first = x[next(slices)]
+    total = first * first
+    for sl in slices:
+        total += x[sl] * x[sl]
+    return np.sqrt(total, out=total)
+
+
+def l2pool_backward(dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """Gradient of L2 pooling, fast.
+    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W)."""
+    H_out, W_out = _check_pool(x, size, stride)
+    N, C = x.shape[:2]
+    _check_dout(dout, (N, C, H_out, W_out))
+    out = l2pool_forward(x, size, stride)
+    dtype = np.result_type(dout, x)
+    # dout / out, with 0 for all-zero windows
+    scale = np.divide(dout, out, out=np.zeros(out.shape, dtype=dtype), where=out != 0)
+    dx = np.zeros(x.shape, dtype=dtype)
+    for sl in _window_slices(size, stride, H_out, W_out):
+        dx[sl] += x[sl] * scale
+    return dx

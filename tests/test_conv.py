@@ -1,0 +1,325 @@
+"""Tests of nndl_lib.conv: fast kernels against naive twins, backward against finite differences,
+the chapter's worked examples, and the errors raised for bad input. All in float64."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nndl_lib import conv
+from nndl_lib.reference_values import EXERCISE_KEYS
+
+try:
+    from nndl_lib.gradcheck import numerical_gradient, rel_error
+except ImportError:  # pragma: no cover - only until the CORE agent's gradcheck module lands
+
+    def numerical_gradient(f, x, h=1e-5):
+        grad = np.zeros_like(x)
+        it = np.nditer(x, flags=["multi_index"])
+        for _ in it:
+            idx = it.multi_index
+            old = x[idx]
+            x[idx] = old + h
+            f_plus = f(x)
+            x[idx] = old - h
+            f_minus = f(x)
+            x[idx] = old
+            grad[idx] = (f_plus - f_minus) / (2 * h)
+        return grad
+
+    def rel_error(a, b):
+        return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+# Tolerances (one table): fast vs naive in float64, and centred differences with h = 1e-5.
+FAST_VS_NAIVE_ATOL = 1e-10
+GRADCHECK_REL = 1e-7
+CONV_H = 1e-2  # step for the (linear) convolution's check; pooling uses h = 1e-5
+
+POOLS = {
+    "max": (
+        conv.maxpool_forward,
+        conv.maxpool_backward,
+        conv.maxpool_forward_naive,
+        conv.maxpool_backward_naive,
+    ),
+    "avg": (
+        conv.avgpool_forward,
+        conv.avgpool_backward,
+        conv.avgpool_forward_naive,
+        conv.avgpool_backward_naive,
+    ),
+    "l2": (
+        conv.l2pool_forward,
+        conv.l2pool_backward,
+        conv.l2pool_forward_naive,
+        conv.l2pool_backward_naive,
+    ),
+}
+
+# (N, C, H, W, F, KH, KW, stride, pad)
+CONV_CASES = [
+    (2, 1, 6, 6, 2, 3, 3, 1, 0),
+    (2, 3, 7, 7, 4, 3, 3, 2, 0),
+    (1, 2, 8, 7, 3, 3, 2, 1, 1),  # non-square kernel and image, pad 1
+    (2, 2, 9, 9, 3, 3, 3, 3, 0),  # stride 3
+    (1, 3, 5, 6, 2, 3, 4, 2, 2),  # non-square kernel, stride 2, pad 2
+    (2, 2, 5, 5, 2, 1, 1, 1, 0),  # 1x1 kernel
+]
+CONV_IDS = [f"N{c[0]}C{c[1]}H{c[2]}W{c[3]}F{c[4]}k{c[5]}x{c[6]}s{c[7]}p{c[8]}" for c in CONV_CASES]
+
+# (N, C, H, W, size, stride)
+POOL_CASES = [
+    (2, 3, 8, 8, 2, 2),
+    (1, 2, 9, 6, 3, 3),  # windows 3x3 tiling a non-square map
+    (2, 2, 7, 7, 3, 2),  # overlapping windows
+    (1, 2, 5, 4, 2, 1),  # stride 1
+    (1, 1, 8, 8, 2, 3),  # gaps between windows
+]
+POOL_IDS = [f"N{c[0]}C{c[1]}H{c[2]}W{c[3]}size{c[4]}s{c[5]}" for c in POOL_CASES]
+
+
+def _conv_data(case, seed=0):
+    N, C, H, W, F, KH, KW, stride, pad = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W))
+    w = rng.standard_normal((F, C, KH, KW))
+    b = rng.standard_normal(F)
+    H_out = conv.conv_output_size(H, KH, stride, pad)
+    W_out = conv.conv_output_size(W, KW, stride, pad)
+    dout = rng.standard_normal((N, F, H_out, W_out))
+    return x, w, b, dout, stride, pad
+
+
+def _well_conditioned(shape, seed, signed=True):
+    """Entries with distinct magnitudes in [0.5, 1.5), at least 1/size apart, of random sign.
+
+    No ties (so max pooling is differentiable there, and h = 1e-5 never reorders entries) and no
+    entries near 0, whose tiny gradients would make a relative error measure rounding noise.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    magnitude = 0.5 + rng.permutation(n) / n
+    if not signed:
+        return magnitude.reshape(shape)
+    return (magnitude * rng.choice([-1.0, 1.0], size=n)).reshape(shape)
+
+
+# --- conv_output_size and the chapter's worked examples ---------------------------------------
+
+
+def test_conv_output_size_reproduces_exercise_answers():
+    for (n, k, stride, pad), expected in EXERCISE_KEYS["ch6_conv_output_size"].items():
+        assert conv.conv_output_size(n, k, stride, pad) == expected
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((5, 3, 3, 0), r"\(5 \+ 2\*0 - 3\)/3 \+ 1 = 1.66667 is not an integer"),
+        ((28, 5, 2, 0), r"\(28 \+ 2\*0 - 5\)/2 \+ 1 = 12.5 is not an integer"),
+        ((4, 7, 1, 1), r"k=7 is larger than the padded input .* = 6"),
+        ((3, 3, 0, 0), r"stride must be an integer >= 1; got 0"),
+    ],
+)
+def test_conv_output_size_raises_for_non_integer_or_nonpositive_sizes(args, match):
+    with pytest.raises(ValueError, match=match):
+        conv.conv_output_size(*args)
+
+
+@pytest.mark.parametrize("forward", [conv.conv2d_forward, conv.conv2d_forward_naive])
+def test_conv_worked_example_reproduced_with_stride_1_and_2(forward):
+    example = EXERCISE_KEYS["ch6_conv_example"]
+    x = np.array(example["image"], dtype=float)[None, None]
+    w = np.array(example["filter"], dtype=float)[None, None]
+    b = np.zeros(1)
+    np.testing.assert_array_equal(forward(x, w, b, stride=1)[0, 0], np.array(example["stride1"]))
+    np.testing.assert_array_equal(forward(x, w, b, stride=2)[0, 0], np.array(example["stride2"]))
+
+
+# --- fast against naive ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
+def test_conv_fast_matches_naive_forward_and_backward_to_1e10(case):
+    x, w, b, dout, stride, pad = _conv_data(case)
+    z_fast = conv.conv2d_forward(x, w, b, stride, pad)
+    z_naive = conv.conv2d_forward_naive(x, w, b, stride, pad)
+    assert z_fast.shape == z_naive.shape == dout.shape
+    assert np.max(np.abs(z_fast - z_naive)) <= FAST_VS_NAIVE_ATOL
+    grads_fast = conv.conv2d_backward(dout, x, w, stride, pad)
+    grads_naive = conv.conv2d_backward_naive(dout, x, w, stride, pad)
+    for g_fast, g_naive, like in zip(grads_fast, grads_naive, (x, w, b), strict=True):
+        assert g_fast.shape == g_naive.shape == like.shape
+        assert np.max(np.abs(g_fast - g_naive)) <= FAST_VS_NAIVE_ATOL
+
+
+@pytest.mark.parametrize("kind", sorted(POOLS))
+@pytest.mark.parametrize("case", POOL_CASES, ids=POOL_IDS)
+def test_pool_fast_matches_naive_forward_and_backward_to_1e10(kind, case):
+    forward, backward, forward_naive, backward_naive = POOLS[kind]
+    N, C, H, W, size, stride = case
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((N, C, H, W))
+    out = forward(x, size, stride)
+    out_naive = forward_naive(x, size, stride)
+    assert out.shape == out_naive.shape
+    assert np.max(np.abs(out - out_naive)) <= FAST_VS_NAIVE_ATOL
+    dout = rng.standard_normal(out.shape)
+    dx = backward(dout, x, size, stride)
+    dx_naive = backward_naive(dout, x, size, stride)
+    assert dx.shape == x.shape
+    assert np.max(np.abs(dx - dx_naive)) <= FAST_VS_NAIVE_ATOL
+
+
+# --- backward against centred finite differences --------------------------------------------
+
+
+@pytest.mark.parametrize("case", CONV_CASES[:5], ids=CONV_IDS[:5])
+def test_conv_backward_matches_numerical_gradient_with_stride_and_padding(case):
+    x, w, b, dout, stride, pad = _conv_data(case, seed=2)
+
+    def cost(*_):  # C = sum(dout * z), so dC/dz = dout
+        return float(np.sum(conv.conv2d_forward(x, w, b, stride, pad) * dout))
+
+    # C is linear in each of x, w, b, so centred differences are exact for any h (no truncation
+    # error); h = CONV_H only shrinks the rounding error, which h = 1e-5 amplifies to ~1e-7
+    # relative on entries whose sums nearly cancel.
+    dx, dw, db = conv.conv2d_backward(dout, x, w, stride, pad)
+    assert rel_error(dx, numerical_gradient(cost, x, h=CONV_H)) <= GRADCHECK_REL
+    assert rel_error(dw, numerical_gradient(cost, w, h=CONV_H)) <= GRADCHECK_REL
+    assert rel_error(db, numerical_gradient(cost, b, h=CONV_H)) <= GRADCHECK_REL
+
+
+@pytest.mark.parametrize("kind", sorted(POOLS))
+@pytest.mark.parametrize("case", POOL_CASES, ids=POOL_IDS)
+def test_pool_backward_matches_numerical_gradient(kind, case):
+    forward, backward, _, _ = POOLS[kind]
+    N, C, H, W, size, stride = case
+    x = _well_conditioned((N, C, H, W), seed=3)
+    # dout > 0: an entry shared by overlapping windows sums terms of one sign (no cancellation)
+    dout = _well_conditioned(forward(x, size, stride).shape, seed=4, signed=False)
+
+    def cost(*_):
+        return float(np.sum(forward(x, size, stride) * dout))
+
+    assert rel_error(backward(dout, x, size, stride), numerical_gradient(cost, x)) <= GRADCHECK_REL
+
+
+@pytest.mark.parametrize("naive", [False, True], ids=["fast", "naive"])
+def test_maxpool_backward_sends_gradient_to_first_maximum_in_row_major_order(naive):
+    backward = conv.maxpool_backward_naive if naive else conv.maxpool_backward
+    forward = conv.maxpool_forward_naive if naive else conv.maxpool_forward
+    # fmt: off
+    image = np.array([
+        [1.0, 3.0, 2.0, 2.0],
+        [3.0, 3.0, 2.0, 2.0],
+        [0.0, 0.0, 5.0, 1.0],
+        [0.0, 0.0, 5.0, 5.0],
+    ])
+    # window (0,0): 3 at (0,1) and (1,0), (1,1) -> (0,1); window (0,1): all 2 -> (0,2);
+    # window (1,0): all 0 -> (2,0); window (1,1): 5 at (2,2), (3,2), (3,3) -> (2,2)
+    expected = np.array([
+        [0.0, 10.0, 20.0, 0.0],
+        [0.0, 0.0, 0.0, 0.0],
+        [30.0, 0.0, 40.0, 0.0],
+        [0.0, 0.0, 0.0, 0.0],
+    ])
+    # fmt: on
+    x = image[None, None]
+    dout = np.array([[10.0, 20.0], [30.0, 40.0]])[None, None]
+    np.testing.assert_array_equal(forward(x)[0, 0], [[3.0, 2.0], [0.0, 5.0]])
+    np.testing.assert_array_equal(backward(dout, x)[0, 0], expected)
+
+
+@pytest.mark.parametrize("naive", [False, True], ids=["fast", "naive"])
+def test_maxpool_backward_tie_rule_with_overlapping_windows(naive):
+    backward = conv.maxpool_backward_naive if naive else conv.maxpool_backward
+    x = np.ones((1, 1, 3, 3))  # every entry ties; 2x2 windows with stride 1
+    dx = backward(np.ones((1, 1, 2, 2)), x, size=2, stride=1)
+    expected = np.zeros((3, 3))
+    expected[0, 0] = expected[0, 1] = expected[1, 0] = expected[1, 1] = 1.0  # top-left of each
+    np.testing.assert_array_equal(dx[0, 0], expected)
+
+
+def test_l2pool_backward_is_zero_on_all_zero_windows():
+    x = np.zeros((1, 1, 2, 4))
+    x[0, 0, :, 2:] = [[3.0, 0.0], [0.0, 4.0]]
+    assert conv.l2pool_forward(x)[0, 0].tolist() == [[0.0, 5.0]]
+    for backward in (conv.l2pool_backward, conv.l2pool_backward_naive):
+        dx = backward(np.ones((1, 1, 1, 2)), x)
+        np.testing.assert_allclose(dx[0, 0], [[0.0, 0.0, 0.6, 0.0], [0.0, 0.0, 0.0, 0.8]])
+
+
+# --- dtypes ----------------------------------------------------------------------------------
+
+
+def test_float32_inputs_give_float32_outputs_and_gradients():
+    x, w, b, dout, stride, pad = _conv_data(CONV_CASES[0])
+    x, w, b, dout = (a.astype(np.float32) for a in (x, w, b, dout))
+    assert conv.conv2d_forward(x, w, b, stride, pad).dtype == np.float32
+    assert all(g.dtype == np.float32 for g in conv.conv2d_backward(dout, x, w, stride, pad))
+    for forward, backward, _, _ in POOLS.values():
+        out = forward(x)
+        assert out.dtype == np.float32
+        assert backward(out, x).dtype == np.float32
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_conv_rejects_mismatched_channels_naming_both_shapes():
+    x, w, b = np.zeros((1, 3, 6, 6)), np.zeros((2, 2, 3, 3)), np.zeros(2)
+    for call in (
+        lambda: conv.conv2d_forward(x, w, b),
+        lambda: conv.conv2d_forward_naive(x, w, b),
+        lambda: conv.conv2d_backward(np.zeros((1, 2, 4, 4)), x, w),
+    ):
+        with pytest.raises(ValueError, match=r"\(1, 3, 6, 6\).*\(2, 2, 3, 3\)"):
+            call()
+
+
+def test_conv_rejects_kernel_larger_than_padded_input():
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        conv.conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 7, 7)), np.zeros(1), pad=1)
+
+
+def test_conv_rejects_non_integer_output_size():
+    with pytest.raises(ValueError, match="not an integer"):
+        conv.conv2d_forward(np.zeros((1, 1, 6, 6)), np.zeros((1, 1, 3, 3)), np.zeros(1), stride=2)
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, match",
+    [
+        ((3, 6, 6), (1, 3, 3, 3), r"x must have shape \(N, C, H, W\).*\(3, 6, 6\)"),
+        ((1, 3, 6, 6), (3, 3, 3), r"w must have shape \(F, C, KH, KW\).*\(3, 3, 3\)"),
+    ],
+)
+def test_conv_rejects_wrong_ndim(x_shape, w_shape, match):
+    with pytest.raises(ValueError, match=match):
+        conv.conv2d_forward(np.zeros(x_shape), np.zeros(w_shape), np.zeros(1))
+
+
+@pytest.mark.parametrize("b_shape", [(3,), (2, 1), ()])
+def test_conv_rejects_bias_of_wrong_shape(b_shape):
+    with pytest.raises(ValueError, match=r"b must have shape \(F,\) = \(2,\)"):
+        conv.conv2d_forward(np.zeros((1, 1, 5, 5)), np.zeros((2, 1, 3, 3)), np.zeros(b_shape))
+
+
+def test_backward_rejects_dout_of_wrong_shape():
+    x, w = np.zeros((1, 1, 5, 5)), np.zeros((2, 1, 3, 3))
+    with pytest.raises(ValueError, match=r"\(1, 2, 3, 3\).*\(1, 2, 2, 2\)"):
+        conv.conv2d_backward(np.zeros((1, 2, 2, 2)), x, w)
+    with pytest.raises(ValueError, match=r"\(1, 1, 2, 2\).*\(1, 1, 3, 3\)"):
+        conv.maxpool_backward(np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 4, 4)))
+
+
+@pytest.mark.parametrize("kind", sorted(POOLS))
+def test_pool_rejects_windows_that_do_not_tile_the_input(kind):
+    forward, _, forward_naive, _ = POOLS[kind]
+    for f in (forward, forward_naive):
+        with pytest.raises(ValueError, match=r"must tile x of shape \(1, 1, 5, 5\)"):
+            f(np.zeros((1, 1, 5, 5)), 2, 2)
+        with pytest.raises(ValueError, match=r"x must have shape \(N, C, H, W\)"):
+            f(np.zeros((5, 5)), 2, 2)
