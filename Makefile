@@ -1,0 +1,52 @@
+# The two commands of this project (see README.md):
+#   make book   build the book (installs what is missing, executes every chapter, prints index.html)
+#   make test   run every test (lint, unit tests, nbval, book build, browser check)
+# Both are idempotent. Everything lives in a local virtual environment, .venv/.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The install stamp is keyed on pyproject.toml, so a changed pin re-installs.
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+EXTRAS := course,dev,sklearn
+
+.PHONY: help setup system-deps book test lint full bench clean
+
+help:
+	@echo "make book   - build the book into _build/html (fast configuration)"
+	@echo "make test   - run every test, printing per-part durations"
+	@echo "make full   - run every chapter's full (book) experiment into _build/full/"
+	@echo "make bench  - run the benchmarks (PyTorch column if torch is installed)"
+	@echo "make lint   - ruff"
+	@echo "make clean  - remove _build (the venv and the data cache stay)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+setup: $(STAMP)
+
+system-deps:
+	@bash tools/system_deps.sh
+
+book: setup
+	$(BIN)/python tools/build_book.py
+
+test: setup system-deps
+	@bash tools/run_tests.sh
+
+lint: setup
+	$(BIN)/ruff check .
+
+full: setup
+	$(BIN)/python tools/run_full.py
+
+bench: setup
+	$(BIN)/python benchmarks/bench_fc.py
+	$(BIN)/python benchmarks/bench_conv.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,182 @@
+"""The built book, checked the way a reader sees it: in headless Chromium, served from 127.0.0.1.
+
+For every page of the built book this asserts that
+- every equation was typeset by MathJax (no raw TeX left in the page),
+- every image loaded (natural width > 0) and every figure has alt text,
+- the console shows no errors and the page raised no exception,
+- no request went to any host but 127.0.0.1 (so the book works offline: MathJax is local).
+It also saves a screenshot of chapter 1 under _build/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium() -> str | None:
+    candidates = [os.environ.get("NNDL_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"]
+    return next((c for c in candidates if c and Path(c).is_file()), None)
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    path = _chromium()
+    if path is None:
+        message = "Chromium not found: run `make test` as root (apt-get) or set NNDL_CHROMIUM"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def built_book() -> Path:
+    """Build the book (incremental: the execution cache makes a rebuild quick)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from build_book import build
+    finally:
+        sys.path.pop(0)
+    build(ROOT)
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def server(built_book: Path):
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def _book_pages() -> list[str]:
+    """Content pages of the built book (relative paths), from the table of contents."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part.get("chapters", [])]
+    return [f + ".html" for f in files]
+
+
+PAGES = _book_pages()
+
+
+def _visit(browser, url: str, screenshot: Path | None = None) -> dict:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    console_errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console_errors.append(f"uncaught: {e}"))
+    page.goto(url, wait_until="load")
+    # Load every image now (some themes mark images lazy) and let MathJax finish typesetting.
+    page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
+    page.wait_for_function(
+        "() => Array.from(document.images).every(i => i.complete)", timeout=20_000
+    )
+    page.wait_for_function(
+        "() => !document.querySelector('.math') || "
+        "(window.MathJax && MathJax.startup && MathJax.startup.promise)",
+        timeout=20_000,
+    )
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    info = page.evaluate(
+        """() => ({
+            maths: document.querySelectorAll('.math').length,
+            typeset: Array.from(document.querySelectorAll('.math'))
+                         .filter(m => m.querySelector('mjx-container')).length,
+            rawTex: Array.from(document.querySelectorAll('.math'))
+                         .filter(m => !m.querySelector('mjx-container'))
+                         .map(m => m.textContent.slice(0, 80)),
+            images: Array.from(document.images).map(i => ({
+                src: i.currentSrc || i.src, width: i.naturalWidth, alt: i.alt,
+                inOutput: !!i.closest('.cell_output, figure')})),
+        })"""
+    )
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+    page.close()
+    info["requests"] = requests
+    info["console_errors"] = console_errors
+    return info
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_renders_offline_with_math_images_and_no_errors(browser, server, page_path):
+    shot = SCREENSHOTS / "ch01_digits.png" if page_path.endswith("ch01_digits.html") else None
+    info = _visit(browser, f"{server}/{page_path}", screenshot=shot)
+
+    foreign = [u for u in info["requests"]
+               if urlparse(u).scheme not in ("data", "blob", "about")
+               and urlparse(u).hostname != "127.0.0.1"]
+    assert foreign == [], f"{page_path} requested hosts other than 127.0.0.1: {foreign[:5]}"
+    assert info["console_errors"] == [], f"{page_path} console errors: {info['console_errors']}"
+    assert info["rawTex"] == [], f"{page_path}: equations not typeset by MathJax: {info['rawTex']}"
+    assert info["typeset"] == info["maths"]
+    broken = [i["src"] for i in info["images"] if i["width"] == 0]
+    assert broken == [], f"{page_path}: images that did not load: {broken}"
+    no_alt = [i["src"][-60:] for i in info["images"] if i["inOutput"] and not i["alt"].strip()]
+    assert no_alt == [], f"{page_path}: figures without alt text: {no_alt}"
+    if shot is not None:
+        assert shot.stat().st_size > 10_000
+
+
+def test_pages_with_equations_exist_and_are_typeset(browser, server):
+    """Guard against a vacuous pass: the notation page has equations, and MathJax typeset them."""
+    info = _visit(browser, f"{server}/notation.html")
+    assert info["maths"] >= 2
+    assert info["typeset"] == info["maths"]
+
+
+def test_mathjax_is_served_locally(built_book):
+    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    index = (built_book / "index.html").read_text(encoding="utf-8")
+    assert "cdn.jsdelivr.net" not in index and "mathjax@3" not in index

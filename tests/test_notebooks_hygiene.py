@@ -1,0 +1,82 @@
+"""Promises every committed notebook keeps (see the README's "Adding a chapter")."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import nndl_lib
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+NOTEBOOKS = CHAPTERS + sorted((ROOT / "exercises" / "source").glob("**/*.ipynb"))
+
+
+def _cells(nb_path: Path) -> list[dict]:
+    return json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+
+
+def _code(nb_path: Path) -> list[str]:
+    out = []
+    for cell in _cells(nb_path):
+        if cell["cell_type"] == "code":
+            src = "".join(cell["source"])
+            # IPython magics and shell escapes are not Python.
+            lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            out.append("\n".join(lines))
+    return out
+
+
+def _library_names() -> set[str]:
+    names: set[str] = set()
+    for mod in pkgutil.iter_modules(nndl_lib.__path__):
+        module = importlib.import_module(f"nndl_lib.{mod.name}")
+        names |= set(getattr(module, "__all__", []))
+    return names
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "chapters/ has no notebooks"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(nb):
+    dirty = [i for i, c in enumerate(_cells(nb))
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert dirty == [], f"{nb.name}: cells {dirty} have outputs or execution counts; strip them"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_does_not_redefine_library_code(nb):
+    library = _library_names()
+    defined = set()
+    for src in _code(nb):
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                defined.add(node.name)
+    clash = sorted(defined & library)
+    assert clash == [], f"{nb.name} redefines {clash}, which nndl_lib exports: import them instead"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_has_the_full_switch_summary_and_exercises(nb):
+    code = "\n".join(_code(nb))
+    assert "nndl_lib.config" in code or "from nndl_lib import config" in code, (
+        f"{nb.name}: use nndl_lib.config (full_run / pick) for the fast/full switch"
+    )
+    headings = [line.strip().lstrip("#").strip().lower()
+                for c in _cells(nb) if c["cell_type"] == "markdown"
+                for line in "".join(c["source"]).splitlines() if line.startswith("#")]
+    assert any("summary" in h for h in headings), f"{nb.name}: no Summary section"
+    assert any("exercise" in h for h in headings), f"{nb.name}: no Exercises section"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_kernel_is_python3(nb):
+    meta = json.loads(nb.read_text(encoding="utf-8"))["metadata"]
+    assert meta.get("kernelspec", {}).get("name") == "python3"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Every test of the project, part by part. Each part has a time budget (seconds, on 2 cores);
+# the summary prints each part's duration beside its budget so slow parts are visible.
+# Exit status: non-zero when any part fails or the whole run exceeds TOTAL_BUDGET.
+set -u
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+JOBS=${NNDL_TEST_JOBS:-2}
+TOTAL_BUDGET=${NNDL_TOTAL_BUDGET:-2700}   # 45 minutes
+
+# One BLAS thread per worker: parts run notebooks and tests in parallel workers.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+export MPLBACKEND=Agg PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
+unset NNDL_FULL   # tests always use the fast configuration
+
+names=() budgets=() durations=() results=()
+run_part() {
+  local name=$1 budget=$2; shift 2
+  echo
+  echo "=============== [$name] budget ${budget}s: $*"
+  local start=$SECONDS
+  "$@"
+  local rc=$?
+  local took=$((SECONDS - start))
+  names+=("$name") budgets+=("$budget") durations+=("$took")
+  if [ $rc -eq 0 ]; then results+=(ok); else results+=("FAILED (exit $rc)"); fi
+  echo "=============== [$name] ${results[-1]} in ${took}s"
+}
+
+run_start=$SECONDS
+run_part lint     60  $BIN/ruff check .
+run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser" tests
+run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nbval-cell-timeout=300 \
+                      -p no:cacheprovider chapters
+run_part book     900 $BIN/python tools/build_book.py
+run_part browser  300 $BIN/pytest -q -m browser tests/test_browser.py
+total=$((SECONDS - run_start))
+
+echo
+echo "Part        Duration   Budget   Result"
+failed=0 passed=0
+for i in "${!names[@]}"; do
+  flag=""
+  [ "${durations[$i]}" -gt "${budgets[$i]}" ] && flag=" (over budget)"
+  printf "%-10s %8ss %7ss   %s%s\n" "${names[$i]}" "${durations[$i]}" "${budgets[$i]}" "${results[$i]}" "$flag"
+  if [ "${results[$i]}" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
+printf "%-10s %8ss %7ss\n" total "$total" "$TOTAL_BUDGET"
+if [ "$total" -gt "$TOTAL_BUDGET" ]; then
+  echo "The whole run took ${total}s, over the ${TOTAL_BUDGET}s budget."
+  failed=$((failed + 1))
+fi
+echo "parts: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
