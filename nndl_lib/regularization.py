@@ -1,0 +1,94 @@
+"""Regularisation for chapter 3: L2 and L1 weight updates, their penalties, and dropout masks.
+
+The gradient from backprop is that of the data cost C0 alone; regularisation enters in the update,
+with n the size of the whole training set:
+
+- L2: C = C0 + lambda/(2n) sum w^2   =>   w -> (1 - eta lambda/n) w - eta dC0/dw   (weight decay)
+- L1: C = C0 + lambda/n sum |w|      =>   w -> w - (eta lambda/n) sgn(w) - eta dC0/dw
+
+Biases are never regularised.
+
+Dropout follows the book: ``p`` is the probability of *dropping* a unit. During training each
+hidden activation is multiplied by a 0/1 mask (0 with probability p); at evaluation every hidden
+activation is multiplied by (1 - p) instead, so the expected training-time input to the next
+layer equals the evaluation-time input (this is not "inverted" dropout, which rescales by 1/(1 - p)
+during training).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "REGULARIZATIONS",
+    "l2_update",
+    "l1_update",
+    "l2_gradient",
+    "l1_gradient",
+    "l2_penalty",
+    "l1_penalty",
+    "penalty",
+    "dropout_mask",
+]
+
+REGULARIZATIONS = ("l2", "l1")
+
+
+def _check_kind(kind: str) -> str:
+    k = str(kind).lower()
+    if k not in REGULARIZATIONS:
+        raise ValueError(f"regularization must be one of {REGULARIZATIONS}; got {kind!r}")
+    return k
+
+
+def l2_update(w: np.ndarray, nabla_w: np.ndarray, eta: float, lmbda: float, n: int) -> None:
+    """In place: w -> (1 - eta lambda/n) w - eta nabla_w. w, nabla_w: same shape."""
+    if lmbda:
+        w *= 1.0 - eta * lmbda / n  # weight decay
+    w -= eta * nabla_w
+
+
+def l1_update(w: np.ndarray, nabla_w: np.ndarray, eta: float, lmbda: float, n: int) -> None:
+    """In place: w -> w - (eta lambda/n) sgn(w) - eta nabla_w (sgn(0) = 0)."""
+    if lmbda:
+        w -= (eta * lmbda / n) * np.sign(w)  # constant shrink towards 0
+    w -= eta * nabla_w
+
+
+def l2_gradient(w: np.ndarray, lmbda: float, n: int) -> np.ndarray:
+    """d/dw of lambda/(2n) sum w^2 = (lambda/n) w."""
+    return (lmbda / n) * w
+
+
+def l1_gradient(w: np.ndarray, lmbda: float, n: int) -> np.ndarray:
+    """d/dw of lambda/n sum |w| = (lambda/n) sgn(w)."""
+    return (lmbda / n) * np.sign(w)
+
+
+def l2_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> float:
+    """lambda/(2n) sum over all weights of w^2."""
+    return float(0.5 * (lmbda / n) * sum(np.sum(w * w) for w in weights))
+
+
+def l1_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> float:
+    """lambda/n sum over all weights of |w|."""
+    return float((lmbda / n) * sum(np.sum(np.abs(w)) for w in weights))
+
+
+def penalty(weights: Sequence[np.ndarray], lmbda: float, n: int, kind: str = "l2") -> float:
+    """The regularisation term of kind "l2" or "l1"."""
+    return l2_penalty(weights, lmbda, n) if _check_kind(kind) == "l2" else l1_penalty(
+        weights, lmbda, n)
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
+                 dtype=np.float64) -> np.ndarray:
+    """A 0/1 array of ``shape``: each entry 0 (dropped) with probability ``p``, else 1.
+
+    shape: e.g. (N, n_hidden), one independent mask per example row.
+    """
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout probability p must lie in [0, 1); got {p!r}")
+    return (rng.random(shape) >= p).astype(dtype)
