@@ -1,0 +1,406 @@
+"""Chapter 6's layers: convolution + pooling, fully connected, softmax (with dropout).
+
+Every layer is a class whose ``forward`` and ``backward`` sit next to each other and share one
+interface, so :class:`nndl_lib.convnet.ConvNetwork` can stack them:
+
+- ``params``: ``[w, b]``, the arrays that learn (updated in place by the network);
+- ``grads``: ``[nabla_w, nabla_b]``, the same shapes, filled by ``backward``;
+- ``forward(x, *, train, rng)`` → the layer's activations; ``train=True`` applies dropout (drawing
+  the mask from ``rng``) and keeps what ``backward`` needs;
+- ``backward(dout)`` → ``dx``: given ∂C/∂(this layer's output), fill ``grads`` and return
+  ∂C/∂(this layer's input), with the input's shape;
+- ``input_shape`` / ``output_shape``: per-example shapes, without the batch axis N.
+
+Shapes follow the course conventions: images are ``(N, C, H, W)``, flat batches are ``(N, n)``
+(rows are examples), an FC layer's ``w`` is ``(n_out, n_in)`` and computes ``z = x @ w.T + b``.
+
+Three choices follow the book's chapter 6 code, because they change results:
+
+1. **Order inside a conv-pool layer.** The filters are applied *without* bias, the feature maps are
+   pooled, and only then is the shared bias added and the activation applied:
+   ``a = σ(pool(w ⊛ x) + b)``. For max and average pooling this equals ``pool(σ(w ⊛ x + b))``
+   (σ is monotone and the bias is constant in a window); for L2 pooling it does not.
+2. **Initialisation** (``init="faithful"``): weights N(0, 1/n_out) where n_out is the layer's
+   number of outputs (FC) or F·KH·KW / (pool area) (conv-pool); biases N(0, 1). The
+   ``init="corrected"`` variant uses n_in (C·KH·KW for a conv-pool layer). The softmax layer starts
+   at zero weights and biases.
+3. **Dropout** acts on the *inputs* of FC and softmax layers, ``p`` is the probability of dropping
+   an input unit, kept units are not rescaled in training, and at evaluation the weighted input is
+   scaled instead: ``z = (1 − p) (x @ w.T) + b``. So evaluation's z is the expectation of
+   training's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nndl_lib import conv
+from nndl_lib.activations import Activation, get_activation
+
+__all__ = [
+    "Layer",
+    "ConvPoolLayer",
+    "FullyConnectedLayer",
+    "SoftmaxLayer",
+    "POOLS",
+    "INITS",
+    "dropout_mask",
+]
+
+INITS = ("faithful", "corrected")
+
+# pool name -> (forward, backward) kernels from nndl_lib.conv, each (x, size, stride).
+POOLS = {
+    "max": (conv.maxpool_forward, conv.maxpool_backward),
+    "avg": (conv.avgpool_forward, conv.avgpool_backward),
+    "l2": (conv.l2pool_forward, conv.l2pool_backward),
+}
+
+
+def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
+    """A Generator from a Generator, a seed, or None (fresh entropy)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
+                 dtype: np.dtype | type = np.float32) -> np.ndarray:
+    """A 0/1 mask of ``shape`` that keeps each unit with probability 1 − p (drops with p).
+
+    Returned in ``dtype`` so multiplying by it keeps the activations' dtype.
+    """
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout probability p must be in [0, 1); got {p}")
+    keep = rng.random(shape, dtype=np.float32) >= np.float32(p)
+    return keep.astype(dtype)
+
+
+def _activation_prime(act: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """σ'(z), computed from the stored output a = σ(z) where that is cheaper."""
+    if act.name == "sigmoid":
+        return a * (1 - a)  # σ' = σ(1 − σ)
+    if act.name == "tanh":
+        return 1 - a * a  # tanh' = 1 − tanh²
+    if act.name == "relu":
+        return (z > 0).astype(z.dtype)
+    return act.prime(z).astype(z.dtype, copy=False)
+
+
+def _check_p(p_dropout: float) -> float:
+    p = float(p_dropout)
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"p_dropout must be in [0, 1) (probability of dropping a unit); got {p}")
+    return p
+
+
+class Layer:
+    """Common machinery: ``params``/``grads`` lists, dtype conversion, shape checks."""
+
+    w: np.ndarray
+    b: np.ndarray
+    nabla_w: np.ndarray
+    nabla_b: np.ndarray
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        """``[w, b]``: the layer's learnable arrays (the same objects, so updates are in place)."""
+        return [self.w, self.b]
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        """``[nabla_w, nabla_b]``: ∂C/∂w and ∂C/∂b from the last ``backward``."""
+        return [self.nabla_w, self.nabla_b]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.w.dtype
+
+    def astype(self, dtype: np.dtype | type) -> Layer:
+        """Convert parameters (and gradient buffers) to ``dtype`` in place; returns self."""
+        self.w = np.ascontiguousarray(self.w, dtype=dtype)
+        self.b = np.ascontiguousarray(self.b, dtype=dtype)
+        self.nabla_w = np.zeros_like(self.w)
+        self.nabla_b = np.zeros_like(self.b)
+        return self
+
+    def _check_input(self, x: np.ndarray) -> np.ndarray:
+        """Accept (N, *input_shape) or any (N, ...) with the same number of values per example."""
+        x = np.asarray(x)
+        if x.ndim < 1 or math.prod(x.shape[1:]) != math.prod(self.input_shape):
+            dims = ", ".join(map(str, self.input_shape))
+            raise ValueError(
+                f"{type(self).__name__} expects input of shape (N, {dims})"
+                f" (or (N, {math.prod(self.input_shape)}) flattened); got {x.shape}"
+            )
+        return x.reshape((x.shape[0],) + self.input_shape)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.input_shape} -> {self.output_shape})"
+
+
+class ConvPoolLayer(Layer):
+    """Convolution (stride 1, no padding) + pooling + shared bias + activation, as one layer.
+
+    Forward: ``a = σ(pool(w ⊛ x) + b)`` (bias and activation after pooling, as in the book).
+
+    filter_shape: (F, C, KH, KW): F filters (feature maps), each over C input channels.
+    image_shape: (C, H, W): one input example. Output: (F, (H − KH + 1)/PH, (W − KW + 1)/PW).
+    poolsize: (PH, PW), non-overlapping windows that must tile the feature maps exactly; the kernels
+        take square windows, so PH == PW.
+    pool: "max" (the book), "avg" or "l2".
+    init: "faithful" (std sqrt(1/n_out), n_out = F·KH·KW / (PH·PW)) or "corrected" (n_in = C·KH·KW).
+    """
+
+    def __init__(
+        self,
+        filter_shape: tuple[int, int, int, int],
+        image_shape: tuple[int, int, int],
+        poolsize: tuple[int, int] = (2, 2),
+        activation: str | Activation = "sigmoid",
+        pool: str = "max",
+        init: str = "faithful",
+        rng: np.random.Generator | int | None = None,
+        dtype: np.dtype | type = np.float32,
+    ) -> None:
+        filter_shape = tuple(int(s) for s in filter_shape)
+        image_shape = tuple(int(s) for s in image_shape)
+        poolsize = tuple(int(s) for s in poolsize)
+        if len(filter_shape) != 4 or min(filter_shape) < 1:
+            raise ValueError(
+                f"filter_shape must be (F, C, KH, KW) of positive ints; got {filter_shape}"
+            )
+        if len(image_shape) != 3 or min(image_shape) < 1:
+            raise ValueError(f"image_shape must be (C, H, W) of positive ints; got {image_shape}")
+        F, C, KH, KW = filter_shape
+        if C != image_shape[0]:
+            raise ValueError(
+                f"filter_shape {filter_shape} has {C} input channels but image_shape {image_shape} "
+                f"has {image_shape[0]}; they must agree"
+            )
+        if len(poolsize) != 2 or poolsize[0] != poolsize[1] or poolsize[0] < 1:
+            raise ValueError(f"poolsize must be a square (P, P) with P >= 1; got {poolsize}")
+        if pool not in POOLS:
+            raise ValueError(f"pool must be one of {sorted(POOLS)}; got {pool!r}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}; got {init!r}")
+        H_conv = conv.conv_output_size(image_shape[1], KH)
+        W_conv = conv.conv_output_size(image_shape[2], KW)
+        P = poolsize[0]
+        if H_conv % P or W_conv % P:
+            raise ValueError(
+                f"{P}x{P} pooling must tile the {H_conv}x{W_conv} feature maps exactly "
+                f"(image_shape {image_shape}, filters {KH}x{KW}); choose sizes that divide"
+            )
+        self.filter_shape = filter_shape
+        self.image_shape = image_shape
+        self.poolsize = poolsize
+        self.pool = pool
+        self.init = init
+        self.activation = get_activation(activation)
+        self.input_shape = image_shape
+        self.conv_shape = (F, H_conv, W_conv)
+        self.output_shape = (F, H_conv // P, W_conv // P)
+        self._pool_forward, self._pool_backward = POOLS[pool]
+
+        rng = _as_rng(rng)
+        n_out = F * KH * KW / (P * P)
+        n_in = C * KH * KW
+        std = math.sqrt(1.0 / (n_out if init == "faithful" else n_in))
+        self.w = rng.normal(0.0, std, size=filter_shape).astype(dtype)
+        self.b = rng.normal(0.0, 1.0, size=F).astype(dtype)
+        self.nabla_w = np.zeros_like(self.w)
+        self.nabla_b = np.zeros_like(self.b)
+        self._zero_b = np.zeros(F, dtype=dtype)
+
+    def astype(self, dtype: np.dtype | type) -> ConvPoolLayer:
+        super().astype(dtype)
+        self._zero_b = np.zeros(self.filter_shape[0], dtype=dtype)
+        return self
+
+    def forward(self, x: np.ndarray, *, train: bool = False,
+                rng: np.random.Generator | None = None) -> np.ndarray:
+        """x: (N, C, H, W) → a: (N, F, H_pool, W_pool). No dropout in conv layers (as the book)."""
+        x = self._check_input(x)
+        if x.dtype != self.w.dtype:
+            x = x.astype(self.w.dtype)
+        P = self.poolsize[0]
+        conv_out = conv.conv2d_forward(x, self.w, self._zero_b)  # w ⊛ x
+        pooled = self._pool_forward(conv_out, P, P)
+        z = pooled + self.b[None, :, None, None]  # shared bias after pooling
+        a = self.activation(z)
+        if train:
+            self._cache = (x, conv_out, z, a)
+        return a
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: ∂C/∂a (N, F, H_pool, W_pool) → dx: ∂C/∂x (N, C, H, W); fills nabla_w, nabla_b."""
+        x, conv_out, z, a = self._cache
+        if dout.shape != a.shape:
+            raise ValueError(f"dout must have shape {a.shape}; got {dout.shape}")
+        P = self.poolsize[0]
+        delta = dout * _activation_prime(self.activation, z, a)  # δ = ∂C/∂a ⊙ σ'(z)
+        self.nabla_b[...] = delta.sum(axis=(0, 2, 3))  # ∂C/∂b: the bias is shared by a whole map
+        dconv = self._pool_backward(delta, conv_out, P, P)  # route δ back through the pooling
+        dx, dw, _ = conv.conv2d_backward(dconv, x, self.w)
+        self.nabla_w[...] = dw
+        return dx
+
+
+class FullyConnectedLayer(Layer):
+    """Fully connected layer ``a = σ(x @ w.T + b)``, dropout on its inputs.
+
+    x: (N, n_in) (any (N, ...) with n_in values per example is flattened) → a: (N, n_out).
+    w: (n_out, n_in), b: (n_out,). p_dropout: probability of dropping each input unit in training;
+    at evaluation z = (1 − p) (x @ w.T) + b.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        activation: str | Activation = "sigmoid",
+        p_dropout: float = 0.0,
+        init: str = "faithful",
+        rng: np.random.Generator | int | None = None,
+        dtype: np.dtype | type = np.float32,
+    ) -> None:
+        n_in, n_out = int(n_in), int(n_out)
+        if n_in < 1 or n_out < 1:
+            raise ValueError(f"n_in and n_out must be positive; got n_in={n_in}, n_out={n_out}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}; got {init!r}")
+        self.n_in, self.n_out = n_in, n_out
+        self.activation = get_activation(activation)
+        self.p_dropout = _check_p(p_dropout)
+        self.init = init
+        self.input_shape = (n_in,)
+        self.output_shape = (n_out,)
+        rng = _as_rng(rng)
+        std = math.sqrt(1.0 / (n_out if init == "faithful" else n_in))
+        self.w = rng.normal(0.0, std, size=(n_out, n_in)).astype(dtype)
+        self.b = rng.normal(0.0, 1.0, size=n_out).astype(dtype)
+        self.nabla_w = np.zeros_like(self.w)
+        self.nabla_b = np.zeros_like(self.b)
+
+    def _weighted_input(
+        self, x: np.ndarray, train: bool, rng: np.random.Generator | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """z for a flat batch x (N, n_in); returns (z, x as used, mask or None)."""
+        if x.dtype != self.w.dtype:
+            x = x.astype(self.w.dtype)
+        mask = None
+        if self.p_dropout > 0.0 and train:
+            if rng is None:
+                raise ValueError("forward(train=True) with dropout needs rng (a numpy Generator)")
+            mask = dropout_mask(x.shape, self.p_dropout, rng, dtype=x.dtype)
+            x = x * mask  # dropped inputs are 0, kept ones unscaled
+            z = x @ self.w.T
+        else:
+            z = x @ self.w.T
+            if self.p_dropout > 0.0:
+                z *= 1.0 - self.p_dropout  # evaluation: expected weighted input
+        z += self.b
+        return z, x, mask
+
+    def forward(self, x: np.ndarray, *, train: bool = False,
+                rng: np.random.Generator | None = None) -> np.ndarray:
+        """x: (N, n_in) or (N, ...) → a: (N, n_out)."""
+        x_in = self._check_input(x)
+        z, x_used, mask = self._weighted_input(x_in, train, rng)
+        a = self.activation(z)
+        if train:
+            self._cache = (x.shape, x_used, mask, z, a)
+        return a
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: ∂C/∂a (N, n_out) → dx (shape of the forward input); fills nabla_w, nabla_b."""
+        x_shape, x, mask, z, a = self._cache
+        if dout.shape != a.shape:
+            raise ValueError(f"dout must have shape {a.shape}; got {dout.shape}")
+        delta = dout * _activation_prime(self.activation, z, a)  # BP2's ⊙ σ'(z)
+        return self._backward_delta(delta, x_shape, x, mask)
+
+    def _backward_delta(self, delta: np.ndarray, x_shape: tuple[int, ...], x: np.ndarray,
+                        mask: np.ndarray | None) -> np.ndarray:
+        np.sum(delta, axis=0, out=self.nabla_b)  # BP3: ∂C/∂b = Σ_rows δ
+        np.matmul(delta.T, x, out=self.nabla_w)  # BP4: ∂C/∂w = δᵀ a_in
+        dx = delta @ self.w  # wᵀδ, row form
+        if mask is not None:
+            dx *= mask  # dropped inputs get no gradient
+        return dx.reshape(x_shape)
+
+
+class SoftmaxLayer(FullyConnectedLayer):
+    """Softmax output layer ``a = softmax(x @ w.T + b)`` with the log-likelihood cost.
+
+    x: (N, n_in) → a: (N, n_out), rows sum to 1. Starts at zero weights and biases (as the book).
+    Dropout on its inputs as for :class:`FullyConnectedLayer`.
+
+    ``cost(y)`` is the mean log-likelihood −(1/N) Σ ln a_{y} of the last forward pass;
+    ``backward_log_likelihood(y)`` uses the softmax + log-likelihood output error
+    δ = (a − e_y) / N (the 1/N because the cost is a mean), fills the gradients and returns dx.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        p_dropout: float = 0.0,
+        dtype: np.dtype | type = np.float32,
+    ) -> None:
+        n_in, n_out = int(n_in), int(n_out)
+        if n_in < 1 or n_out < 1:
+            raise ValueError(f"n_in and n_out must be positive; got n_in={n_in}, n_out={n_out}")
+        self.n_in, self.n_out = n_in, n_out
+        self.p_dropout = _check_p(p_dropout)
+        self.activation = None
+        self.init = "zeros"
+        self.input_shape = (n_in,)
+        self.output_shape = (n_out,)
+        self.w = np.zeros((n_out, n_in), dtype=dtype)
+        self.b = np.zeros(n_out, dtype=dtype)
+        self.nabla_w = np.zeros_like(self.w)
+        self.nabla_b = np.zeros_like(self.b)
+
+    def forward(self, x: np.ndarray, *, train: bool = False,
+                rng: np.random.Generator | None = None) -> np.ndarray:
+        """x: (N, n_in) or (N, ...) → a: (N, n_out) probabilities."""
+        x_in = self._check_input(x)
+        z, x_used, mask = self._weighted_input(x_in, train, rng)
+        z -= z.max(axis=1, keepdims=True)  # softmax is unchanged; exp cannot overflow
+        a = np.exp(z)
+        a /= a.sum(axis=1, keepdims=True)
+        if train:
+            self._cache = (x.shape, x_used, mask, a)
+        self._last_a = a
+        return a
+
+    def cost(self, y: np.ndarray, a: np.ndarray | None = None) -> float:
+        """Mean log-likelihood cost −(1/N) Σ_x ln a_{y(x)} (of ``a``, default the last forward)."""
+        a = self._last_a if a is None else a
+        y = np.asarray(y)
+        p = a[np.arange(len(y)), y]
+        return float(-np.mean(np.log(np.maximum(p, np.finfo(a.dtype).tiny))))
+
+    def backward_log_likelihood(self, y: np.ndarray) -> np.ndarray:
+        """y: (N,) int labels of the last training forward → dx; fills nabla_w, nabla_b."""
+        x_shape, x, mask, a = self._cache
+        y = np.asarray(y)
+        delta = a.copy()
+        delta[np.arange(len(y)), y] -= 1  # δ^L = a − e_y (softmax + log-likelihood)
+        delta /= len(y)  # the cost is the mean over the mini-batch
+        return self._backward_delta(delta, x_shape, x, mask)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: ∂C/∂a (N, n_out) → dx, through the softmax Jacobian (for a general cost)."""
+        x_shape, x, mask, a = self._cache
+        if dout.shape != a.shape:
+            raise ValueError(f"dout must have shape {a.shape}; got {dout.shape}")
+        # ∂a_j/∂z_k = a_j (1[j=k] − a_k)  ⇒  δ_k = a_k (dout_k − Σ_j dout_j a_j)
+        delta = a * (dout - np.sum(dout * a, axis=1, keepdims=True))
+        return self._backward_delta(delta, x_shape, x, mask)
