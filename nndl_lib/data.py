@@ -372,7 +372,7 @@ _ARRAY_MEMO: dict[str, dict[str, np.ndarray]] = {}
 
 
 def _raw_arrays(
-    directory: Path, checksums: Mapping[str, str | None], verbose: bool
+    directory: Path, checksums: Mapping[str, str | None]
 ) -> tuple[dict[str, np.ndarray], str]:
     """Verified uint8 arrays of the four files in ``directory`` and where they were read from."""
     shas = {role: _verify_sha256(directory / name, checksums.get(name))
@@ -508,7 +508,7 @@ def load_mnist(
         raise TypeError(f"dtype must be a floating type such as np.float32; got {dtype}")
     checksums = SHA256 if checksums is None else checksums
     directory, where = _find_source(data_dir, download, mirrors, checksums)
-    arrays, origin = _raw_arrays(directory, checksums, verbose)
+    arrays, origin = _raw_arrays(directory, checksums)
 
     n_train_all = len(arrays["train_images"])
     if not 0 <= validation_size <= n_train_all:
