@@ -669,7 +669,7 @@ def load_expanded_training_data(
         except OSError as err:
             if verbose:
                 print(f"(could not write the cache: {err})")
-        origin = "generated"
+        origin = "a fresh expansion (now cached)"
     else:
         origin = f"cache {cache_file}"
     x = arrays["x"].astype(dtype)
