@@ -206,7 +206,8 @@ class Network:
         if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
             raise TypeError(f"{what} must be numeric; got dtype {x.dtype}")
         x = np.ascontiguousarray(x, dtype=self.dtype)
-        if not np.isfinite(x).all():
+        # one cheap pass: NaN and inf propagate into the sum (a finite overflow is re-checked)
+        if not np.isfinite(np.sum(x)) and not np.isfinite(x).all():
             raise ValueError(f"{what} contains NaN or infinite values; clean the data first")
         return x
 
@@ -352,29 +353,69 @@ class Network:
             return (a - y) * self._output_prime(z, a)  # BP1: (a - y) ⊙ sigma'(z^L)
         return self.cost.delta(z, a, y, self.output_activation.prime)  # BP1
 
-    def _backprop(self, x: np.ndarray, y: np.ndarray, masks: list[np.ndarray] | None = None):
-        """Matrix backprop on checked arrays; masks: one (N, n_hidden) 0/1 array per hidden."""
+    def _forward(self, x: np.ndarray, masks: list[np.ndarray] | None = None):
+        """Forward pass keeping what backprop needs.
+
+        Returns (zs, outputs, activations): z^1..z^L; sigma(z^l) before dropout (for sigma');
+        and a^0 = x, a^1..a^L after dropout (masks, or the (1 - p) evaluation scale).
+        """
         scale = None if masks is not None else self._hidden_scale()
         n_layers = len(self.weights)
-        activations = [x]  # a^0 = x, then a^1 ... a^L (after dropout)
-        outputs = []  # sigma(z^l) before dropout, for sigma'
+        activations = [x]
+        outputs = []
         zs = []
         a = x
         for l, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = a @ w.T
-            z += b
+            z += b  # z^l = a^{l-1} w^T + b
             zs.append(z)
             if l < n_layers - 1:
                 a = self._hidden_fn(z)
                 outputs.append(a)
                 if masks is not None:
-                    a = a * masks[l]
+                    a = a * masks[l]  # dropout: a dropped unit outputs 0
                 elif scale is not None:
                     a = a * scale
             else:
                 a = self._output_fn(z)
                 outputs.append(a)
             activations.append(a)
+        return zs, outputs, activations
+
+    def _check_masks(self, masks: Any, n: int) -> list[np.ndarray]:
+        hidden = self.sizes[1:-1]
+        if masks is None or len(masks) != len(hidden):
+            raise ValueError(f"dropout_masks needs one array per hidden layer ({len(hidden)}); "
+                             f"got {None if masks is None else len(masks)}")
+        out = []
+        for l, (m, h) in enumerate(zip(masks, hidden, strict=True)):
+            m = np.asarray(m, dtype=self.dtype)
+            if m.shape != (n, h):
+                raise ValueError(f"dropout_masks[{l}] must have shape ({n}, {h}); got {m.shape}")
+            out.append(m)
+        return out
+
+    def forward_pass(self, x: Any, *, dropout_masks: Sequence[Any] | None = None
+                     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Weighted inputs and activations of every layer, for inspection (chapters 2 and 5).
+
+        x: (N, n_in). Returns (zs, activations): zs[l] is z^{l+1} (N, sizes[l+1]);
+        activations[0] = x and activations[l] = a^l (N, sizes[l]). ``dropout_masks`` (one 0/1
+        array (N, n_hidden) per hidden layer) gives a training-time pass with those units
+        dropped; without it, hidden activations are scaled by (1 - net.dropout).
+        """
+        x = self._check_x(x)
+        masks = None if dropout_masks is None else self._check_masks(dropout_masks, x.shape[0])
+        with np.errstate(over="ignore"):
+            zs, _, activations = self._forward(x, masks)
+        return zs, activations
+
+    def _backprop(self, x: np.ndarray, y: np.ndarray, masks: list[np.ndarray] | None = None):
+        """Matrix backprop on checked arrays; masks: one (N, n_hidden) 0/1 array per hidden."""
+        scale = None if masks is not None else self._hidden_scale()
+        n_layers = len(self.weights)
+        zs, outputs, activations = self._forward(x, masks)
+        a = activations[-1]
         nabla_b = [None] * n_layers
         nabla_w = [None] * n_layers
         # BP1, divided by N so that the sums below are means over the mini-batch
@@ -588,11 +629,12 @@ class Network:
         with np.errstate(over="ignore"):
             for epoch in bar:
                 history.eta.append(eta)
+                # one shuffle per epoch; each mini-batch gathers its rows (cheaper than
+                # copying the whole shuffled training set)
                 perm = rng.permutation(n)
-                xs, ys = x[perm], y[perm]
                 for k in range(0, n, mini_batch_size):
-                    xb = xs[k:k + mini_batch_size]
-                    yb = ys[k:k + mini_batch_size]
+                    idx = perm[k:k + mini_batch_size]
+                    xb, yb = x[idx], y[idx]
                     masks = None
                     if dropout:
                         masks = [dropout_mask((xb.shape[0], h), dropout, rng, self.dtype)

@@ -1,0 +1,122 @@
+"""L2 / L1 update rules, biases left alone, dropout masks and the book's dropout scaling."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from nndl_lib.network import Network
+from nndl_lib.reference_values import EXERCISE_KEYS
+from nndl_lib.regularization import (
+    dropout_mask,
+    l1_penalty,
+    l1_update,
+    l2_penalty,
+    l2_update,
+)
+
+
+def test_l2_update_is_weight_decay_then_gradient_step_exactly():
+    rng = np.random.default_rng(0)
+    w, g = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    expected = (1 - 0.5 * 5.0 / 100) * w - 0.5 * g
+    l2_update(w, g, eta=0.5, lmbda=5.0, n=100)
+    assert np.array_equal(w, expected)
+
+
+def test_l1_update_shrinks_by_a_constant_towards_zero():
+    w = np.array([[0.5, -0.25, 0.0]])
+    g = np.zeros_like(w)
+    l1_update(w, g, eta=0.5, lmbda=2.0, n=10)
+    assert np.array_equal(w, np.array([[0.4, -0.15, 0.0]]))
+
+
+def test_penalties_match_their_formulas():
+    ws = [np.array([[1.0, -2.0]]), np.array([[3.0]])]
+    assert l2_penalty(ws, lmbda=2.0, n=4) == pytest.approx(0.5 * 0.5 * 14.0)
+    assert l1_penalty(ws, lmbda=2.0, n=4) == pytest.approx(0.5 * 6.0)
+
+
+def test_book_l2_decay_factor():
+    key = EXERCISE_KEYS["ch3_l2_decay_factor"]
+    w, g = np.ones((1, 1)), np.zeros((1, 1))
+    l2_update(w, g, key["eta"], key["lmbda"], key["n"])
+    assert w[0, 0] == pytest.approx(key["factor"], abs=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["l2", "l1"])
+def test_sgd_regularised_step_matches_the_rule_and_leaves_biases_unregularised(kind):
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=6)
+    net = Network([3, 4, 2], seed=2)
+    ref = Network([3, 4, 2], seed=2)
+    eta, lmbda, n = 0.3, 0.8, 6
+    # one mini-batch holding the whole training set: one update per epoch
+    net.SGD((x, y), 1, 6, eta, lmbda, regularization=kind, monitor=None, seed=0,
+            progress=False)
+    nabla_b, nabla_w = ref.backprop(x, y)
+    for w_new, w, nw in zip(net.weights, ref.weights, nabla_w, strict=True):
+        if kind == "l2":
+            expected = (1 - eta * lmbda / n) * w - eta * nw
+        else:
+            expected = w - (eta * lmbda / n) * np.sign(w) - eta * nw
+        # the mean over a shuffled batch differs from the unshuffled one only by rounding
+        np.testing.assert_allclose(w_new, expected, rtol=1e-13, atol=1e-15)
+    for b_new, b, nb in zip(net.biases, ref.biases, nabla_b, strict=True):
+        np.testing.assert_allclose(b_new, b - eta * nb, rtol=1e-13, atol=1e-15)
+
+
+def test_dropout_mask_is_zero_one_with_drop_probability_p():
+    mask = dropout_mask((200, 500), 0.3, np.random.default_rng(3))
+    assert set(np.unique(mask)) == {0.0, 1.0}
+    # 100,000 Bernoulli draws: std of the fraction is 0.0014; allow 0.01
+    assert mask.mean() == pytest.approx(0.7, abs=0.01)
+    assert dropout_mask((2, 2), 0.0, np.random.default_rng(0)).min() == 1.0
+    assert dropout_mask((3,), 0.5, np.random.default_rng(0), np.float32).dtype == np.float32
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        dropout_mask((2,), 1.0, np.random.default_rng(0))
+
+
+def test_dropout_expected_training_output_equals_evaluation_output_exactly():
+    """With a linear output layer the output is linear in each mask, so averaging over every
+    possible mask (weighted by its probability) must give the evaluation output exactly."""
+    p = 0.4
+    net = Network([3, 4, 2], cost="quadratic", output_activation="linear", seed=4)
+    net.dropout = p
+    x = np.random.default_rng(5).normal(size=(2, 3))
+    expected = np.zeros((2, 2))
+    for bits in itertools.product([0.0, 1.0], repeat=4):
+        m = np.array(bits)
+        prob = np.prod(np.where(m == 1.0, 1 - p, p))
+        masks = [np.tile(m, (2, 1))]
+        _, activations = net.forward_pass(x, dropout_masks=masks)
+        expected += prob * activations[-1]
+    np.testing.assert_allclose(net.feedforward(x), expected, rtol=1e-13, atol=1e-14)
+
+
+def test_dropout_monte_carlo_mean_of_hidden_layer_matches_evaluation_scaling():
+    p = 0.5
+    net = Network([3, 6, 5, 2], seed=6)
+    net.dropout = p
+    x = np.random.default_rng(7).normal(size=(1, 3))
+    rng = np.random.default_rng(8)
+    k = 20_000
+    xs = np.repeat(x, k, axis=0)
+    masks = [dropout_mask((k, 6), p, rng), np.ones((k, 5))]
+    _, train_acts = net.forward_pass(xs, dropout_masks=masks)
+    _, eval_acts = net.forward_pass(x)
+    # first hidden layer: E[a * m] = (1 - p) a; 20,000 samples, std of the mean <= 0.0036
+    np.testing.assert_allclose(train_acts[1].mean(axis=0), eval_acts[1][0], atol=0.015)
+
+
+def test_training_with_dropout_sets_evaluation_scaling_and_zeroes_dropped_units_gradient():
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=(10, 3)), rng.integers(0, 2, size=10)
+    net = Network([3, 4, 2], seed=7)
+    net.SGD((x, y), 1, 5, 0.5, dropout=0.5, monitor=None, seed=0, progress=False)
+    assert net.dropout == 0.5
+    mask = np.ones((10, 4))
+    mask[:, 1] = 0.0  # hidden unit 1 dropped for every example
+    nabla_b, nabla_w = net._backprop(net._check_x(x), net._targets(y, 10), [mask])
+    assert np.all(nabla_w[0][1] == 0.0) and nabla_b[0][1] == 0.0
+    assert np.all(nabla_w[1][:, 1] == 0.0)
