@@ -16,7 +16,7 @@ chapter 6 code:
   is the test accuracy at the epoch of best validation accuracy.
 
 :func:`book_network` builds the book's architectures by name; :data:`BOOK_EXPERIMENTS` holds their
-hyper-parameters.
+hyper-parameters (from :mod:`nndl_lib.reference_values`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nndl_lib.layers import ConvPoolLayer, FullyConnectedLayer, Layer, SoftmaxLayer
+from nndl_lib.reference_values import book_result
 
 __all__ = [
     "ConvNetwork",
@@ -325,24 +326,33 @@ BOOK_NETWORKS = (
     "conv2_relu_dropout",
 )
 
-# name -> the book's hyper-parameters (mini-batch 10 throughout) and its result key in
-# nndl_lib.reference_values.BOOK_RESULTS.
-BOOK_EXPERIMENTS: dict[str, dict] = {
-    "shallow": dict(eta=0.1, lmbda=0.0, epochs=60, expanded=False, result="ch6_shallow"),
-    "conv1": dict(eta=0.1, lmbda=0.0, epochs=60, expanded=False, result="ch6_conv1"),
-    "conv2": dict(eta=0.1, lmbda=0.0, epochs=60, expanded=False, result="ch6_conv2"),
-    "conv2_relu": dict(eta=0.03, lmbda=0.1, epochs=60, expanded=False, result="ch6_relu"),
-    "conv2_relu_expanded": dict(eta=0.03, lmbda=0.1, epochs=60, expanded=True,
-                                result="ch6_expanded", network="conv2_relu"),
-    "conv2_relu_fc300": dict(eta=0.03, lmbda=0.1, epochs=60, expanded=True, result="ch6_fc300"),
-    "conv2_relu_fc1000": dict(eta=0.03, lmbda=0.1, epochs=60, expanded=True, result="ch6_fc1000"),
-    "conv2_relu_fc100x2": dict(eta=0.03, lmbda=0.1, epochs=60, expanded=True,
-                               result="ch6_two_fc100"),
-    "conv2_relu_dropout": dict(eta=0.03, lmbda=0.0, epochs=40, expanded=True,
-                               result="ch6_dropout"),
+# Experiment name -> (network name, result key in nndl_lib.reference_values.BOOK_RESULTS).
+_EXPERIMENT_RESULTS = {
+    "shallow": ("shallow", "ch6_shallow"),
+    "conv1": ("conv1", "ch6_conv1"),
+    "conv2": ("conv2", "ch6_conv2"),
+    "conv2_relu": ("conv2_relu", "ch6_relu"),
+    "conv2_relu_expanded": ("conv2_relu", "ch6_expanded"),
+    "conv2_relu_fc300": ("conv2_relu_fc300", "ch6_fc300"),
+    "conv2_relu_fc1000": ("conv2_relu_fc1000", "ch6_fc1000"),
+    "conv2_relu_fc100x2": ("conv2_relu_fc100x2", "ch6_two_fc100"),
+    "conv2_relu_dropout": ("conv2_relu_dropout", "ch6_dropout"),
 }
-for _cfg in BOOK_EXPERIMENTS.values():
-    _cfg.setdefault("mini_batch_size", 10)
+
+
+def _experiment(network: str, key: str) -> dict:
+    r = book_result(key)
+    return dict(network=network, result=key, eta=r.eta, lmbda=r.lmbda, epochs=r.epochs,
+                mini_batch_size=r.mini_batch_size, expanded=r.training_size > 50_000,
+                book_accuracy=r.accuracy)
+
+
+#: The book's chapter 6 experiments: network name, hyper-parameters (eta, lmbda, epochs,
+#: mini_batch_size), whether the expanded training data is used, and the published accuracy —
+#: all read from :mod:`nndl_lib.reference_values` (the one home of known numbers).
+BOOK_EXPERIMENTS: dict[str, dict] = {
+    name: _experiment(network, key) for name, (network, key) in _EXPERIMENT_RESULTS.items()
+}
 
 
 def book_network(
