@@ -339,3 +339,11 @@ def test_bad_shapes_labels_and_nan_raise_errors_naming_shapes():
     with pytest.raises(ValueError, match="mini_batch_size must be an integer >= 1"):
         net.SGD((np.zeros((3, 4)), np.array([0, 1, 0])), 1, 0, 0.1, monitor=None,
                 progress=False)
+
+
+def test_progress_bar_is_shown_by_default_and_off_with_progress_false(capsys):
+    x, y = _data(20, 3, 2, seed=16)
+    Network([3, 4, 2], seed=0).SGD((x, y), 2, 10, 0.5, monitor=None, progress=False)
+    assert capsys.readouterr().err == ""
+    Network([3, 4, 2], seed=0).SGD((x, y), 2, 10, 0.5, monitor=None, progress=True)
+    assert "epochs" in capsys.readouterr().err
