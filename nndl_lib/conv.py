@@ -225,33 +225,57 @@ def conv2d_backward_naive(
     return _unpad(dx_pad, pad), dw, db
 
 
-def _im2col(x_pad: np.ndarray, KH: int, KW: int, stride: int, H_out: int, W_out: int) -> np.ndarray:
-    """Every window of x_pad as a column: (N, C, H_pad, W_pad) -> (N, C*KH*KW, H_out*W_out).
+# Fast path layout: batch last. The fast kernels work on (C, H, W, N) buffers and return their
+# (N, ...) results as transposed views of them, so their outputs are NOT C-contiguous (values and
+# shapes are as documented; call np.ascontiguousarray if you need C order). Feeding such a view to
+# the next kernel costs no copy, the im2col copy reads runs of W_out*N contiguous numbers, col2im
+# adds them, and pooling slices keep N contiguous. Measured (thread CPU time, best of 30, 1 thread,
+# float32, N=100, conv 5x5 + 2x2 max-pool forward+backward; C=1->F=20 on 28x28 | C=20->F=40 on
+# 12x12): per-example im2col (N, CKK, HW) with batched matmul: 24 | 47 ms; one GEMM on
+# (CKK, N*HW) columns: ~19 | ~35 ms; batch last: 12 | 21 ms (PyTorch 2.13 CPU: 35 | 21 ms).
+# A loop of KH*KW GEMMs over shifted slices instead of im2col was slower (32 ms forward at C=1).
 
-    cols[n, (c, p, q), (i, j)] = x_pad[n, c, i*stride + p, j*stride + q]  (one copy).
+
+def _batch_last(a: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> C-contiguous (C, H, W, N); free when a is already a batch-last view."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0))
+
+
+def _im2col(xt: np.ndarray, KH: int, KW: int, stride: int, H_out: int, W_out: int) -> np.ndarray:
+    """Every window of the padded batch-last input as a column (one copy):
+    xt: (C, H_pad, W_pad, N) -> cols: (C*KH*KW, H_out*W_out*N),
+    cols[(c, p, q), (i, j, n)] = xt[c, i*stride + p, j*stride + q, n].
     """
-    N, C = x_pad.shape[:2]
-    windows = sliding_window_view(x_pad, (KH, KW), axis=(2, 3))[:, :, ::stride, ::stride]
-    # (N, C, H_out, W_out, KH, KW) -> (N, C, KH, KW, H_out, W_out)
-    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * KH * KW, H_out * W_out)
+    C, N = xt.shape[0], xt.shape[3]
+    windows = sliding_window_view(xt, (KH, KW), axis=(1, 2))[:, ::stride, ::stride]
+    # (C, H_out, W_out, N, KH, KW) -> (C, KH, KW, H_out, W_out, N)
+    return windows.transpose(0, 4, 5, 1, 2, 3).reshape(C * KH * KW, H_out * W_out * N)
+
+
+def _pad_batch_last(xt: np.ndarray, pad: int) -> np.ndarray:
+    if pad == 0:
+        return xt
+    return np.pad(xt, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
 
 
 def conv2d_forward(
     x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0
 ) -> np.ndarray:
-    """Convolution (cross-correlation), fast: im2col then one matrix product per example.
+    """Convolution (cross-correlation), fast: im2col then one matrix product.
 
-    x: (N, C, H, W), w: (F, C, KH, KW), b: (F,) -> (N, F, H_out, W_out). Same numbers as
-    ``conv2d_forward_naive``.
+    x: (N, C, H, W), w: (F, C, KH, KW), b: (F,) -> (N, F, H_out, W_out), a batch-last view
+    (see the layout note above). Same numbers as ``conv2d_forward_naive``.
     """
     H_out, W_out = _check_conv(x, w, stride, pad)
     _check_bias(b, w.shape[0])
     N = x.shape[0]
     F, _, KH, KW = w.shape
-    cols = _im2col(_pad(x, pad), KH, KW, stride, H_out, W_out)  # (N, C*KH*KW, H_out*W_out)
-    z = w.reshape(F, -1) @ cols  # (F, CKK) @ (N, CKK, HW) -> (N, F, HW)
+    xt = _pad_batch_last(_batch_last(x), pad)
+    cols = _im2col(xt, KH, KW, stride, H_out, W_out)  # (C*KH*KW, H_out*W_out*N)
+    # z[f, (i, j, n)] = sum_(c, p, q) w[f, (c, p, q)] cols[(c, p, q), (i, j, n)]
+    z = w.reshape(F, -1) @ cols
     z += b[:, None]
-    return z.reshape(N, F, H_out, W_out)
+    return z.reshape(F, H_out, W_out, N).transpose(3, 0, 1, 2)
 
 
 def conv2d_backward(
@@ -261,27 +285,30 @@ def conv2d_backward(
     a product into column space then col2im (adding each kernel offset's strided slice).
 
     dout: (N, F, H_out, W_out), x: (N, C, H, W), w: (F, C, KH, KW)
-    -> dx: (N, C, H, W), dw: (F, C, KH, KW), db: (F,).
+    -> dx: (N, C, H, W) (a batch-last view), dw: (F, C, KH, KW), db: (F,).
     """
     H_out, W_out = _check_conv(x, w, stride, pad)
-    N, C, H, W = x.shape
+    N, C = x.shape[:2]
     F, _, KH, KW = w.shape
     _check_dout(dout, (N, F, H_out, W_out))
-    x_pad = _pad(x, pad)
-    cols = _im2col(x_pad, KH, KW, stride, H_out, W_out)  # (N, CKK, HW)
-    g = dout.reshape(N, F, H_out * W_out)
-    db = g.sum(axis=(0, 2))
-    # dw[f, k] = sum_n sum_ij g[n, f, ij] cols[n, k, ij]
-    dw = np.einsum("nfl,nkl->fk", g, cols, optimize=True).reshape(w.shape)
-    # dcols[n, k, ij] = sum_f w[f, k] g[n, f, ij]
-    dcols = (w.reshape(F, -1).T @ g).reshape(N, C, KH, KW, H_out, W_out)
-    dx_pad = np.zeros(x_pad.shape, dtype=dcols.dtype)
+    xt = _pad_batch_last(_batch_last(x), pad)  # (C, H_pad, W_pad, N)
+    cols = _im2col(xt, KH, KW, stride, H_out, W_out)  # (C*KH*KW, H_out*W_out*N)
+    g = _batch_last(dout).reshape(F, -1)  # (F, H_out*W_out*N)
+    db = g.sum(axis=1)
+    # dw[f, (c, p, q)] = sum_(i, j, n) g[f, (i, j, n)] cols[(c, p, q), (i, j, n)]
+    dw = (g @ cols.T).reshape(w.shape)
+    # dcols[(c, p, q), (i, j, n)] = sum_f w[f, (c, p, q)] g[f, (i, j, n)]
+    dcols = (w.reshape(F, -1).T @ g).reshape(C, KH, KW, H_out, W_out, N)
+    # col2im: window entry (p, q) of output (i, j) was input row i*s + p, column j*s + q
+    dxt = np.zeros(xt.shape, dtype=dcols.dtype)
     for p in range(KH):
         for q in range(KW):
-            dx_pad[:, :, p : p + stride * H_out : stride, q : q + stride * W_out : stride] += dcols[
-                :, :, p, q
-            ]
-    return _unpad(dx_pad, pad), dw, db
+            row_sl = slice(p, p + stride * H_out, stride)
+            col_sl = slice(q, q + stride * W_out, stride)
+            dxt[:, row_sl, col_sl] += dcols[:, p, q]
+    if pad:
+        dxt = dxt[:, pad:-pad, pad:-pad]
+    return dxt.transpose(3, 0, 1, 2), dw, db
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,10 +371,10 @@ def _window_slices(size: int, stride: int, H_out: int, W_out: int):
 
 def maxpool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
     """Max pooling, fast: the running maximum over the size*size window offsets, each a strided
-    slice of the whole batch. x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    slice of the whole batch. x: (N, C, H, W) -> (N, C, H_out, W_out), in x's memory layout."""
     H_out, W_out = _check_pool(x, size, stride)
     slices = _window_slices(size, stride, H_out, W_out)
-    out = x[next(slices)].copy()
+    out = x[next(slices)].copy(order="K")
     for sl in slices:
         np.maximum(out, x[sl], out=out)
     return out
@@ -356,17 +383,28 @@ def maxpool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray
 def maxpool_backward(dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
     """Gradient of max pooling, fast: visit the window offsets in row-major order and route dout
     to the first offset that equals the window maximum.
-    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W)."""
+    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W), in x's memory layout."""
     H_out, W_out = _check_pool(x, size, stride)
     N, C = x.shape[:2]
     _check_dout(dout, (N, C, H_out, W_out))
     out = maxpool_forward(x, size, stride)
-    dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
-    pending = np.ones(out.shape, dtype=bool)  # windows whose maximum has not been found yet
-    for sl in _window_slices(size, stride, H_out, W_out):
-        first = pending & (x[sl] == out)
-        dx[sl] += np.where(first, dout, 0)
-        pending &= ~first
+    dx = np.zeros_like(x, dtype=np.result_type(dout, x))
+    offsets = list(_window_slices(size, stride, H_out, W_out))
+    pending = None  # windows whose (first) maximum is not found yet
+    for k, sl in enumerate(offsets):
+        if k == 0:
+            first = x[sl] == out
+            pending = ~first
+        elif k == len(offsets) - 1:
+            first = pending  # the maximum was not found before: it is here
+        else:
+            first = x[sl] == out
+            first &= pending
+            pending ^= first
+        if stride >= size:  # windows do not overlap: each entry of dx gets one value
+            np.multiply(dout, first, out=dx[sl])
+        else:
+            dx[sl] += dout * first
     return dx
 
 
@@ -415,10 +453,10 @@ def avgpool_backward_naive(
 
 
 def avgpool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
-    """Average pooling, fast. x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    """Average pooling, fast. x: (N, C, H, W) -> (N, C, H_out, W_out), in x's memory layout."""
     H_out, W_out = _check_pool(x, size, stride)
     slices = _window_slices(size, stride, H_out, W_out)
-    out = x[next(slices)].copy()
+    out = x[next(slices)].copy(order="K")
     for sl in slices:
         out += x[sl]
     out /= size * size
@@ -427,13 +465,13 @@ def avgpool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray
 
 def avgpool_backward(dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
     """Gradient of average pooling, fast.
-    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W)."""
+    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W), in x's memory layout."""
     H_out, W_out = _check_pool(x, size, stride)
     N, C = x.shape[:2]
     _check_dout(dout, (N, C, H_out, W_out))
     dtype = np.result_type(dout, x)
     share = (dout / (size * size)).astype(dtype, copy=False)
-    dx = np.zeros(x.shape, dtype=dtype)
+    dx = np.zeros_like(x, dtype=dtype)
     for sl in _window_slices(size, stride, H_out, W_out):
         dx[sl] += share
     return dx
@@ -486,7 +524,7 @@ def l2pool_backward_naive(
 
 
 def l2pool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
-    """L2 pooling, fast. x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    """L2 pooling, fast. x: (N, C, H, W) -> (N, C, H_out, W_out), in x's memory layout."""
     H_out, W_out = _check_pool(x, size, stride)
     slices = _window_slices(size, stride, H_out, W_out)
     first = x[next(slices)]
@@ -498,15 +536,15 @@ def l2pool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
 
 def l2pool_backward(dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
     """Gradient of L2 pooling, fast.
-    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W)."""
+    dout: (N, C, H_out, W_out), x: (N, C, H, W) -> dx: (N, C, H, W), in x's memory layout."""
     H_out, W_out = _check_pool(x, size, stride)
     N, C = x.shape[:2]
     _check_dout(dout, (N, C, H_out, W_out))
     out = l2pool_forward(x, size, stride)
     dtype = np.result_type(dout, x)
     # dout / out, with 0 for all-zero windows
-    scale = np.divide(dout, out, out=np.zeros(out.shape, dtype=dtype), where=out != 0)
-    dx = np.zeros(x.shape, dtype=dtype)
+    scale = np.divide(dout, out, out=np.zeros_like(out, dtype=dtype), where=out != 0)
+    dx = np.zeros_like(x, dtype=dtype)
     for sl in _window_slices(size, stride, H_out, W_out):
         dx[sl] += x[sl] * scale
     return dx

@@ -7,29 +7,8 @@ import numpy as np
 import pytest
 
 from nndl_lib import conv
+from nndl_lib.gradcheck import numerical_gradient, rel_error
 from nndl_lib.reference_values import EXERCISE_KEYS
-
-try:
-    from nndl_lib.gradcheck import numerical_gradient, rel_error
-except ImportError:  # pragma: no cover - only until the CORE agent's gradcheck module lands
-
-    def numerical_gradient(f, x, h=1e-5):
-        grad = np.zeros_like(x)
-        it = np.nditer(x, flags=["multi_index"])
-        for _ in it:
-            idx = it.multi_index
-            old = x[idx]
-            x[idx] = old + h
-            f_plus = f(x)
-            x[idx] = old - h
-            f_minus = f(x)
-            x[idx] = old
-            grad[idx] = (f_plus - f_minus) / (2 * h)
-        return grad
-
-    def rel_error(a, b):
-        return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
-
 
 # Tolerances (one table): fast vs naive in float64, and centred differences with h = 1e-5.
 FAST_VS_NAIVE_ATOL = 1e-10
@@ -249,6 +228,30 @@ def test_l2pool_backward_is_zero_on_all_zero_windows():
     for backward in (conv.l2pool_backward, conv.l2pool_backward_naive):
         dx = backward(np.ones((1, 1, 1, 2)), x)
         np.testing.assert_allclose(dx[0, 0], [[0.0, 0.0, 0.6, 0.0], [0.0, 0.0, 0.0, 0.8]])
+
+
+# --- memory layout ----------------------------------------------------------------------------
+
+
+def test_fast_kernels_give_identical_numbers_for_c_order_and_batch_last_inputs():
+    """The fast kernels return batch-last views; feeding those (or C-order copies) on must not
+    change a single number, e.g. conv -> pool -> conv and back as in a network."""
+    x, w, b, _, _, _ = _conv_data((3, 2, 10, 10, 4, 3, 3, 1, 0))
+    w2 = np.random.default_rng(5).standard_normal((3, 4, 2, 2))
+    for kind in sorted(POOLS):
+        forward, backward, _, _ = POOLS[kind]
+        results = []
+        for layout in (np.asarray, np.ascontiguousarray):
+            z = layout(conv.conv2d_forward(x, w, b))  # (3, 4, 8, 8)
+            a = layout(forward(z))  # (3, 4, 4, 4)
+            z2 = layout(conv.conv2d_forward(a, w2, np.zeros(3), stride=2))  # (3, 3, 2, 2)
+            da, dw2, _ = conv.conv2d_backward(layout(np.ones_like(z2)), a, w2, stride=2)
+            dz = layout(backward(layout(da), z))
+            dx, dw, db = conv.conv2d_backward(dz, x, w)
+            results.append((z, a, z2, da, dw2, dz, dx, dw, db))
+        assert not results[0][0].flags.c_contiguous  # the batch-last view is really exercised
+        for r_view, r_copy in zip(*results, strict=True):
+            np.testing.assert_array_equal(r_view, r_copy)
 
 
 # --- dtypes ----------------------------------------------------------------------------------
