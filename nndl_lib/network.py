@@ -52,6 +52,7 @@ from nndl_lib.regularization import (
 __all__ = ["Network", "TrainingHistory", "MONITOR_OPTIONS", "SOFTMAX"]
 
 MONITOR_OPTIONS = ("training_cost", "training_accuracy", "evaluation_cost", "evaluation_accuracy")
+_NOT_IN_0_1 = ("tanh", "relu", "leaky_relu", "softplus", "linear")
 _FILE_FORMAT = "nndl_lib.network"
 _FILE_VERSION = 1
 
@@ -181,7 +182,12 @@ class Network:
         if wants_softmax:
             raise ValueError("a softmax output layer needs cost='log-likelihood'; got cost "
                              f"{self.cost.name!r}")
-        return self.activation if output_activation is None else get_activation(output_activation)
+        out = self.activation if output_activation is None else get_activation(output_activation)
+        if self.cost is CrossEntropyCost and out.name in _NOT_IN_0_1:
+            raise ValueError(
+                f"the cross-entropy cost needs outputs in (0, 1), but a {out.name!r} output "
+                "layer is not; use activation='sigmoid' or output_activation='sigmoid'")
+        return out
 
     def _refresh(self) -> None:
         """Cache the functions the hot loops call (after construction or loading)."""
@@ -595,12 +601,12 @@ class Network:
             if value is not None:
                 self._check_int(value, name, minimum=1)
         needs_eval = (lr_schedule_patience is not None or early_stopping_patience is not None
-                      or any(m.startswith("evaluation") for m in monitor))
+                      or "evaluation_accuracy" in monitor)
         if evaluation_data is not None:
             x_eval, y_eval_raw = self._check_pair(evaluation_data, "evaluation_data")
             y_eval = self._targets(y_eval_raw, x_eval.shape[0], "evaluation_data y")
             labels_eval = self._labels(y_eval_raw, x_eval.shape[0], "evaluation_data y")
-        elif needs_eval:
+        elif needs_eval or "evaluation_cost" in monitor:
             raise ValueError("evaluation_data is required for evaluation monitoring, the "
                              "learning-rate schedule and early stopping; pass (x, y) or set "
                              "monitor=('training_accuracy',) and no patience")

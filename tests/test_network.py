@@ -314,6 +314,8 @@ def test_bad_sizes_and_names_raise_clear_errors():
         Network([3, 2], init="uniform")
     with pytest.raises(ValueError, match="unknown activation"):
         Network([3, 2], activation="swish")
+    with pytest.raises(ValueError, match="cross-entropy cost needs outputs in \\(0, 1\\)"):
+        Network([3, 2], cost="cross-entropy", activation="relu")
     with pytest.raises(ValueError, match="softmax output layer needs cost='log-likelihood'"):
         Network([3, 2], cost=CrossEntropyCost, output_activation="softmax")
 
