@@ -46,6 +46,7 @@ __all__ = [
     "SoftmaxLayer",
     "POOLS",
     "INITS",
+    "KERNELS",
     "dropout_mask",
 ]
 
@@ -57,6 +58,13 @@ POOLS = {
     "avg": (conv.avgpool_forward, conv.avgpool_backward),
     "l2": (conv.l2pool_forward, conv.l2pool_backward),
 }
+# the loop versions ("naive" kernels): same numbers, for teaching and benchmarks
+NAIVE_POOLS = {
+    "max": (conv.maxpool_forward_naive, conv.maxpool_backward_naive),
+    "avg": (conv.avgpool_forward_naive, conv.avgpool_backward_naive),
+    "l2": (conv.l2pool_forward_naive, conv.l2pool_backward_naive),
+}
+KERNELS = ("fast", "naive")
 
 
 def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -154,6 +162,8 @@ class ConvPoolLayer(Layer):
         take square windows, so PH == PW.
     pool: "max" (the book), "avg" or "l2".
     init: "faithful" (std sqrt(1/n_out), n_out = F·KH·KW / (PH·PW)) or "corrected" (n_in = C·KH·KW).
+    kernels: "fast" (vectorised, default) or "naive" (the loop twins of :mod:`nndl_lib.conv`; the
+        same numbers, thousands of times slower).
     """
 
     def __init__(
@@ -166,6 +176,8 @@ class ConvPoolLayer(Layer):
         init: str = "faithful",
         rng: np.random.Generator | int | None = None,
         dtype: np.dtype | type = np.float32,
+        *,
+        kernels: str = "fast",
     ) -> None:
         filter_shape = tuple(int(s) for s in filter_shape)
         image_shape = tuple(int(s) for s in image_shape)
@@ -188,6 +200,8 @@ class ConvPoolLayer(Layer):
             raise ValueError(f"pool must be one of {sorted(POOLS)}; got {pool!r}")
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}; got {init!r}")
+        if kernels not in KERNELS:
+            raise ValueError(f"kernels must be one of {KERNELS}; got {kernels!r}")
         H_conv = conv.conv_output_size(image_shape[1], KH)
         W_conv = conv.conv_output_size(image_shape[2], KW)
         P = poolsize[0]
@@ -205,7 +219,14 @@ class ConvPoolLayer(Layer):
         self.input_shape = image_shape
         self.conv_shape = (F, H_conv, W_conv)
         self.output_shape = (F, H_conv // P, W_conv // P)
-        self._pool_forward, self._pool_backward = POOLS[pool]
+        self.kernels = kernels
+        if kernels == "fast":
+            self._pool_forward, self._pool_backward = POOLS[pool]
+            self._conv_forward, self._conv_backward = conv.conv2d_forward, conv.conv2d_backward
+        else:
+            self._pool_forward, self._pool_backward = NAIVE_POOLS[pool]
+            self._conv_forward = conv.conv2d_forward_naive
+            self._conv_backward = conv.conv2d_backward_naive
 
         rng = _as_rng(rng)
         n_out = F * KH * KW / (P * P)
@@ -229,7 +250,7 @@ class ConvPoolLayer(Layer):
         if x.dtype != self.w.dtype:
             x = x.astype(self.w.dtype)
         P = self.poolsize[0]
-        conv_out = conv.conv2d_forward(x, self.w, self._zero_b)  # w ⊛ x
+        conv_out = self._conv_forward(x, self.w, self._zero_b)  # w ⊛ x
         pooled = self._pool_forward(conv_out, P, P)
         z = pooled + self.b[None, :, None, None]  # shared bias after pooling
         a = self.activation(z)
@@ -246,7 +267,7 @@ class ConvPoolLayer(Layer):
         delta = dout * _activation_prime(self.activation, z, a)  # δ = ∂C/∂a ⊙ σ'(z)
         self.nabla_b[...] = delta.sum(axis=(0, 2, 3))  # ∂C/∂b: the bias is shared by a whole map
         dconv = self._pool_backward(delta, conv_out, P, P)  # route δ back through the pooling
-        dx, dw, _ = conv.conv2d_backward(dconv, x, self.w)
+        dx, dw, _ = self._conv_backward(dconv, x, self.w)
         self.nabla_w[...] = dw
         return dx
 

@@ -255,3 +255,18 @@ def test_bad_layer_arguments_raise_errors_naming_shapes():
     drop = FullyConnectedLayer(10, 5, p_dropout=0.5)
     with pytest.raises(ValueError, match="needs rng"):
         drop.forward(np.zeros((2, 10)), train=True)
+
+
+@pytest.mark.parametrize("pool", ["max", "avg", "l2"])
+def test_naive_kernels_give_the_same_layer_forward_and_backward_as_fast(pool):
+    fast = ConvPoolLayer((3, 2, 3, 3), (2, 6, 6), pool=pool, activation="tanh", rng=0,
+                         dtype=np.float64)
+    naive = ConvPoolLayer((3, 2, 3, 3), (2, 6, 6), pool=pool, activation="tanh", rng=0,
+                          dtype=np.float64, kernels="naive")
+    x = np.random.default_rng(1).standard_normal((2, 2, 6, 6))
+    dout = np.random.default_rng(2).standard_normal((2, 3, 2, 2))
+    np.testing.assert_allclose(naive.forward(x, train=True), fast.forward(x, train=True),
+                               rtol=1e-12)
+    np.testing.assert_allclose(naive.backward(dout), fast.backward(dout), rtol=1e-11, atol=1e-14)
+    for g_naive, g_fast in zip(naive.grads, fast.grads, strict=True):
+        np.testing.assert_allclose(g_naive, g_fast, rtol=1e-11, atol=1e-14)
