@@ -296,8 +296,6 @@ def main(argv: list[str] | None = None) -> dict:
                      max(layer100) if torch else None, "<=", 1.3),
         check_target("ch6 epoch <= 1.8x torch", rows[-1]["fast_over_torch"], "<=", 1.8),
     ]
-    for t in targets:
-        t["name"] = t["target"]
 
     print()
     print_table(

@@ -75,7 +75,8 @@ class ConvNetwork:
 
     layers: e.g. ``[ConvPoolLayer(...), FullyConnectedLayer(...), SoftmaxLayer(...)]``; consecutive
         layers must agree (a layer's input takes the previous output, flattened if needed).
-    dtype: float32 by default (speed); float64 for gradient checks. Layer parameters are converted.
+    dtype: float32 by default (speed); float64 for gradient checks. The layers' parameters are
+        converted in place (the layer objects become part of this network).
 
     Inputs x may be flat ``(N, 784)`` or images ``(N, 1, 28, 28)`` — anything with the first layer's
     number of values per example; labels y are int ``(N,)`` in ``[0, n_classes)``.
@@ -222,6 +223,7 @@ class ConvNetwork:
         *,
         seed: int | np.random.Generator | None = None,
         shuffle: bool = False,
+        test_every_epoch: bool = False,
         progress: bool = True,
     ) -> ConvTrainingHistory:
         """Mini-batch SGD on the log-likelihood cost with chapter 6's L2 term.
@@ -231,6 +233,11 @@ class ConvNetwork:
         Each step: ``p → p − η ∂C/∂p`` with C = mean mini-batch log-likelihood + 0.5·λ·Σ‖w‖²/m,
         m = n_train // mini_batch_size.
         seed: dropout masks (and the shuffling order when ``shuffle=True``).
+        shuffle: reshuffle the training data every epoch (the book does not).
+        test_every_epoch: compute test accuracy after every epoch (for plots), not only when
+            validation accuracy reaches a new best (the book's protocol, the default). The reported
+            ``test_accuracy_at_best`` is the same either way.
+        progress: a text progress bar (tqdm) with one line per epoch; pass False in notebooks.
         Returns a :class:`ConvTrainingHistory`; ``test_accuracy_at_best`` is the book's number.
         """
         if int(epochs) < 0 or int(mini_batch_size) < 1:
@@ -259,7 +266,7 @@ class ConvNetwork:
 
         bar = None
         if progress:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm  # text only: no notebook widget
 
             bar = tqdm(total=epochs * num_batches, unit="batch", desc="SGD")
         softmax = self.layers[-1]
@@ -288,13 +295,14 @@ class ConvNetwork:
                                          + l2_cost(self.weights, lmbda, num_batches))
             val_acc = self.accuracy(x_val, y_val)
             history.validation_accuracy.append(val_acc)
+            improved = val_acc >= history.best_validation_accuracy  # ties: the later epoch
             test_acc = None
-            if val_acc >= history.best_validation_accuracy:  # ">=": ties go to the later epoch
+            if test_data is not None and (improved or test_every_epoch):
+                test_acc = self.accuracy(x_test, y_test)
+            if improved:
                 history.best_validation_accuracy = val_acc
                 history.best_epoch = epoch
-                if test_data is not None:
-                    test_acc = self.accuracy(x_test, y_test)
-                    history.test_accuracy_at_best = test_acc
+                history.test_accuracy_at_best = test_acc
             history.test_accuracy.append(test_acc)
             history.epochs_run = epoch + 1
             if bar is not None:

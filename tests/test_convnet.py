@@ -119,6 +119,34 @@ def test_sgd_reports_test_accuracy_at_best_validation_epoch():
         assert (test is not None) == improved
 
 
+def test_test_every_epoch_records_test_accuracy_each_epoch_without_changing_the_result():
+    def run(every):
+        rng = np.random.default_rng(0)
+        net = ConvNetwork([FullyConnectedLayer(16, 8, rng=rng), SoftmaxLayer(8, 2)])
+        x = np.random.default_rng(1).standard_normal((200, 16)).astype(np.float32)
+        y = (x[:, 0] > 0).astype(np.int64)
+        return net.SGD((x[:100], y[:100]), 3, 10, 0.5, (x[100:150], y[100:150]),
+                       (x[150:], y[150:]), test_every_epoch=every, progress=False)
+
+    book, every = run(False), run(True)
+    assert all(t is not None for t in every.test_accuracy)
+    assert every.test_accuracy_at_best == book.test_accuracy_at_best
+    assert every.validation_accuracy == book.validation_accuracy
+
+
+def test_training_with_dropout_and_shuffling_is_reproducible_from_the_seed():
+    def run(seed):
+        net = book_network("shallow", rng=0, p_dropout=0.5)
+        x = np.random.default_rng(1).random((60, 784), dtype=np.float32)
+        y = np.random.default_rng(2).integers(0, 10, 60)
+        net.SGD((x, y), 2, 10, 0.1, (x[:20], y[:20]), seed=seed, shuffle=True, progress=False)
+        return net.params
+
+    same = [np.array_equal(p, q) for p, q in zip(run(5), run(5), strict=True)]
+    other = [np.array_equal(p, q) for p, q in zip(run(5), run(6), strict=True)]
+    assert all(same) and not all(other)
+
+
 def test_network_accepts_flat_and_image_input_and_uses_float32_by_default():
     net = book_network("conv1", rng=0)
     assert net.dtype == np.float32 and all(p.dtype == np.float32 for p in net.params)
@@ -230,7 +258,7 @@ def test_benchmark_quick_mode_writes_json_with_expected_structure(tmp_path):
     for row in rows:
         assert row["fast_s"] > 0 and row["naive_s"] > 0
         assert row["torch_s"] is None or row["torch_s"] > 0
-    assert {t["name"] for t in data["targets"]} >= {"fast >= 100x naive",
+    assert {t["target"] for t in data["targets"]} >= {"fast >= 100x naive",
                                                       "conv+pool N=100 f32 <= 1.3x torch",
                                                       "ch6 epoch <= 1.8x torch"}
     for target in data["targets"]:
