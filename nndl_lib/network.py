@@ -416,16 +416,22 @@ class Network:
             zs, _, activations = self._forward(x, masks)
         return zs, activations
 
-    def _backprop(self, x: np.ndarray, y: np.ndarray, masks: list[np.ndarray] | None = None):
-        """Matrix backprop on checked arrays; masks: one (N, n_hidden) 0/1 array per hidden."""
+    def _backprop(self, x: np.ndarray, y: np.ndarray, masks: list[np.ndarray] | None = None,
+                  factor: float | None = None):
+        """Matrix backprop on checked arrays; masks: one (N, n_hidden) 0/1 array per hidden.
+
+        Returns ``factor`` times the summed gradients; the default factor 1/N gives the mean.
+        (SGD passes eta/N, so that its update is a plain subtraction.)
+        """
         scale = None if masks is not None else self._hidden_scale()
         n_layers = len(self.weights)
         zs, outputs, activations = self._forward(x, masks)
         a = activations[-1]
         nabla_b = [None] * n_layers
         nabla_w = [None] * n_layers
-        # BP1, divided by N so that the sums below are means over the mini-batch
-        delta = self._output_delta(zs[-1], a, y) / x.shape[0]
+        # BP1, times 1/N so that the sums over rows below are means over the mini-batch
+        delta = self._output_delta(zs[-1], a, y) * (1.0 / x.shape[0] if factor is None
+                                                    else factor)
         nabla_b[-1] = delta.sum(axis=0)  # BP3
         nabla_w[-1] = delta.T @ activations[-2]  # BP4
         for l in range(2, self.num_layers):
@@ -623,8 +629,11 @@ class Network:
             optimizer = Momentum(eta, mu=momentum)
         self.dropout = float(dropout)
         grad_fn = self._backprop if backprop == "matrix" else self._backprop_examples_mean
+        fast = optimizer is None and backprop == "matrix"
         hidden_sizes = self.sizes[1:-1]
         update = l2_update if regularization == "l2" else l1_update
+        decay = 1.0 - eta * lmbda / n  # L2 weight decay factor
+        shrink = eta * lmbda / n  # L1 constant shrink
 
         history = TrainingHistory()
         eta0 = eta
@@ -645,6 +654,18 @@ class Network:
                     if dropout:
                         masks = [dropout_mask((xb.shape[0], h), dropout, rng, self.dtype)
                                  for h in hidden_sizes]
+                    if fast:
+                        # the hot path: backprop returns eta * dC0/dw directly
+                        step_b, step_w = self._backprop(xb, yb, masks, eta / xb.shape[0])
+                        for w, step in zip(self.weights, step_w, strict=True):
+                            if lmbda and regularization == "l2":
+                                w *= decay  # w -> (1 - eta lmbda/n) w ...
+                            elif lmbda:
+                                w -= shrink * np.sign(w)  # w -> w - (eta lmbda/n) sgn(w) ...
+                            w -= step  # ... - eta dC0/dw
+                        for b, step in zip(self.biases, step_b, strict=True):
+                            b -= step  # biases are not regularised
+                        continue
                     nabla_b, nabla_w = grad_fn(xb, yb, masks)
                     if optimizer is None:
                         for w, nw in zip(self.weights, nabla_w, strict=True):
@@ -688,6 +709,7 @@ class Network:
                             and since_lr_change >= lr_schedule_patience):
                         eta /= 2  # learning-rate schedule: halve eta ...
                         since_lr_change = 0
+                        decay, shrink = 1.0 - eta * lmbda / n, eta * lmbda / n
                         if optimizer is not None:
                             optimizer.eta = eta
                         if eta <= eta0 / 128 * (1 + 1e-12):  # ... and stop at eta0/128

@@ -52,11 +52,14 @@ def test_matrix_backprop_with_dropout_masks_matches_per_example():
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-def test_sgd_example_path_gives_the_same_weights_as_matrix_path():
+@pytest.mark.parametrize("options", [{}, {"lmbda": 2.0}, {"lmbda": 2.0, "regularization": "l1"},
+                                     {"dropout": 0.3}])
+def test_sgd_example_path_gives_the_same_weights_as_matrix_path(options):
     x, y = _data(40, 3, 2, seed=4)
     nets = [Network([3, 5, 2], seed=9) for _ in range(2)]
     for net, kind in zip(nets, ("matrix", "example"), strict=True):
-        net.SGD((x, y), 2, 10, 0.5, monitor=None, backprop=kind, seed=1, progress=False)
+        net.SGD((x, y), 2, 10, 0.5, monitor=None, backprop=kind, seed=1, progress=False,
+                **options)
     for wm, we in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases,
                       strict=True):
         np.testing.assert_allclose(wm, we, rtol=1e-11, atol=1e-13)
