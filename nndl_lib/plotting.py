@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from nndl_lib.activations import get_activation, step
 
@@ -181,6 +182,8 @@ def plot_curves(
     for k, (name, value) in enumerate((references or {}).items()):
         ax.axhline(scale * float(value), linestyle="--", linewidth=1, color=f"C{k + 5}",
                    label=name)
+    if x is None:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -247,7 +250,7 @@ def plot_descent_on_surface(
     """
     if not isinstance(paths, Mapping):
         paths = {"": paths}
-    fig, ax = _target_axes(ax, (5.2, 4.4))
+    fig, ax = _target_axes(ax, (6.0, 4.4))
     v1, v2 = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
     c = np.asarray(cost(v1, v2), dtype=float)
     if c.shape != v1.shape:
@@ -256,7 +259,7 @@ def plot_descent_on_surface(
             "Write it with NumPy operations so it works element-wise."
         )
     contours = ax.contour(v1, v2, c, levels=levels, cmap="viridis", linewidths=0.8)
-    fig.colorbar(contours, ax=ax, label="cost $C$")
+    fig.colorbar(contours, ax=ax, label="cost $C$", shrink=0.8)
     for k, (name, path) in enumerate(paths.items()):
         path = np.asarray(path, dtype=float)
         if path.ndim != 2 or path.shape[1] != 2 or path.shape[0] < 1:
@@ -274,6 +277,6 @@ def plot_descent_on_surface(
     if title:
         ax.set_title(title)
     if any(paths):
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     return fig

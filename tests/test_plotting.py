@@ -79,6 +79,7 @@ def test_plot_curves_draws_each_series_in_percent_with_labels_and_reference():
     np.testing.assert_allclose(lines[2].get_ydata(), [95.42, 95.42])
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "test accuracy (%)"
     assert ax.get_title() == "runs"
+    assert all(float(t).is_integer() for t in ax.get_xticks())  # whole epochs only
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["eta = 3.0", "eta = 0.5", "book"]
 
 
