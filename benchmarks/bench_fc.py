@@ -46,7 +46,6 @@ from nndl_lib.network import Network
 
 SIZES = ([784, 30, 10], [784, 100, 10])
 MINI_BATCHES = (10, 100)
-DTYPES = (np.float64, np.float32)
 ETA = 0.5  # cross-entropy cost, as in chapter 3 (the value does not change the timing)
 COST = "cross-entropy"
 
@@ -60,6 +59,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--n-example", type=int, default=None, help="examples timed for (a), then extrapolated"
     )
     p.add_argument("--repeats", type=int, default=None, help="timed repeats (best is reported)")
+    p.add_argument(
+        "--mini-batch", type=int, nargs="+", default=list(MINI_BATCHES), help="mini-batch sizes"
+    )
+    p.add_argument(
+        "--dtype", nargs="+", default=["float64", "float32"], choices=["float64", "float32"]
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--synthetic", action="store_true", help="random data of MNIST's shape (no data files)"
@@ -223,10 +228,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows = []
     for sizes in SIZES:
-        for mb in MINI_BATCHES:
-            for dtype in DTYPES:
-                rows.append(bench_config(sizes, mb, dtype, x32, labels, args, torch))
-                sys.stdout.flush()
+        for mb in args.mini_batch:
+            for dtype in args.dtype:
+                r = bench_config(sizes, mb, np.dtype(dtype), x32, labels, args, torch)
+                rows.append(r)
+                print(
+                    f"  done {r['sizes']} mb={mb} {dtype}: (b) {r['matrix_seconds']:.3g} s",
+                    flush=True,
+                )
 
     print(
         f"\n(a) per-example backprop timed on the first {args.n_example} examples and "
