@@ -90,3 +90,25 @@ def test_check_network_gradients_detects_a_wrong_backprop():
     bad = check_network_gradients(net, x, y)
     assert good[0]["weights"] <= 1e-7
     assert bad[0]["weights"] > 1e-3
+
+
+def test_backprop_of_a_dropout_trained_network_matches_its_evaluation_cost():
+    """After dropout training, evaluation scales hidden activations by (1 - p); backprop of the
+    evaluation network must include that factor."""
+    net = Network([4, 5, 4, 3], seed=13)
+    net.dropout = 0.5
+    rng = np.random.default_rng(14)
+    x, y = rng.normal(size=(5, 4)), rng.integers(0, 3, size=5)
+    errors = check_network_gradients(net, x, y)
+    assert max(max(e.values()) for e in errors) <= 1e-7
+
+
+def test_total_cost_adds_l2_or_l1_penalty():
+    net = Network([3, 2], cost="quadratic", seed=15)
+    x, y = np.ones((4, 3)), np.array([0, 1, 1, 0])
+    c0 = net.total_cost(x, y)
+    w2 = sum(np.sum(w**2) for w in net.weights)
+    w1 = sum(np.sum(np.abs(w)) for w in net.weights)
+    assert net.total_cost(x, y, lmbda=0.5, n=10) == pytest.approx(c0 + 0.5 / 20 * w2, rel=1e-14)
+    assert net.total_cost(x, y, lmbda=0.5, n=10, regularization="l1") == pytest.approx(
+        c0 + 0.5 / 10 * w1, rel=1e-14)
