@@ -369,6 +369,18 @@ def _window_slices(size: int, stride: int, H_out: int, W_out: int):
             )
 
 
+def _same_layout(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``a`` (same shape as ``like``) laid out in memory like ``like`` (a copy only if needed):
+    elementwise work on slices is fastest when all operands share one layout."""
+    if np.array_equal(
+        np.argsort(a.strides, kind="stable"), np.argsort(like.strides, kind="stable")
+    ):
+        return a
+    out = np.empty_like(like, dtype=a.dtype)
+    out[...] = a
+    return out
+
+
 def maxpool_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
     """Max pooling, fast: the running maximum over the size*size window offsets, each a strided
     slice of the whole batch. x: (N, C, H, W) -> (N, C, H_out, W_out), in x's memory layout."""
@@ -388,6 +400,7 @@ def maxpool_backward(dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int
     N, C = x.shape[:2]
     _check_dout(dout, (N, C, H_out, W_out))
     out = maxpool_forward(x, size, stride)
+    dout = _same_layout(dout, out)
     dx = np.zeros_like(x, dtype=np.result_type(dout, x))
     offsets = list(_window_slices(size, stride, H_out, W_out))
     pending = None  # windows whose (first) maximum is not found yet
@@ -470,7 +483,8 @@ def avgpool_backward(dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int
     N, C = x.shape[:2]
     _check_dout(dout, (N, C, H_out, W_out))
     dtype = np.result_type(dout, x)
-    share = (dout / (size * size)).astype(dtype, copy=False)
+    first_window = x[next(_window_slices(size, stride, H_out, W_out))]
+    share = _same_layout((dout / (size * size)).astype(dtype, copy=False), first_window)
     dx = np.zeros_like(x, dtype=dtype)
     for sl in _window_slices(size, stride, H_out, W_out):
         dx[sl] += share
@@ -541,10 +555,14 @@ def l2pool_backward(dout: np.ndarray, x: np.ndarray, size: int = 2, stride: int 
     N, C = x.shape[:2]
     _check_dout(dout, (N, C, H_out, W_out))
     out = l2pool_forward(x, size, stride)
+    dout = _same_layout(dout, out)
     dtype = np.result_type(dout, x)
     # dout / out, with 0 for all-zero windows
     scale = np.divide(dout, out, out=np.zeros_like(out, dtype=dtype), where=out != 0)
     dx = np.zeros_like(x, dtype=dtype)
     for sl in _window_slices(size, stride, H_out, W_out):
-        dx[sl] += x[sl] * scale
+        if stride >= size:  # windows do not overlap: each entry of dx gets one value
+            np.multiply(x[sl], scale, out=dx[sl])
+        else:
+            dx[sl] += x[sl] * scale
     return dx
