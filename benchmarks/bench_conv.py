@@ -32,7 +32,8 @@ random images otherwise — the JSON says which):
 
 Targets: fast ≥ 100× naive (every row); conv + pool at N = 100 f32 ≤ 1.3× PyTorch (both layers);
 an epoch ≤ 1.8× PyTorch. Timings are the best of ``--repeats`` runs after a warm-up; the thread
-count is set for NumPy's BLAS and PyTorch alike and printed.
+count is set for NumPy's BLAS and PyTorch alike and printed. ``--cpu-time`` measures process
+CPU time instead of wall time (steadier when other jobs share the machine; with one thread only).
 """
 
 from __future__ import annotations
@@ -67,6 +68,19 @@ LAYERS = {  # name -> (filter_shape, image_shape)
 EPOCH_IMAGES = 50_000
 MINI_BATCH = 10
 ETA = 0.1
+CLOCK = time.perf_counter  # time.process_time with --cpu-time
+
+
+def _best(fn, repeats: int) -> float:
+    """Best of `repeats` timed calls (after the caller's warm-up), on CLOCK."""
+    if CLOCK is time.perf_counter:
+        return time_it(fn, repeats)["best"]
+    times = []
+    for _ in range(repeats):
+        start = CLOCK()
+        fn(None)
+        times.append(CLOCK() - start)
+    return min(times)
 
 
 def load_images(n: int) -> tuple[np.ndarray, np.ndarray, str]:
@@ -101,7 +115,7 @@ def time_layer_fast(name, n, dtype, images, repeats):
         layer.backward(dout)
 
     run(None)
-    return time_it(run, repeats)["best"]
+    return _best(run, repeats)
 
 
 def time_layer_naive(name, n, dtype, images, quick):
@@ -111,10 +125,10 @@ def time_layer_naive(name, n, dtype, images, quick):
     layer = ConvPoolLayer((F_timed, C, KH, KW), img, rng=0, dtype=dtype, kernels="naive")
     x = layer_inputs(name, 1, dtype, images)
     dout = np.ones((1, *layer.output_shape), dtype=dtype)
-    start = time.perf_counter()
+    start = CLOCK()
     layer.forward(x, train=True)
     layer.backward(dout)
-    return (time.perf_counter() - start) * n * F / F_timed
+    return (CLOCK() - start) * n * F / F_timed
 
 
 def time_layer_torch(torch, name, n, dtype, images, repeats):
@@ -136,7 +150,7 @@ def time_layer_torch(torch, name, n, dtype, images, repeats):
         a.backward(dout)
 
     run(None)
-    return time_it(run, repeats)["best"]
+    return _best(run, repeats)
 
 
 def time_epoch_fast(x, y, batches, repeats):
@@ -160,7 +174,7 @@ def time_epoch_fast(x, y, batches, repeats):
         return softmax
 
     run(None)  # warm-up (also trains a little; timing is unaffected)
-    best = time_it(run, repeats)["best"]
+    best = _best(run, repeats)
     return best * (EPOCH_IMAGES // MINI_BATCH) / batches
 
 
@@ -169,9 +183,9 @@ def time_epoch_sgd_method(x, y, batches):
     net = book_network("conv2", rng=0)
     n = batches * MINI_BATCH
     val = (x[:MINI_BATCH], y[:MINI_BATCH])
-    start = time.perf_counter()
+    start = CLOCK()
     net.SGD((x[:n], y[:n]), 1, MINI_BATCH, ETA, val, progress=False)
-    return (time.perf_counter() - start) * (EPOCH_IMAGES // MINI_BATCH) / batches
+    return (CLOCK() - start) * (EPOCH_IMAGES // MINI_BATCH) / batches
 
 
 def _torch_net(torch):
@@ -228,7 +242,7 @@ def time_epoch_torch(torch, x, y, batches, repeats):
             opt.step()
 
     run(None)
-    best = time_it(run, repeats)["best"]
+    best = _best(run, repeats)
     return best * (EPOCH_IMAGES // MINI_BATCH) / batches
 
 
@@ -241,17 +255,25 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--batches", type=int, default=None,
                         help="mini-batches timed for the epoch (default 500; 20 with --quick)")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with process CPU time instead of wall time: steadier on a "
+                             "busy machine; meaningful only with --threads 1")
     parser.add_argument("--json", type=Path, default=None,
                         help="where to write the JSON (default benchmarks/results/bench_conv.json)")
     args = parser.parse_args(argv)
 
+    global CLOCK
+    CLOCK = time.process_time if args.cpu_time else time.perf_counter
+    if args.cpu_time and args.threads != 1:
+        print("warning: --cpu-time adds up the CPU time of all threads; use --threads 1")
     repeats = args.repeats or (1 if args.quick else 3)
     batches = args.batches or (20 if args.quick else 500)
     torch = None if args.no_torch else torch_or_none()
     if args.no_torch:
         print("PyTorch column skipped (--no-torch).")
     threads = set_threads(args.threads, torch)
-    print(f"threads: {threads} (NumPy BLAS and PyTorch); quick={args.quick}; "
+    print(f"threads: {threads} (NumPy BLAS and PyTorch); clock: "
+          f"{'process CPU time' if args.cpu_time else 'wall time'}; quick={args.quick}; "
           f"repeats={repeats}; epoch timed on {batches} mini-batches of {MINI_BATCH}")
 
     x, y, source = load_images(max(batches * MINI_BATCH, 100))
@@ -319,6 +341,7 @@ def main(argv: list[str] | None = None) -> dict:
         "benchmark": "bench_conv",
         "quick": args.quick,
         "threads": threads,
+        "clock": "process_time" if args.cpu_time else "perf_counter",
         "repeats": repeats,
         "epoch_batches_timed": batches,
         "data": source,

@@ -38,6 +38,7 @@ import numpy as np
 
 from nndl_lib import conv
 from nndl_lib.activations import Activation, get_activation
+from nndl_lib.regularization import dropout_mask
 
 __all__ = [
     "Layer",
@@ -47,7 +48,6 @@ __all__ = [
     "POOLS",
     "INITS",
     "KERNELS",
-    "dropout_mask",
 ]
 
 INITS = ("faithful", "corrected")
@@ -72,18 +72,6 @@ def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.default_rng(rng)
-
-
-def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
-                 dtype: np.dtype | type = np.float32) -> np.ndarray:
-    """A 0/1 mask of ``shape`` that keeps each unit with probability 1 − p (drops with p).
-
-    Returned in ``dtype`` so multiplying by it keeps the activations' dtype.
-    """
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout probability p must be in [0, 1); got {p}")
-    keep = rng.random(shape, dtype=np.float32) >= np.float32(p)
-    return keep.astype(dtype)
 
 
 def _activation_prime(act: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nndl_lib.gradcheck import numerical_gradient, rel_error
-from nndl_lib.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer, dropout_mask
+from nndl_lib.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
 
 TOL = 1e-7  # relative error allowed between analytic and numerical gradients (float64)
 H = 1e-3  # finite-difference step; Richardson extrapolation removes the O(H^2) error
@@ -182,10 +182,13 @@ def test_softmax_layer_starts_at_zero_and_outputs_uniform_probabilities():
     np.testing.assert_allclose(a, 0.1, rtol=1e-6)
 
 
-def test_dropout_mask_drops_about_p_of_the_units():
+def test_training_forward_drops_about_p_of_the_inputs():
     p = 0.3
-    mask = dropout_mask((200, 500), p, np.random.default_rng(0))
+    layer = FullyConnectedLayer(500, 3, p_dropout=p, rng=0)
+    layer.forward(np.ones((200, 500), dtype=np.float32), train=True, rng=np.random.default_rng(0))
+    x_used, mask = layer._cache[1], layer._cache[2]
     assert set(np.unique(mask)) == {0.0, 1.0}
+    np.testing.assert_array_equal(x_used, mask)  # kept inputs are not rescaled
     # 100,000 Bernoulli draws: the standard error of the dropped fraction is ~0.0014
     assert abs((1 - mask.mean()) - p) < 0.006
 
