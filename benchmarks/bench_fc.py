@@ -37,7 +37,7 @@ from common import (
     print_table,
     set_threads,
     thread_report,
-    time_it,
+    time_interleaved,
     torch_or_none,
     write_json,
 )
@@ -156,20 +156,22 @@ def bench_config(sizes, mini_batch_size, dtype, x32, labels, args, torch) -> dic
         "mini_batch_size": mini_batch_size,
         "dtype": np.dtype(dtype).name,
     }
-    # (a) per-example, on the first n_a examples, extrapolated to n
+    # warm-up of every implementation, then interleaved timed rounds (a, b, c, a, b, c, ...):
+    # (a) per-example on the first n_a examples (extrapolated to n), (b) matrix on the whole
+    # epoch, (c) PyTorch with the same initial weights and mini-batches
     train("example", warm)(fresh())
-    t_a = time_it(train("example", n_a), args.repeats, setup=fresh)
-    row["example_measured_on"] = n_a
-    row["example_seconds_measured"] = t_a["best"]
-    row["example_seconds"] = t_a["best"] * n / n_a
-    # (b) matrix, the whole epoch
     train("matrix", warm)(fresh())
-    t_b = time_it(train("matrix", n), args.repeats, setup=fresh)
-    row["matrix_seconds"] = t_b["best"]
-    row["matrix_seconds_median"] = t_b["median"]
-    row["speedup_matrix_vs_example"] = row["example_seconds"] / t_b["best"]
-    # (c) PyTorch autograd, same initial weights and mini-batches
-    row["torch_seconds"] = row["ratio_matrix_vs_torch"] = row["max_abs_diff_matrix_torch"] = None
+    last_matrix_net: list[Network] = []
+
+    def fresh_matrix(_=None) -> Network:
+        last_matrix_net[:] = [fresh()]  # kept for the agreement check below
+        return last_matrix_net[0]
+
+    cases = {
+        "example": (train("example", n_a), fresh),
+        "matrix": (train("matrix", n), fresh_matrix),
+    }
+    trained: list = []
     if torch is not None:
         x_t = torch.from_numpy(x)
         y_t = torch.from_numpy(np.asarray(labels, dtype=np.int64))
@@ -178,17 +180,26 @@ def bench_config(sizes, mini_batch_size, dtype, x32, labels, args, torch) -> dic
         w0, b0 = net0.weights, net0.biases
         warm_perm = torch.arange(warm)
         torch_sgd_epoch(torch, x_t[:warm], y_t[:warm], w0, b0, mini_batch_size, ETA, warm_perm)
-        trained: list = []
 
         def run_torch(_):
             trained[:] = torch_sgd_epoch(torch, x_t, y_t, w0, b0, mini_batch_size, ETA, perm)
 
-        t_c = time_it(run_torch, args.repeats)
-        row["torch_seconds"] = t_c["best"]
-        row["ratio_matrix_vs_torch"] = t_b["best"] / t_c["best"]
+        cases["torch"] = (run_torch, None)
+    t = time_interleaved(cases, args.repeats)
+
+    row["example_measured_on"] = n_a
+    row["example_seconds_measured"] = t["example"]["best"]
+    row["example_seconds"] = t["example"]["best"] * n / n_a
+    row["matrix_seconds"] = t["matrix"]["best"]
+    row["matrix_seconds_median"] = t["matrix"]["median"]
+    row["speedup_matrix_vs_example"] = row["example_seconds"] / row["matrix_seconds"]
+    row["torch_seconds"] = row["ratio_matrix_vs_torch"] = row["max_abs_diff_matrix_torch"] = None
+    if torch is not None:
+        row["torch_seconds"] = t["torch"]["best"]
+        row["torch_seconds_median"] = t["torch"]["median"]
+        row["ratio_matrix_vs_torch"] = row["matrix_seconds"] / row["torch_seconds"]
         # the same maths: after one epoch the weights agree to rounding
-        net = fresh()
-        train("matrix", n)(net)
+        net = last_matrix_net[0]
         row["max_abs_diff_matrix_torch"] = max(
             float(np.max(np.abs(w - tw))) for w, tw in zip(net.weights, trained, strict=True)
         )
@@ -222,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     x32, labels, source = load_training_data(args.n_train, args.synthetic, args.seed)
     print(
         f"bench_fc: one epoch of SGD on {args.n_train} examples ({source}), {COST} cost, "
-        f"eta={ETA}, best of {args.repeats}; threads: NumPy BLAS {threads}, "
+        f"eta={ETA}, best of {args.repeats} interleaved rounds; threads: NumPy BLAS {threads}, "
         f"PyTorch {torch.get_num_threads() if torch is not None else '-'}"
         + ("  [--quick: timings are not meaningful]" if args.quick else "")
     )

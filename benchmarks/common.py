@@ -33,6 +33,7 @@ __all__ = [
     "thread_report",
     "torch_or_none",
     "time_it",
+    "time_interleaved",
     "format_table",
     "print_table",
     "machine_info",
@@ -149,6 +150,31 @@ def time_it(
         fn(arg)
         times.append(time.perf_counter() - start)
     return {"best": min(times), "median": statistics.median(times), "times": times}
+
+
+def time_interleaved(
+    cases: dict[str, tuple[Callable[[Any], Any], Callable[[], Any] | None]],
+    repeats: int = 3,
+) -> dict[str, dict[str, Any]]:
+    """Time several cases in interleaved rounds: a, b, c, a, b, c, ... (setups untimed).
+
+    ``cases`` maps a name to ``(fn, setup)`` as in :func:`time_it`. On a shared, busy machine the
+    load then drifts over all cases alike, so ratios of their times are steadier than when each
+    case is timed in one block. Returns ``{name: {"best", "median", "times"}}``.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1; got {repeats}")
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeats):
+        for name, (fn, setup) in cases.items():
+            arg = setup() if setup is not None else None
+            start = time.perf_counter()
+            fn(arg)
+            times[name].append(time.perf_counter() - start)
+    return {
+        name: {"best": min(t), "median": statistics.median(t), "times": t}
+        for name, t in times.items()
+    }
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -75,8 +75,9 @@ def test_bench_fc_quick_reports_threads_machine_and_targets(bench_fc_json):
 
 
 def test_bench_fc_torch_reference_does_the_same_maths(bench_fc_json):
-    pytest.importorskip("torch")
     data, _ = bench_fc_json
+    if data["machine"]["torch"] is None:
+        pytest.skip("PyTorch is not installed: the script skipped the reference column")
     assert data["threads"]["torch_threads"] == 1
     for r in data["results"]:
         assert r["torch_seconds"] > 0
