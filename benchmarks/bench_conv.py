@@ -156,26 +156,14 @@ def time_layer_torch(torch, name, n, dtype, images, repeats):
 def time_epoch_fast(x, y, batches, repeats):
     """Seconds per epoch of the fast network (extrapolated from `batches` mini-batches)."""
     net = book_network("conv2", rng=0)
-    xs = net._prepare_x(x)
-    eta = net.dtype.type(ETA)
-    softmax = net.layers[-1]
 
     def run(_):
-        # the body of ConvNetwork.SGD's mini-batch loop (lmbda = 0), as training runs it
         for j in range(batches):
-            xb, yb = xs[j * MINI_BATCH:(j + 1) * MINI_BATCH], y[j * MINI_BATCH:(j + 1) * MINI_BATCH]
-            a = xb
-            for layer in net.layers:
-                a = layer.forward(a, train=True, rng=None)
-            net._backward(yb)
-            for layer in net.layers:
-                layer.w -= eta * layer.nabla_w
-                layer.b -= eta * layer.nabla_b
-        return softmax
+            sl = slice(j * MINI_BATCH, (j + 1) * MINI_BATCH)
+            net.update_mini_batch(x[sl], y[sl], ETA)  # forward, backprop, update (lmbda = 0)
 
-    run(None)  # warm-up (also trains a little; timing is unaffected)
-    best = _best(run, repeats)
-    return best * (EPOCH_IMAGES // MINI_BATCH) / batches
+    run(None)  # warm-up (also trains a little; the timing is unaffected)
+    return _best(run, repeats) * (EPOCH_IMAGES // MINI_BATCH) / batches
 
 
 def time_epoch_sgd_method(x, y, batches):
@@ -210,8 +198,7 @@ def same_maths_check(torch, x, y, steps=3):
     F_ = torch.nn.functional
     ours, params, forward, opt = _torch_net(torch)
     n = steps * MINI_BATCH
-    ours.SGD((x[:n], y[:n]), 1, MINI_BATCH, ETA, (x[:MINI_BATCH], y[:MINI_BATCH]),
-             progress=False)
+    ours.SGD((x[:n], y[:n]), 1, MINI_BATCH, ETA, (x[:MINI_BATCH], y[:MINI_BATCH]), progress=False)
     xt, yt = torch.tensor(x.reshape(-1, 1, 28, 28)), torch.tensor(y)
     for j in range(steps):
         sl = slice(j * MINI_BATCH, (j + 1) * MINI_BATCH)
@@ -222,10 +209,16 @@ def same_maths_check(torch, x, y, steps=3):
     cost_ours = ours.total_cost(x[nxt], y[nxt])
     with torch.no_grad():
         cost_torch = float(F_.nll_loss(forward(xt[nxt]), yt[nxt]))
-    diff = max(float(np.max(np.abs(p - t.detach().numpy())))
-               for p, t in zip(ours.params, params, strict=True))
-    return {"steps": steps, "cost_ours": cost_ours, "cost_torch": cost_torch,
-            "max_param_diff": diff}
+    diff = max(
+        float(np.max(np.abs(p - t.detach().numpy())))
+        for p, t in zip(ours.params, params, strict=True)
+    )
+    return {
+        "steps": steps,
+        "cost_ours": cost_ours,
+        "cost_torch": cost_torch,
+        "max_param_diff": diff,
+    }
 
 
 def time_epoch_torch(torch, x, y, batches, repeats):
@@ -249,17 +242,27 @@ def time_epoch_torch(torch, x, y, batches, repeats):
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer/smaller timings")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="BLAS / PyTorch threads (default 1)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS / PyTorch threads (default 1)")
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats (best is kept)")
-    parser.add_argument("--batches", type=int, default=None,
-                        help="mini-batches timed for the epoch (default 500; 20 with --quick)")
+    parser.add_argument(
+        "--batches",
+        type=int,
+        default=None,
+        help="mini-batches timed for the epoch (default 500; 20 with --quick)",
+    )
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
-    parser.add_argument("--cpu-time", action="store_true",
-                        help="time with process CPU time instead of wall time: steadier on a "
-                             "busy machine; meaningful only with --threads 1")
-    parser.add_argument("--json", type=Path, default=None,
-                        help="where to write the JSON (default benchmarks/results/bench_conv.json)")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time with process CPU time instead of wall time: steadier on a "
+        "busy machine; meaningful only with --threads 1",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="where to write the JSON (default benchmarks/results/bench_conv.json)",
+    )
     args = parser.parse_args(argv)
 
     global CLOCK
@@ -272,9 +275,11 @@ def main(argv: list[str] | None = None) -> dict:
     if args.no_torch:
         print("PyTorch column skipped (--no-torch).")
     threads = set_threads(args.threads, torch)
-    print(f"threads: {threads} (NumPy BLAS and PyTorch); clock: "
-          f"{'process CPU time' if args.cpu_time else 'wall time'}; quick={args.quick}; "
-          f"repeats={repeats}; epoch timed on {batches} mini-batches of {MINI_BATCH}")
+    print(
+        f"threads: {threads} (NumPy BLAS and PyTorch); clock: "
+        f"{'process CPU time' if args.cpu_time else 'wall time'}; quick={args.quick}; "
+        f"repeats={repeats}; epoch timed on {batches} mini-batches of {MINI_BATCH}"
+    )
 
     x, y, source = load_images(max(batches * MINI_BATCH, 100))
     print(f"data: {source} ({len(x)} images)")
@@ -291,51 +296,93 @@ def main(argv: list[str] | None = None) -> dict:
             for n in sizes:
                 fast = time_layer_fast(name, n, dtype, x, repeats)
                 tt = time_layer_torch(torch, name, n, dtype, x, repeats) if torch else None
-                rows.append({"case": f"{name} N={n} {dname}", "kind": "layer", "layer": name,
-                             "N": n, "dtype": dname, "naive_s": naive_1 * n, "fast_s": fast,
-                             "torch_s": tt, "naive_over_fast": naive_1 * n / fast,
-                             "fast_over_torch": fast / tt if tt else None})
-                print(f"  {rows[-1]['case']}: fast {fast:.4g} s"
-                      + (f", torch {tt:.4g} s" if tt else ""), flush=True)
+                rows.append(
+                    {
+                        "case": f"{name} N={n} {dname}",
+                        "kind": "layer",
+                        "layer": name,
+                        "N": n,
+                        "dtype": dname,
+                        "naive_s": naive_1 * n,
+                        "fast_s": fast,
+                        "torch_s": tt,
+                        "naive_over_fast": naive_1 * n / fast,
+                        "fast_over_torch": fast / tt if tt else None,
+                    }
+                )
+                print(
+                    f"  {rows[-1]['case']}: fast {fast:.4g} s"
+                    + (f", torch {tt:.4g} s" if tt else ""),
+                    flush=True,
+                )
 
     epoch_fast = time_epoch_fast(x, y, batches, repeats)
     epoch_sgd = time_epoch_sgd_method(x, y, batches)
     epoch_torch = time_epoch_torch(torch, x, y, batches, repeats) if torch else None
     check = same_maths_check(torch, x, y) if torch else None
-    epoch_naive = EPOCH_IMAGES * (naive_per_example[("conv1", "f32")]
-                                  + naive_per_example[("conv2", "f32")])
-    rows.append({"case": "ch6 epoch", "kind": "epoch", "layer": "conv2 net", "N": MINI_BATCH,
-                 "dtype": "f32", "naive_s": epoch_naive, "fast_s": epoch_fast,
-                 "torch_s": epoch_torch, "naive_over_fast": epoch_naive / epoch_fast,
-                 "fast_over_torch": epoch_fast / epoch_torch if epoch_torch else None,
-                 "fast_sgd_method_s": epoch_sgd})
+    epoch_naive = EPOCH_IMAGES * (
+        naive_per_example[("conv1", "f32")] + naive_per_example[("conv2", "f32")]
+    )
+    rows.append(
+        {
+            "case": "ch6 epoch",
+            "kind": "epoch",
+            "layer": "conv2 net",
+            "N": MINI_BATCH,
+            "dtype": "f32",
+            "naive_s": epoch_naive,
+            "fast_s": epoch_fast,
+            "torch_s": epoch_torch,
+            "naive_over_fast": epoch_naive / epoch_fast,
+            "fast_over_torch": epoch_fast / epoch_torch if epoch_torch else None,
+            "fast_sgd_method_s": epoch_sgd,
+        }
+    )
 
-    layer100 = [r["fast_over_torch"] for r in rows
-                if r["kind"] == "layer" and r["N"] == 100 and r["dtype"] == "f32"]
+    layer100 = [
+        r["fast_over_torch"]
+        for r in rows
+        if r["kind"] == "layer" and r["N"] == 100 and r["dtype"] == "f32"
+    ]
     targets = [
         check_target("fast >= 100x naive", min(r["naive_over_fast"] for r in rows), ">=", 100),
-        check_target("conv+pool N=100 f32 <= 1.3x torch",
-                     max(layer100) if torch else None, "<=", 1.3),
+        check_target(
+            "conv+pool N=100 f32 <= 1.3x torch", max(layer100) if torch else None, "<=", 1.3
+        ),
         check_target("ch6 epoch <= 1.8x torch", rows[-1]["fast_over_torch"], "<=", 1.8),
     ]
 
     print()
     print_table(
         ["case", "naive s", "fast s", "torch s", "naive/fast", "fast/torch"],
-        [[r["case"], r["naive_s"], r["fast_s"], r["torch_s"], r["naive_over_fast"],
-          r["fast_over_torch"]] for r in rows],
+        [
+            [
+                r["case"],
+                r["naive_s"],
+                r["fast_s"],
+                r["torch_s"],
+                r["naive_over_fast"],
+                r["fast_over_torch"],
+            ]
+            for r in rows
+        ],
     )
-    print(f"\nepoch = {EPOCH_IMAGES // MINI_BATCH} mini-batches of {MINI_BATCH}, extrapolated from "
-          f"{batches}; via ConvNetwork.SGD: {epoch_sgd:.4g} s. Naive epoch: per-example naive "
-          "conv-pool time × 50,000 (a lower bound). Naive layers: one example × N"
-          + (" (and 2 filters × F/2 in quick mode)." if args.quick else "."))
+    print(
+        f"\nepoch = {EPOCH_IMAGES // MINI_BATCH} mini-batches of {MINI_BATCH}, extrapolated from "
+        f"{batches}; via ConvNetwork.SGD: {epoch_sgd:.4g} s. Naive epoch: per-example naive "
+        "conv-pool time × 50,000 (a lower bound). Naive layers: one example × N"
+        + (" (and 2 filters × F/2 in quick mode)." if args.quick else ".")
+    )
     if check is not None:
-        print(f"same maths: after {check['steps']} SGD steps from the same weights, next "
-              f"mini-batch cost ours {check['cost_ours']:.6f} vs torch {check['cost_torch']:.6f}; "
-              f"largest parameter difference {check['max_param_diff']:.2e}")
+        print(
+            f"same maths: after {check['steps']} SGD steps from the same weights, next "
+            f"mini-batch cost ours {check['cost_ours']:.6f} vs torch {check['cost_torch']:.6f}; "
+            f"largest parameter difference {check['max_param_diff']:.2e}"
+        )
     print()
-    print_table(["target", "value", "status"],
-                [[t["target"], t["value"], t["status"]] for t in targets])
+    print_table(
+        ["target", "value", "status"], [[t["target"], t["value"], t["status"]] for t in targets]
+    )
 
     data = {
         "benchmark": "bench_conv",
@@ -351,7 +398,7 @@ def main(argv: list[str] | None = None) -> dict:
         "thread_report": thread_report(torch),
         "machine": machine_info(torch),
         "note": "timings on a shared machine are noisy; the epoch and naive columns are "
-                "extrapolated as described in the script's docstring",
+        "extrapolated as described in the script's docstring",
     }
     path = write_json("bench_conv", data, args.json)
     print(f"\nwrote {path}")

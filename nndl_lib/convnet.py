@@ -194,6 +194,34 @@ class ConvNetwork:
             out.append(layer.nabla_b.copy())
         return out
 
+    def update_mini_batch(self, x: np.ndarray, y: np.ndarray, eta: float, lmbda: float = 0.0,
+                          num_batches: int = 1, *,
+                          rng: np.random.Generator | None = None) -> float:
+        """One SGD step on the mini-batch (x, y): p → p − η ∂C/∂p, with chapter 6's L2 term.
+
+        x: (N, ...), y: int labels (N,). num_batches: mini-batches per epoch (the m in λ/m).
+        Returns the mini-batch's mean log-likelihood before the step (dropout applied).
+        """
+        return self._update(self._prepare_x(x), self._prepare_y(y, len(x)), eta, lmbda,
+                            num_batches, rng)
+
+    def _update(self, x: np.ndarray, y: np.ndarray, eta: float, lmbda: float, num_batches: int,
+                rng: np.random.Generator | None) -> float:
+        """update_mini_batch without input checks (x, y already prepared)."""
+        a = x
+        for layer in self.layers:
+            a = layer.forward(a, train=True, rng=rng)
+        cost = self.layers[-1].cost(y, a)
+        self._backward(y)
+        decay = self.dtype.type(eta * lmbda / num_batches)  # η · λ/m
+        eta_ = self.dtype.type(eta)
+        for layer in self.layers:
+            if decay:
+                layer.w *= 1 - decay  # − η λ w / m: the step of the L2 term
+            layer.w -= eta_ * layer.nabla_w
+            layer.b -= eta_ * layer.nabla_b
+        return cost
+
     # -- evaluation -------------------------------------------------------------------------
 
     def predict(self, x: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
@@ -260,8 +288,6 @@ class ConvNetwork:
                 f"({len(x_train)} examples)"
             )
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        decay = self.dtype.type(eta * lmbda / num_batches)  # η · λ/m
-        eta_ = self.dtype.type(eta)
         history = ConvTrainingHistory()
 
         bar = None
@@ -269,7 +295,6 @@ class ConvNetwork:
             from tqdm import tqdm  # text only: no notebook widget
 
             bar = tqdm(total=epochs * num_batches, unit="batch", desc="SGD")
-        softmax = self.layers[-1]
         for epoch in range(epochs):
             order = rng.permutation(len(x_train)) if shuffle else None
             cost_sum = 0.0
@@ -279,16 +304,7 @@ class ConvNetwork:
                     x, y = x_train[sl], y_train[sl]
                 else:
                     x, y = x_train[order[sl]], y_train[order[sl]]
-                a = x
-                for layer in self.layers:
-                    a = layer.forward(a, train=True, rng=rng)
-                cost_sum += softmax.cost(y, a)
-                self._backward(y)
-                for layer in self.layers:
-                    if decay:
-                        layer.w *= 1 - decay  # − η λ w / m, the gradient of the L2 term
-                    layer.w -= eta_ * layer.nabla_w
-                    layer.b -= eta_ * layer.nabla_b
+                cost_sum += self._update(x, y, eta, lmbda, num_batches, rng)
                 if bar is not None:
                     bar.update(1)
             history.training_cost.append(cost_sum / num_batches

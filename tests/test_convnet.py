@@ -147,6 +147,19 @@ def test_training_with_dropout_and_shuffling_is_reproducible_from_the_seed():
     assert all(same) and not all(other)
 
 
+def test_update_mini_batch_is_one_sgd_step_with_l2_over_num_batches():
+    net = _small_net()
+    x = np.random.default_rng(4).standard_normal((6, 64))
+    y = np.array([3, 2, 1, 0, 1, 2])
+    eta, lmbda, num_batches = 0.3, 1.5, 7
+    before = [p.copy() for p in net.params]
+    grads = net.gradients(x, y, lmbda, num_batches)
+    cost = net.update_mini_batch(x, y, eta, lmbda, num_batches)
+    for p0, g, p1 in zip(before, grads, net.params, strict=True):
+        np.testing.assert_allclose(p1, p0 - eta * g, rtol=1e-12, atol=1e-14)
+    assert cost > 0
+
+
 def test_network_accepts_flat_and_image_input_and_uses_float32_by_default():
     net = book_network("conv1", rng=0)
     assert net.dtype == np.float32 and all(p.dtype == np.float32 for p in net.params)
