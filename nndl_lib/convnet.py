@@ -21,12 +21,20 @@ hyper-parameters (from :mod:`nndl_lib.reference_values`).
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from nndl_lib.layers import ConvPoolLayer, FullyConnectedLayer, Layer, SoftmaxLayer
+from nndl_lib.layers import (
+    ConvPoolLayer,
+    FullyConnectedLayer,
+    Layer,
+    SoftmaxLayer,
+    layer_from_config,
+)
 from nndl_lib.reference_values import book_result
 
 __all__ = [
@@ -329,6 +337,35 @@ class ConvNetwork:
         if bar is not None:
             bar.close()
         return history
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the architecture (JSON) and parameters to one ``.npz`` file."""
+        arrays = {f"p{i}": p for i, p in enumerate(self.params)}
+        meta = {"format": "nndl-convnet-1", "dtype": self.dtype.name,
+                "layers": [layer.config() for layer in self.layers]}
+        np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> ConvNetwork:
+        """Read a network written by :meth:`save` (clear error on a malformed file)."""
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                meta = json.loads(str(f["meta"]))
+                arrays = [f[f"p{i}"] for i in range(2 * len(meta["layers"]))]
+            dtype = np.dtype(meta["dtype"])
+            net = cls([layer_from_config(c, dtype) for c in meta["layers"]], dtype=dtype)
+        except (OSError, KeyError, ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{path} is not a network saved by ConvNetwork.save ({type(exc).__name__}: {exc})"
+            ) from None
+        for p, saved in zip(net.params, arrays, strict=True):
+            if p.shape != saved.shape:
+                raise ValueError(f"{path}: parameter of shape {saved.shape} where the architecture "
+                                 f"needs {p.shape}")
+            p[...] = saved
+        return net
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)

@@ -48,6 +48,7 @@ __all__ = [
     "POOLS",
     "INITS",
     "KERNELS",
+    "layer_from_config",
 ]
 
 INITS = ("faithful", "corrected")
@@ -65,6 +66,23 @@ NAIVE_POOLS = {
     "l2": (conv.l2pool_forward_naive, conv.l2pool_backward_naive),
 }
 KERNELS = ("fast", "naive")
+
+
+def layer_from_config(config: dict, dtype: np.dtype | type = np.float32) -> Layer:
+    """Rebuild a layer from :meth:`config` (weights freshly initialised; load them separately)."""
+    kwargs = dict(config)
+    kind = kwargs.pop("type", None)
+    classes = {"ConvPoolLayer": ConvPoolLayer, "FullyConnectedLayer": FullyConnectedLayer,
+               "SoftmaxLayer": SoftmaxLayer}
+    if kind not in classes:
+        raise ValueError(f"layer config type must be one of {sorted(classes)}; got {kind!r}")
+    if kind == "ConvPoolLayer":
+        kwargs["rng"] = 0
+        for key in ("filter_shape", "image_shape", "poolsize"):
+            kwargs[key] = tuple(kwargs[key])
+    elif kind == "FullyConnectedLayer":
+        kwargs["rng"] = 0
+    return classes[kind](**kwargs, dtype=dtype)
 
 
 def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -226,6 +244,12 @@ class ConvPoolLayer(Layer):
         self.nabla_b = np.zeros_like(self.b)
         self._zero_b = np.zeros(F, dtype=dtype)
 
+    def config(self) -> dict:
+        """Constructor arguments (JSON-friendly) that rebuild this layer's shape and options."""
+        return {"type": "ConvPoolLayer", "filter_shape": list(self.filter_shape),
+                "image_shape": list(self.image_shape), "poolsize": list(self.poolsize),
+                "activation": self.activation.name, "pool": self.pool, "init": self.init}
+
     def astype(self, dtype: np.dtype | type) -> ConvPoolLayer:
         super().astype(dtype)
         self._zero_b = np.zeros(self.filter_shape[0], dtype=dtype)
@@ -295,6 +319,12 @@ class FullyConnectedLayer(Layer):
         self.b = rng.normal(0.0, 1.0, size=n_out).astype(dtype)
         self.nabla_w = np.zeros_like(self.w)
         self.nabla_b = np.zeros_like(self.b)
+
+    def config(self) -> dict:
+        """Constructor arguments (JSON-friendly) that rebuild this layer's shape and options."""
+        return {"type": "FullyConnectedLayer", "n_in": self.n_in, "n_out": self.n_out,
+                "activation": self.activation.name, "p_dropout": self.p_dropout,
+                "init": self.init}
 
     def _weighted_input(
         self, x: np.ndarray, train: bool, rng: np.random.Generator | None
@@ -375,6 +405,11 @@ class SoftmaxLayer(FullyConnectedLayer):
         self.b = np.zeros(n_out, dtype=dtype)
         self.nabla_w = np.zeros_like(self.w)
         self.nabla_b = np.zeros_like(self.b)
+
+    def config(self) -> dict:
+        """Constructor arguments (JSON-friendly) that rebuild this layer."""
+        return {"type": "SoftmaxLayer", "n_in": self.n_in, "n_out": self.n_out,
+                "p_dropout": self.p_dropout}
 
     def forward(self, x: np.ndarray, *, train: bool = False,
                 rng: np.random.Generator | None = None) -> np.ndarray:

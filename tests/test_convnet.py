@@ -160,6 +160,25 @@ def test_update_mini_batch_is_one_sgd_step_with_l2_over_num_batches():
     assert cost > 0
 
 
+def test_save_and_load_round_trip_gives_identical_predictions(tmp_path):
+    net = book_network("conv2_relu_dropout", rng=3, p_dropout=0.3)
+    x = np.random.default_rng(0).random((20, 784), dtype=np.float32)
+    y = np.random.default_rng(1).integers(0, 10, 20)
+    net.SGD((x, y), 1, 10, 0.03, (x, y), seed=0, progress=False)
+    path = tmp_path / "net.npz"
+    net.save(path)
+    loaded = ConvNetwork.load(path)
+    assert repr(loaded) == repr(net)
+    assert [layer.config() for layer in loaded.layers] == [layer.config() for layer in net.layers]
+    for p, q in zip(net.params, loaded.params, strict=True):
+        np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(loaded.feedforward(x), net.feedforward(x))
+    bad = tmp_path / "bad.npz"
+    bad.write_text("not a network")
+    with pytest.raises(ValueError, match="not a network saved by ConvNetwork.save"):
+        ConvNetwork.load(bad)
+
+
 def test_network_accepts_flat_and_image_input_and_uses_float32_by_default():
     net = book_network("conv1", rng=0)
     assert net.dtype == np.float32 and all(p.dtype == np.float32 for p in net.params)
