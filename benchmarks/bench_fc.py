@@ -249,8 +249,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
     print(
-        f"\n(a) per-example backprop timed on the first {args.n_example} examples and "
+        f"\n(a) s*: per-example backprop timed on the first {args.n_example} examples and "
         f"extrapolated linearly to {args.n_train}; (b) matrix; (c) PyTorch autograd.\n"
+        "|dw|: largest difference between the weights of (b) and (c) after the epoch "
+        "(the same maths: rounding level).\n"
     )
     print_table(
         ["sizes", "mb", "dtype", "(a) s*", "(b) s", "(c) s", "a/b speed-up", "b/c time", "|dw|"],
