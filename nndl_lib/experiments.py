@@ -54,6 +54,7 @@ class RunSpec:
     training_size: int = 50_000
     regularization: str = "l2"
     dropout: float = 0.0
+    output_activation: str | None = None  # None: same as ``activation``
 
     def __post_init__(self) -> None:
         if len(self.sizes) < 2:
@@ -131,7 +132,7 @@ def run_spec(
                          f"{len(training_data[0]):,} were given; lower training_size")
     train = subset(training_data, spec.training_size)
     net = Network(list(spec.sizes), cost=spec.cost, init=spec.init, activation=spec.activation,
-                  dtype=dtype, seed=seed)
+                  dtype=dtype, seed=seed, output_activation=spec.output_activation)
     start = time.perf_counter()
     history = net.SGD(train, spec.epochs, spec.mini_batch_size, spec.eta, spec.lmbda,
                       evaluation_data, regularization=spec.regularization, dropout=spec.dropout,

@@ -94,3 +94,11 @@ def test_backprop_throughput_reports_positive_rates_for_each_batch_size():
 def test_fraction_below_counts_small_weights_across_arrays():
     ws = [np.array([0.0, 1e-4, 0.5]), np.array([[2e-3, -5e-4], [1.0, 0.0]])]
     assert fraction_below(ws, 1e-3) == pytest.approx(4 / 7)
+
+
+def test_run_spec_passes_hidden_and_output_activations_to_the_network():
+    spec = RunSpec(sizes=(20, 8, 3), activation="relu", output_activation="sigmoid", eta=0.1,
+                   epochs=1, training_size=100)
+    result = run_spec(spec, _blobs(100), monitor=())
+    assert result.net.activation.name == "relu"
+    assert result.net.output_activation.name == "sigmoid"
