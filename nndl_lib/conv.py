@@ -36,6 +36,9 @@ Pooling (``size`` x ``size`` windows, moved by ``stride``; overlapping windows a
 
 from __future__ import annotations
 
+import math
+import threading
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -241,9 +244,33 @@ def conv2d_backward_naive(
 #   PyTorch 2.13 CPU, same ops, autograd (dx / no dx)     30 / 21 | 22 / 14 ms
 # float64 costs 1.4-2x float32 (the GEMMs run at ~65 GFLOP/s in float32, half that in float64).
 # A loop of KH*KW GEMMs over shifted slices instead of im2col: 32 ms for the C=1 forward alone.
+# Reusing the im2col buffers (_scratch) avoids page faults: N=10, C=20 -> F=40 went 4.7 -> 2.0 ms.
 # Pooling: reshaping to (N, C, H/s, s, W/s, s) and reducing took 1.0 ms (batch last) and 26 ms
 # (C order) against 0.5 / 1.0 ms for the offset loop below; max-pool backward via argmax of the
 # reshaped windows took 20-27 ms against 2.6-4.6 ms for the first-maximum masks below.
+
+
+_SCRATCH = threading.local()  # per-thread reusable temporaries (see _scratch)
+_SCRATCH_MAX_BYTES = 64 * 2**20
+
+
+def _scratch(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised temporary array that is reused by later calls in the same thread.
+
+    Only for arrays that never leave the function that asks (the im2col columns and their
+    gradient). Reuse avoids the page faults of a fresh multi-megabyte allocation on every call,
+    which cost as much as the matrix products at the book's mini-batch size (N=10). Arrays above
+    _SCRATCH_MAX_BYTES are not kept.
+    """
+    dtype = np.dtype(dtype)
+    size = math.prod(shape)
+    if size * dtype.itemsize > _SCRATCH_MAX_BYTES:
+        return np.empty(shape, dtype=dtype)
+    buffer = getattr(_SCRATCH, name, None)
+    if buffer is None or buffer.dtype != dtype or buffer.size < size:
+        buffer = np.empty(size, dtype=dtype)
+        setattr(_SCRATCH, name, buffer)
+    return buffer[:size].reshape(shape)
 
 
 def _batch_last(a: np.ndarray) -> np.ndarray:
@@ -258,8 +285,9 @@ def _im2col(xt: np.ndarray, KH: int, KW: int, stride: int, H_out: int, W_out: in
     """
     C, N = xt.shape[0], xt.shape[3]
     windows = sliding_window_view(xt, (KH, KW), axis=(1, 2))[:, ::stride, ::stride]
-    # (C, H_out, W_out, N, KH, KW) -> (C, KH, KW, H_out, W_out, N)
-    return windows.transpose(0, 4, 5, 1, 2, 3).reshape(C * KH * KW, H_out * W_out * N)
+    cols = _scratch("cols", (C, KH, KW, H_out, W_out, N), xt.dtype)
+    np.copyto(cols, windows.transpose(0, 4, 5, 1, 2, 3))  # (C, H_out, W_out, N, KH, KW) -> ...
+    return cols.reshape(C * KH * KW, H_out * W_out * N)
 
 
 def _pad_batch_last(xt: np.ndarray, pad: int) -> np.ndarray:
@@ -308,7 +336,9 @@ def conv2d_backward(
     # dw[f, (c, p, q)] = sum_(i, j, n) g[f, (i, j, n)] cols[(c, p, q), (i, j, n)]
     dw = (g @ cols.T).reshape(w.shape)
     # dcols[(c, p, q), (i, j, n)] = sum_f w[f, (c, p, q)] g[f, (i, j, n)]
-    dcols = (w.reshape(F, -1).T @ g).reshape(C, KH, KW, H_out, W_out, N)
+    dcols = _scratch("dcols", (C * KH * KW, g.shape[1]), np.result_type(w, g))
+    np.matmul(w.reshape(F, -1).T, g, out=dcols)
+    dcols = dcols.reshape(C, KH, KW, H_out, W_out, N)
     # col2im: window entry (p, q) of output (i, j) was input row i*s + p, column j*s + q
     dxt = np.zeros(xt.shape, dtype=dcols.dtype)
     for p in range(KH):

@@ -254,6 +254,26 @@ def test_fast_kernels_give_identical_numbers_for_c_order_and_batch_last_inputs()
             np.testing.assert_array_equal(r_view, r_copy)
 
 
+def test_fast_conv_gives_same_results_when_called_from_several_threads_at_once():
+    """The fast kernels reuse per-thread scratch buffers; concurrent calls must not share them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = [_conv_data(case, seed=k) for k, case in enumerate(CONV_CASES)]
+
+    def run(case):
+        x, w, b, dout, stride, pad = case
+        return conv.conv2d_forward(x, w, b, stride, pad), *conv.conv2d_backward(
+            dout, x, w, stride, pad
+        )
+
+    expected = [run(case) for case in cases]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run, cases * 4))
+    for k, result in enumerate(results):
+        for got, want in zip(result, expected[k % len(cases)], strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
 # --- dtypes ----------------------------------------------------------------------------------
 
 
