@@ -268,11 +268,12 @@ def test_small_conv_net_on_real_mnist_reaches_recorded_accuracy_band():
     ])
     h = net.SGD(subset(train, 4000), 2, 10, 0.05, subset(validation, 1000), subset(test, 1000),
                 seed=0, progress=False)
-    # Recorded 2026-11-23 (this seed, float32, OMP_NUM_THREADS=1): validation [0.878, 0.904],
-    # test at best validation 0.892 (seeds 1 and 2 gave 0.892 and 0.901). Band: ±2 points.
+    # Recorded 2026-11-23 with this seed, float32, OMP_NUM_THREADS=1 and =2 (identical):
+    # validation [0.875, 0.905], test at best validation 0.890 (an earlier build of the conv
+    # kernels gave 0.904 / 0.892; other init seeds gave 0.89-0.90). Band: ±2 points.
     assert h.best_epoch == 1
-    assert 0.872 <= h.test_accuracy_at_best <= 0.912
-    assert 0.884 <= h.best_validation_accuracy <= 0.924
+    assert 0.870 <= h.test_accuracy_at_best <= 0.910
+    assert 0.885 <= h.best_validation_accuracy <= 0.925
 
 
 def test_benchmark_quick_mode_writes_json_with_expected_structure(tmp_path):
