@@ -240,7 +240,7 @@ def conv2d_backward_naive(
 # C=1 -> F=20 on 28x28 | C=20 -> F=40 on 12x12, float32:
 #   im2col per example (N, CKK, HW) + batched matmul      27 | 46 ms
 #   im2col (CKK, N*HW), one GEMM, C-order in/out          26 | 39 ms
-#   batch last (this file)                                14 | 26 ms
+#   batch last (this file)                             11-14 | 20-26 ms
 #   PyTorch 2.13 CPU, same ops, autograd (dx / no dx)     30 / 21 | 22 / 14 ms
 # float64 costs 1.4-2x float32 (the GEMMs run at ~65 GFLOP/s in float32, half that in float64).
 # A loop of KH*KW GEMMs over shifted slices instead of im2col: 32 ms for the C=1 forward alone.
@@ -266,10 +266,11 @@ def _scratch(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     size = math.prod(shape)
     if size * dtype.itemsize > _SCRATCH_MAX_BYTES:
         return np.empty(shape, dtype=dtype)
-    buffer = getattr(_SCRATCH, name, None)
-    if buffer is None or buffer.dtype != dtype or buffer.size < size:
+    key = f"{name}_{dtype.str}"  # one buffer per dtype: alternating dtypes do not reallocate
+    buffer = getattr(_SCRATCH, key, None)
+    if buffer is None or buffer.size < size:
         buffer = np.empty(size, dtype=dtype)
-        setattr(_SCRATCH, name, buffer)
+        setattr(_SCRATCH, key, buffer)
     return buffer[:size].reshape(shape)
 
 
