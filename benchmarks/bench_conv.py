@@ -31,7 +31,8 @@ random images otherwise — the JSON says which):
      (the naive FC layers and updates are not counted).
 
 Targets: fast ≥ 100× naive (every row); conv + pool at N = 100 f32 ≤ 1.3× PyTorch (both layers);
-an epoch ≤ 1.8× PyTorch. Timings are the best of ``--repeats`` runs after a warm-up; the thread
+an epoch ≤ 1.8× PyTorch. Timings are the best of ``--repeats`` runs after a warm-up, ours and
+PyTorch's interleaved (a, b, a, b, ...) so that load changes hit both alike; the thread
 count is set for NumPy's BLAS and PyTorch alike and printed. ``--cpu-time`` measures process
 CPU time instead of wall time (steadier when other jobs share the machine; with one thread only).
 """
@@ -53,7 +54,7 @@ from common import (  # noqa: E402
     print_table,
     set_threads,
     thread_report,
-    time_it,
+    time_interleaved,
     torch_or_none,
     write_json,
 )
@@ -71,16 +72,20 @@ ETA = 0.1
 CLOCK = time.perf_counter  # time.process_time with --cpu-time
 
 
-def _best(fn, repeats: int) -> float:
-    """Best of `repeats` timed calls (after the caller's warm-up), on CLOCK."""
+def _best(cases: dict, repeats: int) -> dict:
+    """Best time of each callable in ``cases`` (name -> fn(_)), timed in interleaved rounds
+    (a, b, a, b, ...) so that a drifting machine load hits all cases alike; on CLOCK.
+    Callers warm each case up first."""
     if CLOCK is time.perf_counter:
-        return time_it(fn, repeats)["best"]
-    times = []
+        timed = time_interleaved({k: (fn, None) for k, fn in cases.items()}, repeats)
+        return {k: v["best"] for k, v in timed.items()}
+    times: dict = {k: [] for k in cases}
     for _ in range(repeats):
-        start = CLOCK()
-        fn(None)
-        times.append(CLOCK() - start)
-    return min(times)
+        for k, fn in cases.items():
+            start = CLOCK()
+            fn(None)
+            times[k].append(CLOCK() - start)
+    return {k: min(t) for k, t in times.items()}
 
 
 def load_images(n: int) -> tuple[np.ndarray, np.ndarray, str]:
@@ -104,7 +109,8 @@ def layer_inputs(name: str, n: int, dtype, images: np.ndarray) -> np.ndarray:
     return rng.random((n, 20, 12, 12)).astype(dtype)
 
 
-def time_layer_fast(name, n, dtype, images, repeats):
+def layer_fast(name, n, dtype, images):
+    """fn(_) running our conv-pool layer's forward + backward once (warmed up)."""
     filt, img = LAYERS[name]
     layer = ConvPoolLayer(filt, img, rng=0, dtype=dtype)
     x = layer_inputs(name, n, dtype, images)
@@ -115,7 +121,7 @@ def time_layer_fast(name, n, dtype, images, repeats):
         layer.backward(dout)
 
     run(None)
-    return _best(run, repeats)
+    return run
 
 
 def time_layer_naive(name, n, dtype, images, quick):
@@ -131,7 +137,8 @@ def time_layer_naive(name, n, dtype, images, quick):
     return (CLOCK() - start) * n * F / F_timed
 
 
-def time_layer_torch(torch, name, n, dtype, images, repeats):
+def layer_torch(torch, name, n, dtype, images):
+    """fn(_) running the same layer in PyTorch, forward + backward (warmed up)."""
     F_ = torch.nn.functional
     tdtype = torch.float32 if dtype == np.float32 else torch.float64
     filt, img = LAYERS[name]
@@ -150,11 +157,11 @@ def time_layer_torch(torch, name, n, dtype, images, repeats):
         a.backward(dout)
 
     run(None)
-    return _best(run, repeats)
+    return run
 
 
-def time_epoch_fast(x, y, batches, repeats):
-    """Seconds per epoch of the fast network (extrapolated from `batches` mini-batches)."""
+def epoch_fast(x, y, batches):
+    """fn(_) training our net on `batches` mini-batches (warmed up)."""
     net = book_network("conv2", rng=0)
 
     def run(_):
@@ -163,7 +170,7 @@ def time_epoch_fast(x, y, batches, repeats):
             net.update_mini_batch(x[sl], y[sl], ETA)  # forward, backprop, update (lmbda = 0)
 
     run(None)  # warm-up (also trains a little; the timing is unaffected)
-    return _best(run, repeats) * (EPOCH_IMAGES // MINI_BATCH) / batches
+    return run
 
 
 def time_epoch_sgd_method(x, y, batches):
@@ -221,7 +228,8 @@ def same_maths_check(torch, x, y, steps=3):
     }
 
 
-def time_epoch_torch(torch, x, y, batches, repeats):
+def epoch_torch(torch, x, y, batches):
+    """fn(_) training the PyTorch twin on the same `batches` mini-batches (warmed up)."""
     F_ = torch.nn.functional
     _, _, forward, opt = _torch_net(torch)
     xt = torch.tensor(x.reshape(-1, 1, 28, 28))
@@ -235,8 +243,7 @@ def time_epoch_torch(torch, x, y, batches, repeats):
             opt.step()
 
     run(None)
-    best = _best(run, repeats)
-    return best * (EPOCH_IMAGES // MINI_BATCH) / batches
+    return run
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -294,8 +301,11 @@ def main(argv: list[str] | None = None) -> dict:
             naive_1 = time_layer_naive(name, 1, dtype, x, args.quick)
             naive_per_example[(name, dname)] = naive_1
             for n in sizes:
-                fast = time_layer_fast(name, n, dtype, x, repeats)
-                tt = time_layer_torch(torch, name, n, dtype, x, repeats) if torch else None
+                cases = {"fast": layer_fast(name, n, dtype, x)}
+                if torch:
+                    cases["torch"] = layer_torch(torch, name, n, dtype, x)
+                best = _best(cases, repeats)
+                fast, tt = best["fast"], best.get("torch")
                 rows.append(
                     {
                         "case": f"{name} N={n} {dname}",
@@ -316,9 +326,14 @@ def main(argv: list[str] | None = None) -> dict:
                     flush=True,
                 )
 
-    epoch_fast = time_epoch_fast(x, y, batches, repeats)
+    cases = {"fast": epoch_fast(x, y, batches)}
+    if torch:
+        cases["torch"] = epoch_torch(torch, x, y, batches)
+    best = _best(cases, repeats)
+    scale = (EPOCH_IMAGES // MINI_BATCH) / batches  # mini-batches per epoch / timed
+    epoch_fast_s = best["fast"] * scale
+    epoch_torch_s = best["torch"] * scale if torch else None
     epoch_sgd = time_epoch_sgd_method(x, y, batches)
-    epoch_torch = time_epoch_torch(torch, x, y, batches, repeats) if torch else None
     check = same_maths_check(torch, x, y) if torch else None
     epoch_naive = EPOCH_IMAGES * (
         naive_per_example[("conv1", "f32")] + naive_per_example[("conv2", "f32")]
@@ -331,10 +346,10 @@ def main(argv: list[str] | None = None) -> dict:
             "N": MINI_BATCH,
             "dtype": "f32",
             "naive_s": epoch_naive,
-            "fast_s": epoch_fast,
-            "torch_s": epoch_torch,
-            "naive_over_fast": epoch_naive / epoch_fast,
-            "fast_over_torch": epoch_fast / epoch_torch if epoch_torch else None,
+            "fast_s": epoch_fast_s,
+            "torch_s": epoch_torch_s,
+            "naive_over_fast": epoch_naive / epoch_fast_s,
+            "fast_over_torch": epoch_fast_s / epoch_torch_s if epoch_torch_s else None,
             "fast_sgd_method_s": epoch_sgd,
         }
     )

@@ -16,7 +16,17 @@ chapter 6 code:
   is the test accuracy at the epoch of best validation accuracy.
 
 :func:`book_network` builds the book's architectures by name; :data:`BOOK_EXPERIMENTS` holds their
-hyper-parameters (from :mod:`nndl_lib.reference_values`).
+hyper-parameters (from :mod:`nndl_lib.reference_values`). A typical run::
+
+    from nndl_lib.data import load_mnist
+    from nndl_lib.convnet import BOOK_EXPERIMENTS, book_network
+
+    train, validation, test = load_mnist()
+    cfg = BOOK_EXPERIMENTS["conv2_relu"]
+    net = book_network(cfg["network"], rng=0)
+    history = net.SGD(train, cfg["epochs"], cfg["mini_batch_size"], cfg["eta"], validation, test,
+                      cfg["lmbda"], seed=0)
+    history.test_accuracy_at_best  # the number the book reports
 """
 
 from __future__ import annotations
