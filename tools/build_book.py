@@ -18,7 +18,7 @@ def build(root: Path = ROOT) -> Path:
     """Run jupyter-book on ``root`` and return the path of the built index.html."""
     env = dict(os.environ)
     env.pop("NNDL_FULL", None)  # the book always shows the fast configuration
-    env.setdefault("MPLBACKEND", "Agg")
+    env.pop("MPLBACKEND", None)  # kernels must use the inline backend, or figures vanish
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(root), "-W", "-n", "--keep-going"]
     start = time.perf_counter()

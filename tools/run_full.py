@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no chapter matches {args.prefixes}", file=sys.stderr)
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, NNDL_FULL="1", MPLBACKEND="Agg")
+    env = dict(os.environ, NNDL_FULL="1")
+    env.pop("MPLBACKEND", None)  # kernels need the inline backend to keep figures
     jupyter = Path(sys.executable).with_name("jupyter")
     failed = []
     for nb in notebooks:

@@ -10,8 +10,9 @@ TOTAL_BUDGET=${NNDL_TOTAL_BUDGET:-2700}   # 45 minutes
 
 # One BLAS thread per worker: parts run notebooks and tests in parallel workers.
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
-export MPLBACKEND=Agg PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
-unset NNDL_FULL   # tests always use the fast configuration
+export PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
+unset NNDL_FULL    # tests always use the fast configuration
+unset MPLBACKEND   # notebook kernels need the inline backend (unit tests set Agg themselves)
 
 names=() budgets=() durations=() results=()
 run_part() {
