@@ -38,7 +38,6 @@ __all__ = [
     "time_sgd_epoch",
     "FiniteDifferenceTiming",
     "time_finite_differences",
-    "layer_values",
     "path_contributions",
 ]
 
@@ -69,32 +68,10 @@ def worked_example_network(example: dict | None = None) -> Network:
     return net
 
 
-def layer_values(net: Network, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Weighted inputs and activations of every layer for a batch ``x: (N, sizes[0])``.
-
-    Returns ``(zs, activations)``: ``zs[i]`` is z of layer ``i + 1`` with shape
-    ``(N, sizes[i + 1])``; ``activations[0]`` is ``x`` and ``activations[i + 1]`` is
-    ``sigma(zs[i])`` (the output layer uses ``net.output_activation``). The last activation
-    equals ``net.feedforward(x)`` (for a network trained without dropout).
-    """
-    x = np.atleast_2d(np.asarray(x, dtype=net.weights[0].dtype))
-    if x.shape[1] != net.sizes[0]:
-        raise ValueError(f"x must have shape (N, {net.sizes[0]}); got {x.shape}")
-    a, zs, activations = x, [], [x]
-    last = len(net.weights) - 1
-    for l, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
-        z = a @ w.T + b  # z^l = w^l a^{l-1} + b^l, one row per example
-        act = net.output_activation if l == last else net.activation
-        a = act.fn(z)  # a^l = sigma(z^l)
-        zs.append(z)
-        activations.append(a)
-    return zs, activations
-
-
 def worked_example_results(example: dict | None = None) -> dict:
     """Recompute the worked example through the library; keys as in ``WORKED_EXAMPLE_222``.
 
-    Forward values come from :func:`layer_values`, errors from ``QuadraticCost.fn`` (which is
+    Forward values come from ``Network.forward_pass``, errors from ``QuadraticCost.fn`` (which is
     (1/2)||y - a||^2 for a single example), gradients from ``Network.backprop`` and the step is
     ``w -> w - eta dE/dw`` on the weights only, as in the notes.
     """
@@ -102,7 +79,7 @@ def worked_example_results(example: dict | None = None) -> dict:
     net = worked_example_network(ex)
     x = np.asarray(ex["x"], dtype=np.float64)[None, :]
     y = np.asarray(ex["y"], dtype=np.float64)[None, :]
-    zs, acts = layer_values(net, x)
+    zs, acts = net.forward_pass(x)
     out = acts[-1]
     _, nabla_w = net.backprop(x, y)
     dE_dw = np.concatenate([g.ravel() for g in nabla_w])
@@ -280,7 +257,7 @@ def path_contributions(
     n_out, n_in = net.weights[layer].shape
     if not (0 <= j < n_out and 0 <= k < n_in):
         raise ValueError(f"(j, k) must index a ({n_out}, {n_in}) matrix; got ({j}, {k})")
-    zs, acts = layer_values(net, np.asarray(x)[None, :])
+    zs, acts = net.forward_pass(np.asarray(x)[None, :])
     prime = [net.activation.prime(z[0]) for z in zs[:-1]]
     prime.append(net.output_activation.prime(zs[-1][0]))
     dC_da = net.cost.derivative(acts[-1], np.asarray(y, dtype=acts[-1].dtype)[None, :])[0]

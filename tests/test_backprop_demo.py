@@ -65,22 +65,6 @@ def test_worked_example_step_updates_weights_only_and_matches_reference_to_8_dec
     assert live["E_total_after_step"] < live["E_total"]
 
 
-def test_layer_values_last_activation_equals_feedforward():
-    rng = np.random.default_rng(0)
-    net = Network([5, 4, 3, 2], seed=1)
-    x = rng.normal(size=(7, 5))
-    zs, acts = bd.layer_values(net, x)
-    assert [z.shape for z in zs] == [(7, 4), (7, 3), (7, 2)]
-    assert len(acts) == 4
-    np.testing.assert_allclose(acts[-1], net.feedforward(x), rtol=0, atol=1e-15)
-
-
-def test_layer_values_rejects_wrong_input_width():
-    net = Network([5, 3], seed=0)
-    with pytest.raises(ValueError, match=r"\(N, 5\)"):
-        bd.layer_values(net, np.zeros((2, 4)))
-
-
 @pytest.mark.parametrize("cost", [QuadraticCost, CrossEntropyCost])
 def test_per_example_mean_gradient_matches_matrix_backprop_to_1e12(cost):
     rng = np.random.default_rng(2)

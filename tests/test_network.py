@@ -352,3 +352,19 @@ def test_progress_bar_is_shown_by_default_and_off_with_progress_false(capsys):
     assert capsys.readouterr().err == ""
     Network([3, 4, 2], seed=0).SGD((x, y), 2, 10, 0.5, monitor=None, progress=True)
     assert "epochs" in capsys.readouterr().err
+
+
+def test_forward_pass_last_activation_equals_feedforward():
+    rng = np.random.default_rng(0)
+    net = Network([5, 4, 3, 2], seed=1)
+    x = rng.normal(size=(7, 5))
+    zs, acts = net.forward_pass(x)
+    assert [z.shape for z in zs] == [(7, 4), (7, 3), (7, 2)]
+    assert len(acts) == 4
+    np.testing.assert_allclose(acts[-1], net.feedforward(x), rtol=0, atol=1e-15)
+
+
+def test_forward_pass_rejects_wrong_input_width():
+    net = Network([5, 3], seed=0)
+    with pytest.raises(ValueError, match=r"\(N, 5\)"):
+        net.forward_pass(np.zeros((2, 4)))
