@@ -7,7 +7,7 @@ Run from the project root::
     python benchmarks/bench_conv.py --quick    # smoke run (seconds; numbers are rough)
     python benchmarks/bench_conv.py --threads 2 --json out.json
 
-What is timed (real MNIST images when /work/shared/data/mnist or the loader's cache has them,
+What is timed (real MNIST images when the loader finds them on its search path,
 random images otherwise — the JSON says which):
 
 1. **conv + pool layer, forward + backward** (conv without bias, 2×2 max-pool, + bias, sigmoid;

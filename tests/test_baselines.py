@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from real_mnist import SHARED_MNIST, needs_real_mnist
 
 from nndl_lib.baselines import AverageDarkness, random_guess_accuracy, svm_baseline
-from nndl_lib.data import FILES, load_mnist
+from nndl_lib.data import load_mnist
 from nndl_lib.reference_values import book_result
-
-SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
-needs_real_mnist = pytest.mark.skipif(
-    not all((SHARED_MNIST / name).is_file() for name in FILES.values()),
-    reason=f"the real MNIST files are not in {SHARED_MNIST} (course shared folder absent)",
-)
 
 
 @pytest.fixture(scope="module")

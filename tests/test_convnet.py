@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from real_mnist import needs_real_mnist
 
 from nndl_lib.convnet import (
     BOOK_EXPERIMENTS,
@@ -27,7 +28,6 @@ from nndl_lib.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
 from nndl_lib.reference_values import BOOK_RESULTS, EXERCISE_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
-MNIST_DIR = Path("/work/shared/data/mnist")
 H = 1e-3  # finite-difference step, Richardson-extrapolated (see tests/test_layers.py)
 
 
@@ -255,7 +255,7 @@ def test_bad_input_gives_clear_errors_naming_shapes():
         book_network("conv3")
 
 
-@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"MNIST not found at {MNIST_DIR}")
+@needs_real_mnist
 def test_small_conv_net_on_real_mnist_reaches_recorded_accuracy_band():
     from nndl_lib.data import load_mnist, subset
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from real_mnist import SHARED_MNIST, needs_real_mnist
 
 from nndl_lib import data
 from nndl_lib.data import (
@@ -28,12 +29,6 @@ from nndl_lib.data import (
     one_hot,
     read_idx,
     subset,
-)
-
-SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
-needs_real_mnist = pytest.mark.skipif(
-    not all((SHARED_MNIST / name).is_file() for name in FILES.values()),
-    reason=f"the real MNIST files are not in {SHARED_MNIST} (course shared folder absent)",
 )
 
 # ---------------------------------------------------------------------------------------------

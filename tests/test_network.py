@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from real_mnist import needs_real_mnist
 
 from nndl_lib.costs import CrossEntropyCost, QuadraticCost
 from nndl_lib.network import Network, TrainingHistory
@@ -122,11 +123,9 @@ def test_xor_is_learned():
     assert net.total_cost(x, y) < 0.1
 
 
+@needs_real_mnist
 def test_one_epoch_on_10000_mnist_images_reaches_recorded_accuracy():
-    data = pytest.importorskip("nndl_lib.data")
-    from pathlib import Path
-    if not Path("/work/shared/data/mnist").is_dir():
-        pytest.skip("MNIST files not found at /work/shared/data/mnist")
+    from nndl_lib import data
     train, validation, _ = data.load_mnist(download=False)
     x, y = train[0][:10_000], train[1][:10_000]
     net = Network([784, 30, 10], cost="cross-entropy", init="default", seed=1)
