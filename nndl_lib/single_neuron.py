@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nndl_lib.activations import sigmoid, sigmoid_prime, tanh_prime
+from nndl_lib.costs import get_cost
 
 __all__ = [
     "NEURON_COSTS",
@@ -46,20 +47,13 @@ def _check_cost(cost: str) -> str:
     return cost
 
 
-def neuron_cost(a: float | np.ndarray, y: float, cost: str) -> float | np.ndarray:
-    """The cost of output ``a`` for target ``y``.
+def neuron_cost(a: float, y: float, cost: str) -> float:
+    """The cost of output ``a`` for target ``y``, from the library's cost classes.
 
     quadratic: C = (y - a)² / 2; cross-entropy: C = -[y ln a + (1 - y) ln(1 - a)].
-    Works element-wise on arrays of outputs.
     """
     _check_cost(cost)
-    a = np.asarray(a, dtype=float)
-    if cost == "quadratic":
-        return 0.5 * (y - a) ** 2
-    # y ln a is taken as 0 when y = 0 (and likewise for 1 - y), so a = 0 or 1 is allowed there.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = -(np.where(y != 0, y * np.log(a), 0.0) + np.where(y != 1, (1 - y) * np.log1p(-a), 0.0))
-    return c
+    return get_cost(cost).fn(np.array([[a]], dtype=float), np.array([[y]], dtype=float))
 
 
 def neuron_gradients(
@@ -71,12 +65,9 @@ def neuron_gradients(
     Then ∂C/∂w = δ x and ∂C/∂b = δ.
     """
     _check_cost(cost)
-    z = w * x + b
-    a = float(sigmoid(z))
-    if cost == "quadratic":
-        delta = (a - y) * float(sigmoid_prime(z))
-    else:
-        delta = a - y
+    z = np.array([[w * x + b]], dtype=float)
+    a = sigmoid(z)
+    delta = float(get_cost(cost).delta(z, a, np.array([[y]], dtype=float))[0, 0])  # BP1
     return delta * x, delta
 
 
