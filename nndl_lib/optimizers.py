@@ -24,6 +24,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ __all__ = [
     "Adam",
     "OPTIMIZERS",
     "get_optimizer",
+    "trajectory",
 ]
 
 
@@ -329,3 +331,24 @@ def get_optimizer(name: str | Optimizer, **kwargs: Any) -> Optimizer:
         return OPTIMIZERS[key](**kwargs)
     except TypeError as err:
         raise TypeError(f"bad arguments for optimizer {key!r}: {err}") from None
+
+
+def trajectory(
+    optimizer: Optimizer, grad: Callable[[np.ndarray], np.ndarray], v0: Any, steps: int
+) -> np.ndarray:
+    """Positions visited by ``optimizer`` minimising a function with gradient ``grad``.
+
+    v0: starting point (d,); grad(v) -> (d,), the gradient at v. Takes ``steps`` steps, each
+    ``optimizer.step([v], [grad(v)])``, and returns every position, start included:
+    ``(steps + 1, d)``. For ``SGD(eta)`` this is plain gradient descent, v -> v - eta grad C(v).
+    """
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer; got {steps!r}")
+    v = np.array(v0, dtype=float)
+    if v.ndim != 1:
+        raise ValueError(f"v0 must be a vector (d,); got shape {v.shape}")
+    path = [v.copy()]
+    for _ in range(int(steps)):
+        optimizer.step([v], [np.asarray(grad(v), dtype=float)])
+        path.append(v.copy())
+    return np.array(path)

@@ -16,6 +16,7 @@ from nndl_lib.optimizers import (
     Optimizer,
     RMSprop,
     get_optimizer,
+    trajectory,
 )
 
 # The tiny example used by every hand-computed test: a 2-element parameter and two known gradients.
@@ -256,3 +257,21 @@ def test_matches_torch_optim_over_ten_steps(name):
         tw.grad = torch.tensor(g)
         topt.step()
     np.testing.assert_allclose(w, tw.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_trajectory_with_sgd_is_plain_gradient_descent_on_a_bowl():
+    # C(v) = v1^2 + 3 v2^2, grad = (2 v1, 6 v2): each step multiplies v1 by (1 - 2 eta) and v2 by
+    # (1 - 6 eta), so the path is known in closed form.
+    eta, steps = 0.1, 5
+    path = trajectory(SGD(eta), lambda v: np.array([2 * v[0], 6 * v[1]]), (1.0, -2.0), steps)
+    k = np.arange(steps + 1)
+    expected = np.stack([1.0 * (1 - 2 * eta) ** k, -2.0 * (1 - 6 * eta) ** k], axis=1)
+    np.testing.assert_allclose(path, expected, rtol=1e-14)
+
+
+def test_trajectory_rejects_bad_steps_and_start():
+    with pytest.raises(ValueError, match="steps"):
+        trajectory(SGD(0.1), lambda v: v, (1.0, 2.0), -1)
+    with pytest.raises(ValueError, match=r"\(d,\)"):
+        trajectory(SGD(0.1), lambda v: v, [[1.0, 2.0]], 3)
+
