@@ -312,7 +312,7 @@ def conv2d_forward(
     xt = _pad_batch_last(_batch_last(x), pad)
     cols = _im2col(xt, KH, KW, stride, H_out, W_out)  # (C*KH*KW, H_out*W_out*N)
     # z[f, (i, j, n)] = sum_(c, p, q) w[f, (c, p, q)] cols[(c, p, q), (i, j, n)]
-    z = w.reshape(F, -1) @ cols
+    z = (w.reshape(F, -1) @ cols).astype(np.result_type(x, w, b), copy=False)  # naive's dtype
     z += b[:, None]
     return z.reshape(F, H_out, W_out, N).transpose(3, 0, 1, 2)
 
@@ -332,12 +332,13 @@ def conv2d_backward(
     _check_dout(dout, (N, F, H_out, W_out))
     xt = _pad_batch_last(_batch_last(x), pad)  # (C, H_pad, W_pad, N)
     cols = _im2col(xt, KH, KW, stride, H_out, W_out)  # (C*KH*KW, H_out*W_out*N)
+    dtype = np.result_type(dout, x, w)  # as the naive kernel (mixed dtypes: the wider one)
     g = _batch_last(dout).reshape(F, -1)  # (F, H_out*W_out*N)
-    db = g.sum(axis=1)
+    db = g.sum(axis=1).astype(dtype, copy=False)
     # dw[f, (c, p, q)] = sum_(i, j, n) g[f, (i, j, n)] cols[(c, p, q), (i, j, n)]
-    dw = (g @ cols.T).reshape(w.shape)
+    dw = (g @ cols.T).astype(dtype, copy=False).reshape(w.shape)
     # dcols[(c, p, q), (i, j, n)] = sum_f w[f, (c, p, q)] g[f, (i, j, n)]
-    dcols = _scratch("dcols", (C * KH * KW, g.shape[1]), np.result_type(w, g))
+    dcols = _scratch("dcols", (C * KH * KW, g.shape[1]), dtype)
     np.matmul(w.reshape(F, -1).T, g, out=dcols)
     dcols = dcols.reshape(C, KH, KW, H_out, W_out, N)
     # col2im: window entry (p, q) of output (i, j) was input row i*s + p, column j*s + q

@@ -288,6 +288,22 @@ def test_float32_inputs_give_float32_outputs_and_gradients():
         assert backward(out, x).dtype == np.float32
 
 
+@pytest.mark.parametrize("wide", ["x", "w", "dout"])
+def test_fast_conv_gives_the_naive_dtype_for_mixed_float32_and_float64_inputs(wide):
+    x, w, b, dout, stride, pad = _conv_data(CONV_CASES[2])
+    arrays = {"x": x, "w": w, "dout": dout}
+    arrays = {k: a if k == wide else a.astype(np.float32) for k, a in arrays.items()}
+    x, w, dout = arrays["x"], arrays["w"], arrays["dout"]
+    b = b.astype(w.dtype)
+    assert (conv.conv2d_forward(x, w, b, stride, pad).dtype
+            == conv.conv2d_forward_naive(x, w, b, stride, pad).dtype)
+    fast = conv.conv2d_backward(dout, x, w, stride, pad)
+    naive = conv.conv2d_backward_naive(dout, x, w, stride, pad)
+    assert [g.dtype for g in fast] == [g.dtype for g in naive] == [np.float64] * 3
+    for g_fast, g_naive in zip(fast, naive, strict=True):
+        np.testing.assert_allclose(g_fast, g_naive, rtol=1e-5, atol=1e-5)
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 
