@@ -257,7 +257,12 @@ class ConvPoolLayer(Layer):
 
     def forward(self, x: np.ndarray, *, train: bool = False,
                 rng: np.random.Generator | None = None) -> np.ndarray:
-        """x: (N, C, H, W) → a: (N, F, H_pool, W_pool). No dropout in conv layers (as the book)."""
+        """x: (N, C, H, W) → a: (N, F, H_pool, W_pool). No dropout in conv layers (as the book).
+
+        With the fast kernels ``a`` is a batch-last transposed view, not C-contiguous (see
+        :mod:`nndl_lib.conv`); the next layer takes it as it is (call ``np.ascontiguousarray``
+        if you need C order).
+        """
         x = self._check_input(x)
         if x.dtype != self.w.dtype:
             x = x.astype(self.w.dtype)
@@ -271,7 +276,9 @@ class ConvPoolLayer(Layer):
         return a
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout: ∂C/∂a (N, F, H_pool, W_pool) → dx: ∂C/∂x (N, C, H, W); fills nabla_w, nabla_b."""
+        """dout: ∂C/∂a (N, F, H_pool, W_pool) → dx: ∂C/∂x (N, C, H, W); fills nabla_w, nabla_b.
+
+        With the fast kernels ``dx`` is a batch-last view, like the forward output."""
         x, conv_out, z, a = self._cache
         if dout.shape != a.shape:
             raise ValueError(f"dout must have shape {a.shape}; got {dout.shape}")
@@ -353,7 +360,7 @@ class FullyConnectedLayer(Layer):
         z, x_used, mask = self._weighted_input(x_in, train, rng)
         a = self.activation(z)
         if train:
-            self._cache = (x.shape, x_used, mask, z, a)
+            self._cache = (np.shape(x), x_used, mask, z, a)
         return a
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -420,7 +427,7 @@ class SoftmaxLayer(FullyConnectedLayer):
         a = np.exp(z)
         a /= a.sum(axis=1, keepdims=True)
         if train:
-            self._cache = (x.shape, x_used, mask, a)
+            self._cache = (np.shape(x), x_used, mask, a)
         self._last_a = a
         return a
 

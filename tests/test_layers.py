@@ -69,10 +69,12 @@ def test_convpool_backward_matches_numerical_gradient(pool, activation):
     _check_layer_gradients(layer, x)
 
 
-def test_convpool_gradcheck_inputs_are_away_from_kinks_and_ties():
-    """Sanity for the test above: no pre-activation sits within 0.02 of 0, so finite-difference
-    steps of 2H = 2e-3 (times weights below 1) never cross the ReLU kink."""
-    layer = ConvPoolLayer((3, 2, 3, 3), (2, 8, 8), activation="relu", rng=1, dtype=np.float64)
+@pytest.mark.parametrize("pool", ["max", "avg", "l2"])
+def test_convpool_gradcheck_inputs_are_away_from_kinks_and_ties(pool):
+    """Sanity for the test above: with every pool, no pre-activation sits within 0.02 of 0, so
+    finite-difference steps of 2H = 2e-3 (times weights below 1) never cross the ReLU kink."""
+    layer = ConvPoolLayer((3, 2, 3, 3), (2, 8, 8), activation="relu", pool=pool, rng=1,
+                          dtype=np.float64)
     layer.b[:] = [0.7, -0.6, 0.8]
     layer.forward(_images_without_ties((2, 2, 8, 8), seed=2), train=True)
     z = layer._cache[2]
@@ -220,7 +222,7 @@ def test_dropout_evaluation_output_matches_monte_carlo_mean_of_training_outputs(
 
 
 def test_faithful_init_uses_n_out_and_corrected_uses_n_in():
-    # conv-pool: n_out = F*KH*KW/(pool area) = 20*25/4 = 125; n_in = C*KH*KW = 25
+    # conv-pool: n_out = F*KH*KW/(pool area) = 200*25/4 = 1250; n_in = C*KH*KW = 25
     big = dict(rng=0, dtype=np.float64)
     c_f = ConvPoolLayer((200, 1, 5, 5), (1, 28, 28), init="faithful", **big)
     c_c = ConvPoolLayer((200, 1, 5, 5), (1, 28, 28), init="corrected", **big)
