@@ -351,11 +351,13 @@ class ConvNetwork:
     # -- saving -----------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the architecture (JSON) and parameters to one ``.npz`` file."""
+        """Write the architecture (JSON) and parameters to one ``.npz`` file at exactly ``path``
+        (no ``.npz`` is appended, so ``load(path)`` finds it)."""
         arrays = {f"p{i}": p for i, p in enumerate(self.params)}
         meta = {"format": "nndl-convnet-1", "dtype": self.dtype.name,
                 "layers": [layer.config() for layer in self.layers]}
-        np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+        with open(path, "wb") as f:  # a file object: np.savez would add ".npz" to a bare name
+            np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ConvNetwork:

@@ -173,6 +173,9 @@ def test_save_and_load_round_trip_gives_identical_predictions(tmp_path):
     for p, q in zip(net.params, loaded.params, strict=True):
         np.testing.assert_array_equal(p, q)
     np.testing.assert_array_equal(loaded.feedforward(x), net.feedforward(x))
+    bare = tmp_path / "net_without_suffix"  # saved and loaded under exactly this name
+    net.save(bare)
+    np.testing.assert_array_equal(ConvNetwork.load(bare).feedforward(x), net.feedforward(x))
     bad = tmp_path / "bad.npz"
     bad.write_text("not a network")
     with pytest.raises(ValueError, match="not a network saved by ConvNetwork.save"):
@@ -227,9 +230,14 @@ def test_book_experiments_point_at_existing_book_results():
 def test_faithful_and_corrected_init_reach_the_layers():
     faithful = book_network("conv2", rng=0, init="faithful")
     corrected = book_network("conv2", rng=0, init="corrected")
-    # conv 1: n_out = 20·25/4 = 125, n_in = 25 → std ratio sqrt(125/25) = sqrt(5)
-    ratio = corrected.layers[0].w.std() / faithful.layers[0].w.std()
-    assert ratio == pytest.approx(math.sqrt(5), rel=1e-5)
+    # std ratio corrected/faithful = sqrt(n_out/n_in), exact because both draw the same normals:
+    # conv 1: n_out = 20·25/4 = 125, n_in = 25; conv 2: n_out = 40·25/4 = 250, n_in = 20·25 = 500;
+    # FC: n_out = 100, n_in = 40·4·4 = 640
+    for layer, n_out, n_in in ((0, 125, 25), (1, 250, 500), (2, 100, 640)):
+        ratio = corrected.layers[layer].w.std() / faithful.layers[layer].w.std()
+        assert ratio == pytest.approx(math.sqrt(n_out / n_in), rel=1e-5), layer
+        np.testing.assert_array_equal(corrected.layers[layer].b, faithful.layers[layer].b)
+    assert not faithful.layers[3].w.any() and not faithful.layers[3].b.any()  # softmax: zeros
 
 
 def test_bad_input_gives_clear_errors_naming_shapes():
