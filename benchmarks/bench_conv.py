@@ -76,16 +76,8 @@ def _best(cases: dict, repeats: int) -> dict:
     """Best time of each callable in ``cases`` (name -> fn(_)), timed in interleaved rounds
     (a, b, a, b, ...) so that a drifting machine load hits all cases alike; on CLOCK.
     Callers warm each case up first."""
-    if CLOCK is time.perf_counter:
-        timed = time_interleaved({k: (fn, None) for k, fn in cases.items()}, repeats)
-        return {k: v["best"] for k, v in timed.items()}
-    times: dict = {k: [] for k in cases}
-    for _ in range(repeats):
-        for k, fn in cases.items():
-            start = CLOCK()
-            fn(None)
-            times[k].append(CLOCK() - start)
-    return {k: min(t) for k, t in times.items()}
+    timed = time_interleaved({k: (fn, None) for k, fn in cases.items()}, repeats, CLOCK)
+    return {k: v["best"] for k, v in timed.items()}
 
 
 def load_images(n: int) -> tuple[np.ndarray, np.ndarray, str]:

@@ -136,31 +136,26 @@ def time_it(
     fn: Callable[[Any], Any],
     repeats: int = 3,
     setup: Callable[[], Any] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, Any]:
-    """Time ``fn(setup())`` ``repeats`` times (setup untimed) with ``time.perf_counter``.
+    """Time ``fn(setup())`` ``repeats`` times (setup untimed) on ``clock``.
 
     Returns ``{"best": s, "median": s, "times": [s, ...]}``. Warm up before calling this.
     """
-    if repeats < 1:
-        raise ValueError(f"repeats must be >= 1; got {repeats}")
-    times = []
-    for _ in range(repeats):
-        arg = setup() if setup is not None else None
-        start = time.perf_counter()
-        fn(arg)
-        times.append(time.perf_counter() - start)
-    return {"best": min(times), "median": statistics.median(times), "times": times}
+    return time_interleaved({"fn": (fn, setup)}, repeats, clock)["fn"]
 
 
 def time_interleaved(
     cases: dict[str, tuple[Callable[[Any], Any], Callable[[], Any] | None]],
     repeats: int = 3,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, dict[str, Any]]:
     """Time several cases in interleaved rounds: a, b, c, a, b, c, ... (setups untimed).
 
     ``cases`` maps a name to ``(fn, setup)`` as in :func:`time_it`. On a shared, busy machine the
     load then drifts over all cases alike, so ratios of their times are steadier than when each
-    case is timed in one block. Returns ``{name: {"best", "median", "times"}}``.
+    case is timed in one block. ``clock``: wall time by default; ``time.process_time`` gives
+    process CPU time (all threads added up). Returns ``{name: {"best", "median", "times"}}``.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1; got {repeats}")
@@ -168,9 +163,9 @@ def time_interleaved(
     for _ in range(repeats):
         for name, (fn, setup) in cases.items():
             arg = setup() if setup is not None else None
-            start = time.perf_counter()
+            start = clock()
             fn(arg)
-            times[name].append(time.perf_counter() - start)
+            times[name].append(clock() - start)
     return {
         name: {"best": min(t), "median": statistics.median(t), "times": t}
         for name, t in times.items()
