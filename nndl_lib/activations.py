@@ -110,8 +110,10 @@ def linear(z: np.ndarray) -> np.ndarray:
 
 
 def linear_prime(z: np.ndarray) -> np.ndarray:
-    """1 everywhere."""
-    return np.ones_like(np.asarray(z, dtype=float))
+    """1 everywhere (same float dtype as z; float64 for integer z)."""
+    z = np.asarray(z)
+    dtype = z.dtype if np.issubdtype(z.dtype, np.floating) else np.float64
+    return np.ones(z.shape, dtype=dtype)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
