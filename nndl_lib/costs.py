@@ -38,6 +38,12 @@ def _rows(a: np.ndarray) -> int:
     return a.shape[0] if a.ndim == 2 else 1
 
 
+def _safe_mean(c: np.ndarray, a: np.ndarray) -> float:
+    """(1/N) sum of the cost terms c, with 0 * inf terms as 0 and an infinite total (one or
+    several infinite terms) as the largest finite float (before dividing by N)."""
+    return float(np.nan_to_num(np.sum(np.nan_to_num(c))) / _rows(a))
+
+
 class Cost:
     """Common interface; see the module docstring. Subclasses set ``name``."""
 
@@ -88,9 +94,9 @@ class CrossEntropyCost(Cost):
     @staticmethod
     def fn(a: np.ndarray, y: np.ndarray) -> float:
         """Mean over rows of the cross-entropy; 0 * ln 0 counts as 0. a, y: (N, n_out)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             c = -y * np.log(a) - (1 - y) * np.log(1 - a)
-        return float(np.sum(np.nan_to_num(c)) / _rows(a))
+            return _safe_mean(c, a)
 
     @staticmethod
     def derivative(a: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -122,9 +128,9 @@ class LogLikelihoodCost(Cost):
     @staticmethod
     def fn(a: np.ndarray, y: np.ndarray) -> float:
         """Mean over rows of -sum_j y_j ln a_j; terms with y_j = 0 count as 0."""
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             c = -y * np.log(a)
-        return float(np.sum(np.nan_to_num(c)) / _rows(a))
+            return _safe_mean(c, a)
 
     @staticmethod
     def derivative(a: np.ndarray, y: np.ndarray) -> np.ndarray:

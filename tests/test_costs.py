@@ -39,6 +39,15 @@ def test_cross_entropy_is_numerically_safe_at_saturation():
     assert CrossEntropyCost.derivative(a, y)[0, 0] == 0.0
 
 
+@pytest.mark.parametrize("cost", [CrossEntropyCost, LogLikelihoodCost])
+def test_several_infinite_terms_give_the_largest_finite_cost_without_warnings(cost):
+    a = np.array([[0.0, 0.0], [0.0, 0.0]])
+    y = np.ones_like(a)  # every term is -ln 0 = inf
+    with np.errstate(all="raise"):
+        c = cost.fn(a, y)
+    assert c == np.finfo(np.float64).max / 2
+
+
 def test_log_likelihood_fn_is_minus_log_of_the_target_output():
     z = np.array([[3.0, 1.0, -3.0], [0.0, 0.0, 0.0]])
     a = softmax(z)
