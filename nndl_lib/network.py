@@ -44,7 +44,9 @@ from nndl_lib.init import bias_init, get_weight_init
 from nndl_lib.optimizers import Momentum
 from nndl_lib.regularization import (
     dropout_mask,
+    l1_gradient,
     l1_update,
+    l2_gradient,
     l2_update,
     penalty,
 )
@@ -623,7 +625,8 @@ class Network:
         if optimizer is not None:
             if not (hasattr(optimizer, "step") and hasattr(optimizer, "eta")):
                 raise TypeError("optimizer must have an 'eta' attribute and a "
-                                "step(params, grads) method (see nndl_lib.optimizers)")
+                                "step(params, grads) method (see nndl_lib.optimizers); got "
+                                f"{type(optimizer).__name__}")
             optimizer.eta = eta
         elif momentum > 0:
             optimizer = Momentum(eta, mu=momentum)
@@ -632,6 +635,7 @@ class Network:
         fast = optimizer is None and backprop == "matrix"
         hidden_sizes = self.sizes[1:-1]
         update = l2_update if regularization == "l2" else l1_update
+        reg_gradient = l2_gradient if regularization == "l2" else l1_gradient
         decay = 1.0 - eta * lmbda / n  # L2 weight decay factor
         shrink = eta * lmbda / n  # L1 constant shrink
 
@@ -675,7 +679,7 @@ class Network:
                     else:
                         if lmbda:
                             for w, nw in zip(self.weights, nabla_w, strict=True):
-                                nw += (lmbda / n) * (w if regularization == "l2" else np.sign(w))
+                                nw += reg_gradient(w, lmbda, n)  # (lmbda/n) w or sgn(w)
                         optimizer.step(self.weights + self.biases, nabla_w + nabla_b)
                 history.epochs_run = epoch + 1
 

@@ -175,6 +175,29 @@ def test_momentum_matches_hand_written_velocity_update():
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("kind", ["l2", "l1"])
+def test_momentum_adds_the_regulariser_gradient_to_weights_only(kind):
+    x, y = _data(8, 3, 2, seed=6)
+    net = Network([3, 4, 2], seed=1)
+    ref = Network([3, 4, 2], seed=1)
+    eta, mu, lmbda, n = 0.4, 0.7, 3.0, 8
+    net.SGD((x, y), 2, 8, eta, lmbda, regularization=kind, momentum=mu, monitor=None, seed=0,
+            progress=False)
+    params = ref.weights + ref.biases
+    v = [np.zeros_like(p) for p in params]
+    for _ in range(2):  # one full-batch step per epoch
+        nabla_b, nabla_w = ref.backprop(x, y)
+        # dC/dw = dC0/dw + (lmbda/n) w (L2) or (lmbda/n) sgn(w) (L1); biases: dC0/db only
+        reg = [(lmbda / n) * (w if kind == "l2" else np.sign(w)) for w in ref.weights]
+        grads = [g + r for g, r in zip(nabla_w, reg, strict=True)] + nabla_b
+        for p, vi, g in zip(params, v, grads, strict=True):
+            vi *= mu
+            vi -= eta * g
+            p += vi
+    for got, want in zip(net.weights + net.biases, params, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
 def test_optimizer_protocol_plain_sgd_matches_default_update():
     x, y = _data(8, 3, 2, seed=7)
     a, b = Network([3, 4, 2], seed=2), Network([3, 4, 2], seed=2)
@@ -252,6 +275,17 @@ def test_float32_network_keeps_float32_arrays_throughout():
     assert all(p.dtype == np.float32 for p in net.weights + net.biases)
     zs, activations = net.forward_pass(x)
     assert all(a.dtype == np.float32 for a in zs + activations)
+
+
+@pytest.mark.parametrize("output_activation", ["linear", "relu", "leaky_relu", "softplus", "tanh"])
+def test_float32_gradients_stay_float32_for_every_output_activation(output_activation):
+    x, y = _data(6, 3, 2, seed=17)
+    net = Network([3, 4, 2], cost="quadratic", dtype=np.float32, seed=8,
+                  output_activation=output_activation)
+    nabla_b, nabla_w = net.backprop(x, np.eye(2)[y])
+    assert all(g.dtype == np.float32 for g in nabla_b + nabla_w)
+    nb, nw = net.backprop_example(x[0], np.eye(2)[y[0]])
+    assert all(g.dtype == np.float32 for g in nb + nw)
 
 
 def test_float32_and_float64_networks_agree_to_single_precision():
