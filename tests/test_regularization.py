@@ -75,6 +75,8 @@ def test_dropout_mask_is_zero_one_with_drop_probability_p():
     assert dropout_mask((3,), 0.5, np.random.default_rng(0), np.float32).dtype == np.float32
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         dropout_mask((2,), 1.0, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="Generator.*got int"):
+        dropout_mask((2,), 0.5, 0)
 
 
 def test_dropout_expected_training_output_equals_evaluation_output_exactly():
