@@ -117,6 +117,11 @@ def test_training_with_dropout_sets_evaluation_scaling_and_zeroes_dropped_units_
     net = Network([3, 4, 2], seed=7)
     net.SGD((x, y), 1, 5, 0.5, dropout=0.5, monitor=None, seed=0, progress=False)
     assert net.dropout == 0.5
+    # evaluation: hidden activations times (1 - p), written out with the book's sigma
+    (w0, w1), (b0, b1) = net.weights, net.biases
+    hidden = 1 / (1 + np.exp(-(x @ w0.T + b0)))
+    expected = 1 / (1 + np.exp(-((1 - 0.5) * hidden @ w1.T + b1)))
+    np.testing.assert_allclose(net.feedforward(x), expected, rtol=1e-13)
     mask = np.ones((10, 4))
     mask[:, 1] = 0.0  # hidden unit 1 dropped for every example
     nabla_b, nabla_w = net._backprop(net._check_x(x), net._targets(y, 10), [mask])
