@@ -75,7 +75,8 @@ def check_network_gradients(net, x: Any, y: Any, h: float = 1e-5, *,
     ``rel_error(backprop, numerical, norm=norm)`` -- by default the whole-array measure, since
     early layers of deep sigmoid nets have entries far smaller than finite differences resolve.
     Slow: two feedforward passes per parameter; use small networks. A correct backprop gives
-    about 1e-8 or less in float64.
+    about 1e-8 or less in float64. Use a float64 network: in float32, rounding in the cost
+    swamps differences at h = 1e-5 and the errors mean nothing.
     """
     nabla_b, nabla_w = net.backprop(x, y)
 
