@@ -154,33 +154,25 @@ class Momentum(Optimizer):
         w += v  # w → w + v
 
     def __repr__(self) -> str:
-        return f"Momentum(eta={self.eta!r}, mu={self.mu!r})"
+        return f"{type(self).__name__}(eta={self.eta!r}, mu={self.mu!r})"
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov accelerated gradient, in the form that evaluates g at the current w (v₀ = 0).
 
         v → μ v − η g
         w → w + μ v − η g        (using the new v)
 
     This is Nesterov's "look ahead" step (gradient at w + μv) rewritten for the stored parameters
-    w + μv; it is also what ``torch.optim.SGD(nesterov=True)`` does.
+    w + μv; it is also what ``torch.optim.SGD(nesterov=True)`` does. Same state and
+    hyper-parameters as :class:`Momentum`; only the step differs.
     """
-
-    _state_names = ("v",)
-
-    def __init__(self, eta: float, mu: float = 0.9) -> None:
-        self.mu = _check_fraction("mu", mu)
-        super().__init__(eta)
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
         v = self.state["v"][i]
         v *= self.mu
         v -= self.eta * g  # v → μv − ηg
         w += self.mu * v - self.eta * g  # w → w + μv − ηg
-
-    def __repr__(self) -> str:
-        return f"Nesterov(eta={self.eta!r}, mu={self.mu!r})"
 
 
 class Adagrad(Optimizer):
