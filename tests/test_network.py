@@ -66,6 +66,93 @@ def test_sgd_example_path_gives_the_same_weights_as_matrix_path(options):
         np.testing.assert_allclose(wm, we, rtol=1e-11, atol=1e-13)
 
 
+# -- SGD's fast loop (first layer transposed, dark pixels left out) ---------------------------
+
+def _sparse_data(n, n_in, n_out, seed=0, lit=0.05):
+    """Inputs like MNIST's: mostly zeros, and a few columns zero in every row."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, n_in)) * (rng.random((n, n_in)) < lit)
+    x[:, : n_in // 5] = 0.0  # always dark, like MNIST's border pixels
+    return x, rng.integers(0, n_out, size=n)
+
+
+def _record_first_layer_widths(net):
+    """Wrap net._backprop to record the number of input columns each call receives."""
+    widths, inner = [], net._backprop
+
+    def spy(x, *args, **kwargs):
+        widths.append(x.shape[1])
+        return inner(x, *args, **kwargs)
+
+    net._backprop = spy
+    return widths
+
+
+@pytest.mark.parametrize(
+    "sizes, dtype, mini_batch_size, options",
+    [([30, 8, 3], np.float64, 10, {}),
+     ([30, 8, 3], np.float64, 7, {"lmbda": 3.0}),  # 7 does not divide 60: a short last batch
+     ([30, 8, 3], np.float64, 10, {"lmbda": 3.0, "regularization": "l1"}),
+     ([30, 9, 6, 3], np.float64, 10, {"dropout": 0.3, "lmbda": 1.0}),
+     ([30, 3], np.float64, 10, {"lmbda": 1.0}),  # one layer: the first layer is the output
+     ([30, 8, 3], np.float32, 10, {"lmbda": 3.0})],
+)
+def test_fast_sgd_loop_equals_literal_backprop_when_dark_pixels_are_left_out(
+        sizes, dtype, mini_batch_size, options):
+    x, y = _sparse_data(60, sizes[0], sizes[-1], seed=1)
+    fast, slow = (Network(sizes, dtype=dtype, seed=4) for _ in range(2))
+    widths = _record_first_layer_widths(fast)
+    first = fast.weights[0]
+    fast.SGD((x, y), 2, mini_batch_size, 0.5, monitor=None, seed=2, progress=False, **options)
+    slow.SGD((x, y), 2, mini_batch_size, 0.5, monitor=None, seed=2, progress=False,
+             backprop="example", **options)
+    # the sparse branch really ran: every mini-batch saw fewer than all 30 pixels
+    assert len(widths) == 2 * -(-60 // mini_batch_size)
+    assert max(widths) < sizes[0] * 0.75
+    assert fast.weights[0] is first and first.flags.c_contiguous
+    tol = {"rtol": 1e-11, "atol": 1e-13} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-6}
+    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
+        assert p.dtype == dtype
+        np.testing.assert_allclose(p, q, **tol)
+
+
+def test_fast_sgd_loop_keeps_all_pixels_when_few_are_dark():
+    x, y = _data(40, 12, 3, seed=3)  # dense: no pixel is 0
+    fast, slow = Network([12, 5, 3], seed=1), Network([12, 5, 3], seed=1)
+    widths = _record_first_layer_widths(fast)
+    fast.SGD((x, y), 1, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False)
+    slow.SGD((x, y), 1, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False,
+             optimizer=PlainSGD(eta=0.5))
+    assert widths == [12] * 4
+    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
+
+
+def test_fast_sgd_loop_writes_the_first_layer_back_when_interrupted():
+    """A Ctrl-C mid-epoch leaves the network as it was after the last finished mini-batch."""
+    x, y = _sparse_data(50, 20, 3, seed=5)
+    nets = [Network([20, 6, 3], seed=7) for _ in range(2)]
+    for net, backprop, name in ((nets[0], "matrix", "_backprop"),
+                                (nets[1], "example", "_backprop_examples_mean")):
+        calls, inner = [], getattr(net, name)
+
+        def interrupt_third(*args, _inner=inner, _calls=calls, **kwargs):
+            _calls.append(1)
+            if len(_calls) == 3:
+                raise KeyboardInterrupt
+            return _inner(*args, **kwargs)
+
+        setattr(net, name, interrupt_third)
+        with pytest.raises(KeyboardInterrupt):
+            net.SGD((x, y), 1, 10, 0.5, lmbda=2.0, monitor=None, seed=0, progress=False,
+                    backprop=backprop)
+    untrained = Network([20, 6, 3], seed=7)
+    assert not np.allclose(nets[0].weights[0], untrained.weights[0])  # two steps were taken
+    for p, q in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases,
+                    strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-11, atol=1e-13)
+
+
 # -- the worked 2-2-2 example ------------------------------------------------------------------
 
 def _worked_example_net():
