@@ -2,7 +2,9 @@
 
 (a) ``Network.SGD(..., backprop="example")``: chapter 2's per-example backprop, summed over each
     mini-batch (the teaching version);
-(b) ``Network.SGD(..., backprop="matrix")``: one matrix product per layer per mini-batch;
+(b) ``Network.SGD(..., backprop="matrix")``: one matrix product per layer per mini-batch, the
+    first layer restricted to the pixels lit in some image of the mini-batch (the others add
+    nothing and get a zero gradient; PyTorch multiplies by them);
 (c) PyTorch CPU autograd doing the same maths: the same initial weights, sigmoid layers,
     cross-entropy cost, plain SGD, and the same mini-batches (the reference).
 
@@ -74,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     quick = args.quick
     args.n_train = args.n_train or (1000 if quick else 50_000)
     args.n_example = min(args.n_example or (100 if quick else 5_000), args.n_train)
-    args.repeats = args.repeats or (1 if quick else 2)
+    args.repeats = args.repeats or (1 if quick else 3)
     return args
 
 
