@@ -750,7 +750,7 @@ class Network:
         The update is the book's, ``w -> (1 - eta lmbda/n) w - (eta/m) sum_x dC_x/dw`` for L2
         (``w -> w - (eta lmbda/n) sgn(w) - ...`` for L1), ``b -> b - (eta/m) sum_x dC_x/db``.
         Two things make it fast without changing the arithmetic (the weights equal those of
-        the plain loop in ``SGD`` to rounding; tests/test_network.py checks it):
+        ``_general_epoch`` to rounding; tests/test_network.py checks it):
 
         - The first layer's weights are held transposed, w^T of shape (n_in, n_out), for the
           epoch, so that its two matrix products and its update run over contiguous rows;

@@ -128,6 +128,19 @@ def test_fast_sgd_loop_keeps_all_pixels_when_few_are_dark():
         np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
 
 
+def test_fast_sgd_loop_handles_a_mini_batch_with_no_lit_pixel():
+    x = np.zeros((20, 6))  # blank images: every mini-batch leaves out all six pixels
+    y = np.arange(20) % 3
+    fast, slow = Network([6, 4, 3], seed=1), Network([6, 4, 3], seed=1)
+    widths = _record_first_layer_widths(fast)
+    fast.SGD((x, y), 2, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False)
+    slow.SGD((x, y), 2, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False,
+             backprop="example")
+    assert widths == [0] * 4
+    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
+
+
 def test_fast_sgd_loop_writes_the_first_layer_back_when_interrupted():
     """A Ctrl-C mid-epoch leaves the network as it was after the last finished mini-batch."""
     x, y = _sparse_data(50, 20, 3, seed=5)
