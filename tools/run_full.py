@@ -2,8 +2,8 @@
 
 Each chapter notebook is executed with NNDL_FULL=1 into _build/full/<name>.ipynb (outputs kept
 there, never in chapters/). This is deliberately separate from the book build: the execution
-cache keys on notebook source only, and a full run (about 40 minutes for chapters 1-3 on 2 cores) has cells far beyond the
-book's 300 s cell timeout.
+cache keys on notebook source only, and a full run (about 40 minutes for chapters 1-3 on 2
+cores) has cells far beyond the book's 300 s cell timeout.
 
     python tools/run_full.py                 # every chapter
     python tools/run_full.py ch01 ch03       # chapters whose file name starts with these
