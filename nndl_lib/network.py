@@ -43,12 +43,14 @@ from nndl_lib.costs import Cost, CrossEntropyCost, LogLikelihoodCost, QuadraticC
 from nndl_lib.init import bias_init, get_weight_init
 from nndl_lib.optimizers import Momentum
 from nndl_lib.regularization import (
+    check_regularization,
     dropout_mask,
     l1_gradient,
     l1_update,
     l2_gradient,
     l2_update,
     penalty,
+    regularize,
 )
 
 __all__ = ["Network", "TrainingHistory", "MONITOR_OPTIONS", "SOFTMAX"]
@@ -611,9 +613,7 @@ class Network:
             raise ValueError(f"eta must be a positive finite number; got {eta!r}")
         if not (math.isfinite(lmbda) and lmbda >= 0):
             raise ValueError(f"lmbda must be a non-negative number; got {lmbda!r}")
-        regularization = str(regularization).lower()
-        if regularization not in ("l2", "l1"):
-            raise ValueError(f"regularization must be 'l2' or 'l1'; got {regularization!r}")
+        regularization = check_regularization(regularization)
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1) (probability of dropping); "
                              f"got {dropout!r}")
@@ -761,15 +761,6 @@ class Network:
           decay still reaches them. MNIST is about 81% zeros: in a mini-batch of 100 about a
           third of the 784 pixels are dark in every image, in a mini-batch of 10 half.
         """
-        decay = 1.0 - eta * lmbda / n  # L2 weight decay factor
-        shrink = eta * lmbda / n  # L1 constant shrink
-
-        def regularize(w: np.ndarray) -> None:
-            if lmbda and regularization == "l2":
-                w *= decay  # w -> (1 - eta lmbda/n) w ...
-            elif lmbda:
-                w -= shrink * np.sign(w)  # w -> w - (eta lmbda/n) sgn(w) ...
-
         w_in = self.weights[0]
         w_in_T = np.ascontiguousarray(w_in.T)  # (n_in, n_out)
         max_lit = _LIT_FRACTION * w_in_T.shape[0]
@@ -784,10 +775,10 @@ class Network:
                     lit, wT = None, w_in_T  # (few dark pixels: the copies would cost more)
                 # backprop returns (eta/m) sum_x dC_x/dw directly (nabla_w[0] transposed)
                 step_b, step_w = self._backprop(xb, yb, masks, eta / m, wT)
-                if lit is not None:
-                    regularize(w_in_T)  # every weight decays, lit or dark ...
+                if lit is not None:  # every weight decays, lit or dark ...
+                    regularize(w_in_T, eta, lmbda, n, regularization)
                 for w, step in zip([wT, *self.weights[1:]], step_w, strict=True):
-                    regularize(w)
+                    regularize(w, eta, lmbda, n, regularization)  # (1 - eta lmbda/n) w ...
                     w -= step  # ... - (eta/m) sum_x dC_x/dw
                 if lit is not None:
                     w_in_T[lit] = wT  # ... and the lit pixels' weights take their step

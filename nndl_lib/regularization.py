@@ -23,6 +23,8 @@ import numpy as np
 
 __all__ = [
     "REGULARIZATIONS",
+    "check_regularization",
+    "regularize",
     "l2_update",
     "l1_update",
     "l2_gradient",
@@ -36,24 +38,37 @@ __all__ = [
 REGULARIZATIONS = ("l2", "l1")
 
 
-def _check_kind(kind: str) -> str:
+def check_regularization(kind: str) -> str:
+    """``kind`` in lower case if it names a regulariser ("l2" or "l1"), else a ValueError."""
     k = str(kind).lower()
     if k not in REGULARIZATIONS:
         raise ValueError(f"regularization must be one of {REGULARIZATIONS}; got {kind!r}")
     return k
 
 
+def regularize(w: np.ndarray, eta: float, lmbda: float, n: int, kind: str = "l2") -> None:
+    """In place, the regulariser's part of one SGD step (nothing when lambda = 0).
+
+    kind "l2": w -> (1 - eta lambda/n) w (weight decay); "l1": w -> w - (eta lambda/n) sgn(w)
+    (a constant shrink towards 0, sgn(0) = 0). kind must already be checked (lower case).
+    """
+    if not lmbda:
+        return
+    if kind == "l2":
+        w *= 1.0 - eta * lmbda / n
+    else:
+        w -= (eta * lmbda / n) * np.sign(w)
+
+
 def l2_update(w: np.ndarray, nabla_w: np.ndarray, eta: float, lmbda: float, n: int) -> None:
     """In place: w -> (1 - eta lambda/n) w - eta nabla_w. w, nabla_w: same shape."""
-    if lmbda:
-        w *= 1.0 - eta * lmbda / n  # weight decay
+    regularize(w, eta, lmbda, n, "l2")
     w -= eta * nabla_w
 
 
 def l1_update(w: np.ndarray, nabla_w: np.ndarray, eta: float, lmbda: float, n: int) -> None:
     """In place: w -> w - (eta lambda/n) sgn(w) - eta nabla_w (sgn(0) = 0)."""
-    if lmbda:
-        w -= (eta * lmbda / n) * np.sign(w)  # constant shrink towards 0
+    regularize(w, eta, lmbda, n, "l1")
     w -= eta * nabla_w
 
 
@@ -79,7 +94,7 @@ def l1_penalty(weights: Sequence[np.ndarray], lmbda: float, n: int) -> float:
 
 def penalty(weights: Sequence[np.ndarray], lmbda: float, n: int, kind: str = "l2") -> float:
     """The regularisation term of kind "l2" or "l1"."""
-    return l2_penalty(weights, lmbda, n) if _check_kind(kind) == "l2" else l1_penalty(
+    return l2_penalty(weights, lmbda, n) if check_regularization(kind) == "l2" else l1_penalty(
         weights, lmbda, n)
 
 

@@ -8,11 +8,13 @@ import pytest
 from nndl_lib.network import Network
 from nndl_lib.reference_values import EXERCISE_KEYS
 from nndl_lib.regularization import (
+    check_regularization,
     dropout_mask,
     l1_penalty,
     l1_update,
     l2_penalty,
     l2_update,
+    regularize,
 )
 
 
@@ -127,3 +129,20 @@ def test_training_with_dropout_sets_evaluation_scaling_and_zeroes_dropped_units_
     nabla_b, nabla_w = net._backprop(net._check_x(x), net._targets(y, 10), [mask])
     assert np.all(nabla_w[0][1] == 0.0) and nabla_b[0][1] == 0.0
     assert np.all(nabla_w[1][:, 1] == 0.0)
+
+
+def test_regularize_applies_only_the_regulariser_part_of_the_step():
+    w = np.array([[0.5, -2.0, 0.0]])
+    l2, l1, none = w.copy(), w.copy(), w.copy()
+    regularize(l2, 0.5, 2.0, 10, "l2")  # factor 1 - 0.5*2/10 = 0.9
+    regularize(l1, 0.5, 2.0, 10, "l1")  # shrink 0.1 towards 0, sgn(0) = 0
+    regularize(none, 0.5, 0.0, 10, "l2")
+    np.testing.assert_array_equal(l2, [[0.45, -1.8, 0.0]])
+    np.testing.assert_allclose(l1, [[0.4, -1.9, 0.0]], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(none, w)
+
+
+def test_check_regularization_normalises_case_and_rejects_unknown_kinds():
+    assert check_regularization("L1") == "l1"
+    with pytest.raises(ValueError, match="regularization must be one of"):
+        check_regularization("l3")
