@@ -7,13 +7,41 @@ Data and configuration
     ``data`` (MNIST loader: search path, sha256, mirrors, cache; expanded data),
     ``config`` (the fast/full switch), ``reference_values`` (the book's published numbers).
 Fully connected networks (chapters 1-3, 5)
-    ``activations``, ``costs``, ``init``, ``network``, ``regularization``, ``optimizers``,
+    ``fc`` (the pure kernels: feedforward, backprop_example, backprop, update_mini_batch, sgd),
+    ``fc_fast`` (the training loop's fast path, tested against ``fc``), ``network`` (the
+    ``Network`` class), ``activations``, ``costs``, ``init``, ``regularization``, ``optimizers``,
     ``batchnorm``, ``gradcheck``.
 Convolutional networks (chapter 6)
     ``conv`` (naive and fast kernels), ``layers``, ``convnet``, ``ensemble``.
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo`` (chapter 2),
     ``single_neuron`` and ``experiments`` (chapter 3), ``plotting`` (figures for all chapters).
+
+The kernel convention
+---------------------
+Every kernel a learner writes (fully connected, convolution, pooling, batch normalisation,
+dropout) follows one convention, so that it can be called, checked and graded the same way:
+
+1. A kernel is a pure function of arrays. It never changes its inputs and keeps no state between
+   calls; randomness (a dropout mask) is an input, drawn by the caller from a
+   ``numpy.random.Generator``.
+2. ``name_forward(x, <parameters>, <options>) -> out``.
+3. ``name_backward(dout, x, <parameters>, <options>) -> gradients``: the upstream gradient
+   ``dout = dC/d(out)`` (shape of ``out``), then the forward's inputs and options again (an input
+   the gradient does not depend on, such as a bias, is left out). The backward recomputes any
+   intermediate value it needs; there is no cache. It returns dC/dx followed by dC/d(each
+   parameter) in the forward's order, a tuple when there is more than one.
+4. Shapes follow the course conventions: batches are rows, ``x: (N, n)`` or images
+   ``x: (N, C, H, W)``; a fully connected ``w`` is ``(n_out, n_in)`` and computes
+   ``x @ w.T + b``. Every docstring states them.
+
+Examples: ``conv.conv2d_backward(dout, x, w, stride, pad) -> (dx, dw, db)``,
+``conv.maxpool_backward(dout, x, size, stride) -> dx``,
+``batchnorm.batchnorm_backward(dout, x, gamma, eps) -> (dx, dgamma, dbeta)``,
+``regularization.dropout_backward(dout, mask) -> dx``. Layer objects (``layers``,
+``batchnorm.BatchNorm``) call these kernels and keep what a backward pass needs in named
+attributes, never in positional caches. Whole-network kernels (``fc.backprop``) follow the book:
+``backprop(x, y, weights, biases, ...) -> (nabla_b, nabla_w)``.
 """
 
 __version__ = "0.1.0"

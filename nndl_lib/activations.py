@@ -33,6 +33,9 @@ __all__ = [
     "linear",
     "linear_prime",
     "softmax",
+    "SIGMOID",
+    "SOFTMAX",
+    "prime_from_output",
 ]
 
 
@@ -151,14 +154,44 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+def _softmax_prime(z: np.ndarray) -> np.ndarray:
+    raise NotImplementedError(
+        "the softmax derivative is a Jacobian, not element-wise; pair a softmax output layer "
+        "with the log-likelihood cost, whose delta^L = a - y needs no derivative"
+    )
+
+
+#: The softmax output layer (chapter 3). Not element-wise, so it is not in ``ACTIVATIONS`` (whose
+#: members all have an element-wise derivative); ``get_activation("softmax")`` returns it.
+SOFTMAX = Activation("softmax", softmax, _softmax_prime)
+
+
+def prime_from_output(activation: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """sigma'(z) for ``a = activation(z)``, computed from ``a`` where that saves an exp.
+
+    sigmoid: sigma' = a (1 - a); tanh: 1 - a^2; ReLU: 1 where z > 0; otherwise ``prime(z)``.
+    The result has the dtype of ``z``.
+    """
+    if activation.fn is sigmoid:
+        return a * (1 - a)
+    if activation.fn is tanh:
+        return 1 - a * a
+    if activation.fn is relu:
+        return (z > 0).astype(z.dtype)
+    return activation.prime(z).astype(z.dtype, copy=False)
+
+
 def get_activation(activation: str | Activation) -> Activation:
     """Return the :class:`Activation` named ``activation`` (or ``activation`` itself)."""
     if isinstance(activation, Activation):
         return activation
+    if activation == "softmax":
+        return SOFTMAX
     try:
         return ACTIVATIONS[activation]
     except (KeyError, TypeError):
         raise ValueError(
-            f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)} "
+            f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}, "
+            "'softmax' (output layer only) "
             "or an nndl_lib.activations.Activation"
         ) from None
