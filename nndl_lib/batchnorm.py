@@ -16,8 +16,6 @@ so a single example's output does not depend on the other examples in its batch.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 __all__ = ["batchnorm_forward", "batchnorm_backward", "BatchNorm"]
@@ -35,16 +33,16 @@ def _check_x(x: np.ndarray, num_features: int | None = None) -> np.ndarray:
     return x
 
 
-def batchnorm_forward(
-    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Batch-normalise x with its own mini-batch statistics, then scale by γ and shift by β.
+def _batch_statistics(x: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mu_B, sigma_B^2, x_hat) of a checked batch x (N, D), N >= 2."""
+    mu = x.mean(axis=0)  # mu_B
+    xc = x - mu
+    var = (xc * xc).mean(axis=0)  # sigma_B^2
+    x_hat = xc / np.sqrt(var + eps)  # x_hat = (x - mu_B) / sqrt(sigma_B^2 + eps)
+    return mu, var, x_hat
 
-    x: (N, D) with N ≥ 2; gamma, beta: (D,); eps > 0 keeps the division finite.
-    Returns (out, cache): out (N, D); cache holds what the backward pass needs
-    (x_hat, gamma, inv_std, and the batch mean and variance, which the BatchNorm layer uses
-    for its running averages).
-    """
+
+def _check_batch(x: np.ndarray, gamma: np.ndarray, eps: float) -> np.ndarray:
     x = _check_x(x)
     N, D = x.shape
     if N < 2:
@@ -52,51 +50,56 @@ def batchnorm_forward(
             f"batch normalisation in training needs at least 2 examples per batch; got N = {N}. "
             "Use a larger mini-batch, or evaluation mode with running statistics."
         )
-    gamma, beta = np.asarray(gamma), np.asarray(beta)
-    if gamma.shape != (D,) or beta.shape != (D,):
-        raise ValueError(
-            f"gamma and beta must have shape ({D},) to match x {x.shape}; "
-            f"got {gamma.shape} and {beta.shape}"
-        )
+    if np.shape(gamma) != (D,):
+        raise ValueError(f"gamma must have shape ({D},) to match x {x.shape}; "
+                         f"got {np.shape(gamma)}")
     if not eps > 0:
         raise ValueError(f"eps must be positive; got {eps!r}")
+    return x
 
-    mu = x.mean(axis=0)  # μ_B
-    xc = x - mu
-    var = (xc * xc).mean(axis=0)  # σ_B²
-    inv_std = 1.0 / np.sqrt(var + eps)  # 1/√(σ_B² + ε)
-    x_hat = xc * inv_std  # x̂ = (x − μ_B)/√(σ_B² + ε)
-    out = gamma * x_hat + beta  # y = γ x̂ + β
-    cache = {"x_hat": x_hat, "gamma": gamma, "inv_std": inv_std, "mean": mu, "var": var}
-    return out, cache
+
+def batchnorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
+) -> np.ndarray:
+    """Batch-normalise x with its own mini-batch statistics, then scale by gamma, shift by beta.
+
+    x: (N, D) with N >= 2; gamma, beta: (D,); eps > 0 keeps the division finite.
+    Returns y: (N, D), y = gamma x_hat + beta.
+    """
+    x = _check_batch(x, gamma, eps)
+    if np.shape(beta) != (x.shape[1],):
+        raise ValueError(f"beta must have shape ({x.shape[1]},) to match x {x.shape}; "
+                         f"got {np.shape(beta)}")
+    _, _, x_hat = _batch_statistics(x, eps)
+    return gamma * x_hat + beta  # y = gamma x_hat + beta
 
 
 def batchnorm_backward(
-    dout: np.ndarray, cache: dict[str, Any]
+    dout: np.ndarray, x: np.ndarray, gamma: np.ndarray, eps: float = 1e-5
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of a scalar cost C through ``batchnorm_forward``.
+    """Gradients of a scalar cost C through ``batchnorm_forward(x, gamma, beta, eps)``.
 
-    dout: (N, D) = ∂C/∂y; cache from the forward pass.
+    dout: (N, D) = dC/dy; x, gamma, eps: as given to the forward pass (beta is not needed).
     Returns (dx (N, D), dgamma (D,), dbeta (D,)):
 
-        ∂C/∂β = Σ_i ∂C/∂y_i
-        ∂C/∂γ = Σ_i ∂C/∂y_i · x̂_i
-        ∂C/∂x̂_i = ∂C/∂y_i · γ
-        ∂C/∂x_i = (1/√(σ_B² + ε)) (∂C/∂x̂_i − mean_k ∂C/∂x̂_k − x̂_i · mean_k(∂C/∂x̂_k · x̂_k))
+        dC/dbeta   = sum_i dC/dy_i
+        dC/dgamma  = sum_i dC/dy_i x_hat_i
+        dC/dx_hat_i = dC/dy_i gamma
+        dC/dx_i    = (1/sqrt(sigma_B^2 + eps)) (dC/dx_hat_i - mean_k dC/dx_hat_k
+                                                - x_hat_i mean_k(dC/dx_hat_k x_hat_k))
 
-    The last line collects the three paths from x_i to C: directly through x̂_i, through μ_B and
-    through σ_B².
+    The last line collects the three paths from x_i to C: directly through x_hat_i, through mu_B
+    and through sigma_B^2.
     """
-    x_hat, gamma, inv_std = cache["x_hat"], cache["gamma"], cache["inv_std"]
+    x = _check_batch(x, gamma, eps)
     dout = np.asarray(dout)
-    if dout.shape != x_hat.shape:
-        raise ValueError(
-            f"dout must have the shape of the forward output, {x_hat.shape}; got {dout.shape}"
-        )
+    if dout.shape != x.shape:
+        raise ValueError(f"dout must have the forward output's shape {x.shape}; got {dout.shape}")
+    _, var, x_hat = _batch_statistics(x, eps)
     dbeta = dout.sum(axis=0)
     dgamma = (dout * x_hat).sum(axis=0)
     dx_hat = dout * gamma
-    dx = inv_std * (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0))
+    dx = (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0)) / np.sqrt(var + eps)
     return dx, dgamma, dbeta
 
 
@@ -140,7 +143,7 @@ class BatchNorm:
         self.running_var = np.ones(self.num_features, dtype=self.dtype)
         self.dgamma = np.zeros_like(self.gamma)
         self.dbeta = np.zeros_like(self.beta)
-        self._cache: dict[str, Any] | None = None
+        self.x: np.ndarray | None = None  # the last training batch, for backward
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -156,15 +159,17 @@ class BatchNorm:
         """x: (N, num_features) → (N, num_features). ``train`` picks batch or running statistics."""
         x = _check_x(x, self.num_features)
         if train:
-            out, self._cache = batchnorm_forward(x, self.gamma, self.beta, self.eps)
+            out = batchnorm_forward(x, self.gamma, self.beta, self.eps)
+            mu, var, _ = _batch_statistics(x, self.eps)
             N = x.shape[0]
             m = self.momentum
             self.running_mean *= m
-            self.running_mean += (1 - m) * self._cache["mean"]
+            self.running_mean += (1 - m) * mu
             self.running_var *= m
-            self.running_var += (1 - m) * self._cache["var"] * (N / (N - 1))
+            self.running_var += (1 - m) * var * (N / (N - 1))
+            self.x = x
             return out
-        self._cache = None
+        self.x = None
         x_hat = (x - self.running_mean) / np.sqrt(self.running_var + self.eps)
         return self.gamma * x_hat + self.beta
 
@@ -173,12 +178,12 @@ class BatchNorm:
 
         Needs a preceding ``forward(x, train=True)`` (evaluation mode keeps no cache).
         """
-        if self._cache is None:
+        if self.x is None:
             raise RuntimeError(
-                "BatchNorm.backward needs the cache of a training forward pass; "
-                "call forward(x, train=True) first"
+                "BatchNorm.backward needs a training forward pass first; "
+                "call forward(x, train=True)"
             )
-        dx, self.dgamma, self.dbeta = batchnorm_backward(dout, self._cache)
+        dx, self.dgamma, self.dbeta = batchnorm_backward(dout, self.x, self.gamma, self.eps)
         return dx
 
     def __repr__(self) -> str:

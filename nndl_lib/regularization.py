@@ -33,6 +33,9 @@ __all__ = [
     "l1_penalty",
     "penalty",
     "dropout_mask",
+    "dropout_forward",
+    "dropout_backward",
+    "dropout_evaluate",
 ]
 
 REGULARIZATIONS = ("l2", "l1")
@@ -110,3 +113,35 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
         raise TypeError("rng must be a numpy.random.Generator (e.g. np.random.default_rng(seed)), "
                         f"drawn from once per mask; got {type(rng).__name__}")
     return (rng.random(shape) >= p).astype(dtype)
+
+
+def dropout_forward(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Training-time dropout (the book's scheme): a dropped unit outputs 0, kept ones are unscaled.
+
+    x: any shape; mask: 0/1 array of x's shape (from ``dropout_mask``). Returns x * mask.
+    """
+    if np.shape(mask) != np.shape(x):
+        raise ValueError(f"mask must have the shape of x, {np.shape(x)}; got {np.shape(mask)}")
+    return x * mask
+
+
+def dropout_backward(dout: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """dC/dx of ``dropout_forward(x, mask)``: a dropped unit passes no gradient back.
+
+    dout: dC/d(out), the shape of x; mask: the mask of the forward pass. Returns dout * mask.
+    """
+    if np.shape(mask) != np.shape(dout):
+        raise ValueError(f"mask must have the shape of dout, {np.shape(dout)}; "
+                         f"got {np.shape(mask)}")
+    return dout * mask
+
+
+def dropout_evaluate(x: np.ndarray, p: float) -> np.ndarray:
+    """Evaluation-time dropout: every unit kept, its output scaled by (1 - p).
+
+    The expected training-time output of a unit, E[mask] x = (1 - p) x, is what the next layer
+    saw on average during training; this is the book's "halve the outgoing weights" for p = 1/2.
+    """
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout probability p must lie in [0, 1); got {p!r}")
+    return (1.0 - p) * x
