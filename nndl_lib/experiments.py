@@ -169,6 +169,9 @@ class Experiment:
     fast: Mapping[str, Any] = field(default_factory=dict)
     ensemble: int = 1
     epoch: int | None = None
+    layer: int | None = None
+    images: int | None = None
+    unit: str = "%"
     note: str = ""
 
     @property
@@ -206,7 +209,8 @@ def _experiment(row: dict[str, Any]) -> Experiment:
     return Experiment(key=row["key"], chapter=row["chapter"], description=row["description"],
                       book=float(row["book"]), metric=row["metric"], measure=row["measure"],
                       spec=spec, fast=dict(row.get("fast", {})), ensemble=ensemble,
-                      epoch=row.get("epoch"), note=row.get("note", ""))
+                      epoch=row.get("epoch"), layer=row.get("layer"), images=row.get("images"),
+                      unit=row.get("unit", "%"), note=row.get("note", ""))
 
 
 #: Every published experiment of the book, by key, in the book's order.
@@ -217,7 +221,8 @@ EXPERIMENTS: dict[str, Experiment] = {
 
 @dataclass
 class ExperimentResult:
-    """One run of one experiment: the measured ``value`` (percent) beside the ``book``'s."""
+    """One run of one experiment: the measured ``value`` beside the ``book``'s, both in the
+    row's unit (percent, or a gradient norm)."""
 
     key: str
     tier: str
@@ -293,6 +298,13 @@ def run(
         value = _baseline(experiment, tier, seed, training_data, test)
         return ExperimentResult(key, tier, seed, 100 * value, experiment.book,
                                 time.perf_counter() - start, None)
+    if experiment.measure == "gradient_norm":  # chapter 5: a property of the untrained network
+        from nndl_lib.learning_speed import gradient_norms
+
+        model = spec.build(seed)
+        norms = gradient_norms(model, *subset(training_data, experiment.images))
+        return ExperimentResult(key, tier, seed, norms[experiment.layer - 1], experiment.book,
+                                time.perf_counter() - start, spec, model=model)
     from nndl_lib.ensemble import ensemble_accuracy
     from nndl_lib.training import train
 

@@ -34,7 +34,8 @@ EXPERIMENT_TABLE = Path(__file__).with_name("experiments.toml")
 
 @dataclass(frozen=True)
 class BookResult:
-    """One published experiment. ``accuracy`` is in percent; ``metric`` says on which data."""
+    """One published number. ``accuracy`` is the book's value, in percent unless ``unit`` says
+    otherwise (chapter 5's gradient norms); ``metric`` says on which data."""
 
     key: str
     chapter: int
@@ -51,6 +52,7 @@ class BookResult:
     training_size: int = 50_000
     note: str = ""
     extra: dict = field(default_factory=dict)
+    unit: str = "%"
 
 
 def _book_result(row: dict[str, Any]) -> BookResult:
@@ -63,9 +65,10 @@ def _book_result(row: dict[str, Any]) -> BookResult:
         eta=config.get("eta"), lmbda=config.get("lmbda"), epochs=config.get("epochs"),
         mini_batch_size=config.get("mini_batch_size", 10),
         training_size=config.get("training_size", 50_000), note=row.get("note", ""),
+        unit=row.get("unit", "%"),
         extra={k: v for k, v in row.items() if k not in {
             "key", "chapter", "description", "book", "metric", "config", "note", "fast",
-            "measure"}})
+            "measure", "unit"}})
 
 
 def read_experiment_table(path: Path = EXPERIMENT_TABLE) -> list[dict[str, Any]]:
@@ -93,12 +96,13 @@ def book_result(key: str) -> BookResult:
 
 
 # Chapter 5: norm of the mean gradient dC/db per hidden layer at initialisation, 1,000 images,
-# cross-entropy, default init (first hidden layer first).
-CH5_GRADIENT_NORMS_AT_INIT: dict[tuple[int, ...], tuple[float, ...]] = {
-    (784, 30, 30, 10): (0.066, 0.309),
-    (784, 30, 30, 30, 10): (0.012, 0.060, 0.283),
-    (784, 30, 30, 30, 30, 10): (0.003, 0.017, 0.070, 0.285),
-}
+# cross-entropy, default init (first hidden layer first); the ch5_grad_* rows of the table.
+CH5_GRADIENT_NORMS_AT_INIT: dict[tuple[int, ...], tuple[float, ...]] = {}
+for _r in BOOK_RESULTS.values():
+    if _r.unit == "norm":
+        CH5_GRADIENT_NORMS_AT_INIT[_r.sizes] = (*CH5_GRADIENT_NORMS_AT_INIT.get(_r.sizes, ()),
+                                                _r.accuracy)
+del _r
 
 # The worked 2-2-2 backprop example (foundations notes, corrected; see the course plan).
 # w1, w2 feed h1; w3, w4 feed h2; w5, w6 feed o1; w7, w8 feed o2. In the library's layout:
