@@ -11,7 +11,7 @@ import numpy as np
 
 from nndl_lib.data import subset
 
-__all__ = ["AverageDarkness", "random_guess_accuracy", "svm_baseline"]
+__all__ = ["AverageDarkness", "random_guess_accuracy", "svm_available", "svm_baseline"]
 
 
 def _check_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -76,6 +76,15 @@ def random_guess_accuracy(y: np.ndarray, seed: int | None, num_classes: int = 10
         raise ValueError("y is empty; accuracy is undefined")
     guesses = np.random.default_rng(seed).integers(0, num_classes, size=len(y))
     return float(np.mean(guesses == y))
+
+
+def svm_available() -> bool:
+    """True when scikit-learn (needed by :func:`svm_baseline`) can be imported."""
+    try:
+        import sklearn.svm  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def svm_baseline(

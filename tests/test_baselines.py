@@ -71,3 +71,17 @@ def test_svm_baseline_on_a_small_real_sample_beats_average_darkness_by_far(mnist
     # the band allows for library versions.
     assert 0.83 < accuracy < 0.91
     assert accuracy == svm_baseline(train, (x_te[:1000], y_te[:1000]), n_train=500, gamma="scale")
+
+
+def test_svm_available_says_false_without_sklearn_and_true_with_it(monkeypatch):
+    from nndl_lib.baselines import svm_available
+
+    try:
+        import sklearn.svm  # noqa: F401
+        installed = True
+    except ImportError:
+        installed = False
+    assert svm_available() is installed
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.svm", None)
+    assert svm_available() is False
