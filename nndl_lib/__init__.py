@@ -20,8 +20,9 @@ Convolutional networks (chapter 6)
     ``conv`` (naive kernels; the fast ones from ``conv_fast``), ``conv_shapes`` (sizes and input
     checks), ``layers``, ``convnet``, ``ensemble``.
 Chapter companions
-    ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo`` (chapter 2),
-    ``single_neuron`` (chapter 3), ``plotting`` (figures for all chapters).
+    ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo``, ``hand_example`` and
+    ``epoch_timing`` (chapter 2), ``saturation`` (chapters 1-2), ``single_neuron`` (chapter 3),
+    ``plotting`` (figures for all chapters), ``comparison`` (the chapters' book-vs-live tables).
 
 The kernel convention
 ---------------------
