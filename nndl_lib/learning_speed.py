@@ -78,13 +78,15 @@ def gradient_norms(net: Any, x: np.ndarray, y: np.ndarray) -> list[float]:
 
 def gradient_norms_at_init(sizes: Sequence[int], x: np.ndarray, y: np.ndarray,
                            seeds: Iterable[int], *, cost: str = "cross-entropy",
-                           init: str = "default", dtype: Any = np.float64) -> np.ndarray:
+                           init: str = "default", activation: str = "sigmoid",
+                           output_activation: str | None = None,
+                           dtype: Any = np.float64) -> np.ndarray:
     """:func:`gradient_norms` of a freshly initialised network, once per seed.
 
     sizes: the layer sizes, e.g. [784, 30, 30, 10]; x: (N, n_in); y: labels (N,) or one-hot.
-    Each seed draws the initial weights and biases of one
-    :class:`~nndl_lib.network.Network` (``cost``, ``init``: as its arguments; the book's chapter 5
-    uses cross-entropy and the default N(0, 1/n_in) weights).
+    Each seed draws the initial weights and biases of one :class:`~nndl_lib.network.Network`
+    (``cost``, ``init``, ``activation``, ``output_activation``: as its arguments; the book's
+    chapter 5 uses sigmoid neurons, cross-entropy and the default N(0, 1/n_in) weights).
     Returns an array (number of seeds, number of hidden layers).
     """
     from nndl_lib.network import Network  # network imports much; keep this module light
@@ -92,7 +94,9 @@ def gradient_norms_at_init(sizes: Sequence[int], x: np.ndarray, y: np.ndarray,
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds is empty; pass at least one seed, e.g. range(5)")
-    rows = [gradient_norms(Network(list(sizes), cost=cost, init=init, dtype=dtype, seed=s), x, y)
+    rows = [gradient_norms(Network(list(sizes), cost=cost, init=init, activation=activation,
+                                   output_activation=output_activation, dtype=dtype, seed=s),
+                           x, y)
             for s in seeds]
     return np.array(rows, dtype=np.float64)
 

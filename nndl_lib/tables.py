@@ -47,11 +47,16 @@ def book_comparison_table(keys: Iterable[str],
         raise ValueError("keys is empty; pass the result keys to tabulate")
     results = [book_result(k) for k in keys]  # raises KeyError naming unknown keys
     shown = {title: col for title, col in columns.items() if any(k in col for k in keys)}
-    header = ["| " + " | ".join([label, "book", *shown]) + " |",
+    header = ["| " + " | ".join(_escape(c) for c in [label, "book", *shown]) + " |",
               "|" + "---|" * (2 + len(shown))]
     rows = []
     for key, r in zip(keys, results, strict=True):
         cells = [r.description, format_value(r.accuracy, r.unit)]
         cells += [format_value(col[key], r.unit) if key in col else "—" for col in shown.values()]
-        rows.append("| " + " | ".join(cells) + " |")
+        rows.append("| " + " | ".join(_escape(c) for c in cells) + " |")
     return "\n".join(header + rows)
+
+
+def _escape(cell: str) -> str:
+    """A cell's text with its pipes escaped (e.g. "||dC/db||"), so they do not split the row."""
+    return cell.replace("|", "\\|")

@@ -43,3 +43,12 @@ def test_table_rejects_unknown_keys_and_empty_key_lists():
         book_comparison_table(["no_such_key"], {})
     with pytest.raises(ValueError, match="keys is empty"):
         book_comparison_table([], {})
+
+
+def test_pipes_in_descriptions_are_escaped_so_rows_keep_their_cells():
+    table = book_comparison_table(["ch5_grad_2h_layer1"], {"ours | fast": {"ch5_grad_2h_layer1":
+                                                                             0.07}})
+    assert "||dC/db||" in book_result("ch5_grad_2h_layer1").description
+    for line in table.splitlines():
+        assert line.replace("\\|", "").count("|") == 4  # three cells per row
+    assert "\\|\\|dC/db\\|\\|" in table
