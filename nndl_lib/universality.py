@@ -72,6 +72,7 @@ __all__ = [
 Function1D = Callable[[np.ndarray], np.ndarray]
 Function2D = Callable[[np.ndarray, np.ndarray], np.ndarray]
 ActivationLike = str | Activation
+_CHUNK_ELEMENTS = 2**22  # hidden activations held at once when a network is evaluated
 
 
 # ----------------------------------------------------------------------------------------------
@@ -119,9 +120,13 @@ class ConstructedNetwork:
                 f"{self.n_inputs})" + (" or (N,)" if self.n_inputs == 1 else "")
                 + f"; got shape {x.shape}"
             )
-        out = fc.feedforward(x, self.weights, self.biases, self.activation,
-                             self.output_activation)
-        return out[:, 0]
+        # in chunks of rows, so that a wide network on a fine grid does not need gigabytes
+        rows = max(1, _CHUNK_ELEMENTS // max(w.shape[0] for w in self.weights))
+        return np.concatenate([
+            fc.feedforward(x[k:k + rows], self.weights, self.biases, self.activation,
+                           self.output_activation)[:, 0]
+            for k in range(0, x.shape[0], rows)
+        ]) if x.shape[0] else np.zeros(0)
 
 
 class ApproximationError(NamedTuple):

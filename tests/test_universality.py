@@ -340,3 +340,12 @@ def test_bad_targets_and_options_are_refused_with_a_reason():
         u.bump_network(sine_target, 5)(np.zeros((4, 2)))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         u.ideal_staircase(sine_target, 5, np.array([0.5, 1.5]))
+
+
+def test_evaluation_in_chunks_equals_one_feedforward_call(monkeypatch):
+    net = u.bump_network(sine_target, 30, w=500.0)
+    x = np.linspace(0, 1, 1001)
+    whole = fc.feedforward(x[:, None], net.weights, net.biases, "sigmoid", "linear")[:, 0]
+    monkeypatch.setattr(u, "_CHUNK_ELEMENTS", 7 * 60)  # 7 rows per chunk
+    assert net(x) == pytest.approx(whole, abs=1e-12)
+    assert net(np.zeros(0)).shape == (0,)
