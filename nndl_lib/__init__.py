@@ -11,8 +11,12 @@ Fully connected networks (chapters 1-3, 5)
     ``fc_fast`` (the training loop's fast path, tested against ``fc``), ``network`` (the
     ``Network`` class), ``activations``, ``costs``, ``init``, ``regularization``, ``optimizers``,
     ``batchnorm``, ``gradcheck``.
-Convolutional networks (chapter 6)
-    ``conv`` (naive and fast kernels), ``layers``, ``convnet``, ``ensemble``.
+Convolutional and recurrent networks (chapter 6)
+    ``conv`` (naive and fast kernels), ``layers``, ``convnet``, ``ensemble``, ``rnn`` (a vanilla
+    RNN trained by backpropagation through time; an LSTM forward pass).
+Foundations page
+    ``normalization`` (min-max and z-score scaling, local response normalisation),
+    ``batchnorm_layer`` (an interim batch-normalisation layer for ``convnet``).
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo`` (chapter 2),
     ``single_neuron`` and ``experiments`` (chapter 3), ``plotting`` (figures for all chapters).

@@ -52,6 +52,7 @@ __all__ = [
     "train_rnn",
     "input_sensitivity",
     "noisy_sine",
+    "lstm_forward",
 ]
 
 
@@ -340,3 +341,46 @@ def noisy_sine(n_sequences: int, steps: int, *, period: float = 16.0, noise: flo
     s = np.sin(2 * np.pi * t / period + phase)
     x = s[:, :-1] + noise * rng.standard_normal((n_sequences, steps))
     return x[:, :, None], s[:, 1:, None], s
+
+
+# --------------------------------------------------------------------------------------------
+# LSTM (forward only: the chapter explains the cell and shows how it keeps information)
+# --------------------------------------------------------------------------------------------
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1/(1 + e^{-z}), without overflow
+
+
+def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray,
+                 b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden states and cell states of an LSTM layer (Hochreiter and Schmidhuber, 1997).
+
+    At each step the four blocks of ``[x_t, h_{t−1}] wᵀ + b`` (in this order: forget, input,
+    output, candidate) give
+
+        f_t = σ(·), i_t = σ(·), o_t = σ(·), g_t = tanh(·)
+        c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t          (the cell state: an additive update)
+        h_t = o_t ⊙ tanh(c_t)
+
+    x: (N, T, D), h0, c0: (N, H), w: (4H, D + H), b: (4H,) -> (h (N, T, H), c (N, T, H)).
+    """
+    if x.ndim != 3 or h0.ndim != 2 or h0.shape != c0.shape or h0.shape[0] != x.shape[0]:
+        raise ValueError(f"need x (N, T, D), h0 and c0 (N, H); got {x.shape}, {h0.shape}, "
+                         f"{c0.shape}")
+    N, T, D = x.shape
+    H = h0.shape[1]
+    if w.shape != (4 * H, D + H) or b.shape != (4 * H,):
+        raise ValueError(f"w must have shape (4H, D + H) = {(4 * H, D + H)} and b (4H,) = "
+                         f"({4 * H},); got {w.shape}, {b.shape}")
+    h = np.empty((N, T, H), dtype=np.result_type(x, h0, w, b))
+    c = np.empty_like(h)
+    h_prev, c_prev = h0, c0
+    for t in range(T):
+        z = np.concatenate([x[:, t], h_prev], axis=1) @ w.T + b  # (N, 4H)
+        f, i, o = _sigmoid(z[:, :H]), _sigmoid(z[:, H:2 * H]), _sigmoid(z[:, 2 * H:3 * H])
+        g = np.tanh(z[:, 3 * H:])
+        c[:, t] = f * c_prev + i * g  # c_t = f ⊙ c_{t−1} + i ⊙ g
+        h[:, t] = o * np.tanh(c[:, t])  # h_t = o ⊙ tanh(c_t)
+        h_prev, c_prev = h[:, t], c[:, t]
+    return h, c

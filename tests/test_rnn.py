@@ -8,6 +8,7 @@ from nndl_lib.optimizers import SGD, Adam
 from nndl_lib.rnn import (
     RNN,
     input_sensitivity,
+    lstm_forward,
     noisy_sine,
     readout_backward,
     readout_forward,
@@ -163,3 +164,31 @@ def test_bad_shapes_give_clear_errors():
         net.predict(np.zeros((4, 5)))
     with pytest.raises(TypeError, match="Generator"):
         RNN.create(2, 3, 1, 0)
+
+
+def test_lstm_forward_follows_the_gate_equations():
+    rng = np.random.default_rng(12)
+    N, T, D, H = 2, 3, 2, 3
+    x, h0, c0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    w, b = rng.normal(size=(4 * H, D + H)), rng.normal(size=4 * H)
+    h, c = lstm_forward(x, h0, c0, w, b)
+
+    def sigma(z):
+        return 1 / (1 + np.exp(-z))
+
+    z = w @ np.concatenate([x[1, 0], h0[1]]) + b  # example 1, first step, column form
+    f, i, o, g = sigma(z[:H]), sigma(z[H:2 * H]), sigma(z[2 * H:3 * H]), np.tanh(z[3 * H:])
+    np.testing.assert_allclose(c[1, 0], f * c0[1] + i * g, rtol=1e-12)
+    np.testing.assert_allclose(h[1, 0], o * np.tanh(f * c0[1] + i * g), rtol=1e-12)
+    assert h.shape == c.shape == (N, T, H)
+
+
+def test_lstm_with_open_forget_gate_and_closed_input_gate_keeps_its_cell_state():
+    H, T = 2, 200
+    w = np.zeros((4 * H, 1 + H))
+    b = np.concatenate([np.full(H, 30.0), np.full(H, -30.0), np.zeros(H), np.zeros(H)])
+    c0 = np.array([[0.7, -0.4]])
+    _, c = lstm_forward(np.zeros((1, T, 1)), np.zeros((1, H)), c0, w, b)
+    np.testing.assert_allclose(c[0, -1], c0[0], rtol=1e-9)  # f = σ(30) ≈ 1, i ≈ 0
+    with pytest.raises(ValueError, match=r"w must have shape \(4H, D \+ H\)"):
+        lstm_forward(np.zeros((1, T, 1)), np.zeros((1, H)), c0, w[:, :2], b)
