@@ -11,7 +11,7 @@ is idle and every {eval} role has been evaluated, and then checks what the learn
 - every figure rendered (each image output is an <img> that loaded);
 - every {eval} role was evaluated without error, and no raw MyST (``{glue``, ``{eval}``, a role
   in backticks, a ```{ or :::{ directive fence) or raw TeX is visible in the rendered markdown;
-- no maths rendering error.
+- no maths rendering error, no uncaught error in the page, no request to any host but 127.0.0.1.
 
 It also checks that nbgrader needs no setup (no "No nbgrader_config.py file found" warning, the
 Assignment List's exchange exists) and saves a screenshot per notebook in _build/screenshots/lab/.
@@ -32,7 +32,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 import pytest
 
@@ -144,12 +144,9 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory) -> Lab:
-    lab_exe = Path(sys.executable).with_name("jupyter-lab")
-    try:
-        import jupyterlab_myst  # noqa: F401 - the learner install renders MyST and {eval} with it
-    except ImportError:
-        pytest.fail('jupyterlab-myst is missing: install the learner extra, '
-                    'pip install -e ".[learner]"')
+    # NNDL_JUPYTER_LAB: run another install's JupyterLab (e.g. a fresh learner virtual environment)
+    lab_exe = os.environ.get("NNDL_JUPYTER_LAB") or str(
+        Path(sys.executable).with_name("jupyter-lab"))
     home = tmp_path_factory.mktemp("jupyter")
     settings = home / "settings"
     for name, value in LAB_SETTINGS.items():
@@ -166,7 +163,7 @@ def lab(tmp_path_factory) -> Lab:
         OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
     )
     port = _free_port()
-    cmd = [str(lab_exe), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+    cmd = [lab_exe, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            "--IdentityProvider.token=", "--ServerApp.password=",
            f"--LabApp.user_settings_dir={settings}",
            f"--LabApp.workspaces_dir={home / 'workspaces'}",
@@ -190,6 +187,11 @@ def lab(tmp_path_factory) -> Lab:
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"JupyterLab did not start:\n{log.read_text(errors='replace')[-3000:]}")
             time.sleep(0.5)
+        with urllib.request.urlopen(f"{url}/lab", timeout=30) as r:
+            page = r.read().decode(errors="replace")
+        if "jupyterlab-myst" not in page:  # the page config lists the enabled lab extensions
+            pytest.fail('JupyterLab runs without jupyterlab-myst: install the learner extra, '
+                        'pip install -e ".[learner]"')
         yield Lab(url=url, log=log, data_dir=home / "data")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # the server and the kernels it started
@@ -282,6 +284,7 @@ class Result:
     view: dict = field(default_factory=dict)
     screenshot: Path | None = None
     page_errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
     failure: str | None = None  # the harness itself failed (page did not load, ...)
 
 
@@ -292,6 +295,7 @@ class Run:
         self.result = Result(kind=kind, label=_label(original))
         self.page = browser.new_page(viewport={"width": 1280, "height": 1000})
         self.page.on("pageerror", lambda e: self.result.page_errors.append(str(e)[:300]))
+        self.page.on("request", self._record_request)
         rel = copy.relative_to(ROOT).as_posix()
         workspace = re.sub(r"\W", "-", rel)  # a fresh workspace: no other notebook restored
         self.page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{quote(rel)}?reset")
@@ -300,6 +304,11 @@ class Run:
         self.start = time.monotonic()
         self.last_progress = self.start
         self.snapshot = None
+
+    def _record_request(self, request) -> None:
+        url = urlparse(request.url)
+        if url.scheme not in ("data", "blob", "about") and url.hostname != "127.0.0.1":
+            self.result.foreign_requests.append(request.url[:200])
 
     def _complete(self, state: dict) -> bool:
         if not (state["run"] and state["run"]["done"]) or state["kernel"] != "idle":
@@ -447,6 +456,8 @@ def test_notebook_runs_in_jupyterlab_and_renders_like_the_book(results, kind, pa
         assert expected_images >= 3, f"{r.label}: only {expected_images} figures"
         assert sum(c["roles"] for c in markdown) == 0 or any(c["evaluated"] for c in markdown)
     assert r.page_errors == [], f"{r.label}: uncaught errors in the page: {r.page_errors}"
+    # JupyterLab and jupyterlab-myst work offline: nothing is fetched from another host.
+    assert r.foreign_requests == [], f"{r.label}: requests to other hosts: {r.foreign_requests}"
     assert r.screenshot is not None and r.screenshot.stat().st_size > 10_000
 
 
