@@ -8,7 +8,8 @@ is idle and every {eval} role has been evaluated, and then checks what the learn
 
 - no code cell produced an error (released exercises: only NotImplementedError, by design) and,
   in chapters, every code cell ran;
-- every figure rendered (each image output is an <img> that loaded);
+- every figure rendered (each image output is an <img> that loaded; interactive widgets are
+  drawn and their figures load);
 - every {eval} role was evaluated without error, and no raw MyST (``{glue``, ``{eval}``, a role
   in backticks, a ```{ or :::{ directive fence) or raw TeX is visible in the rendered markdown;
 - no maths rendering error, no uncaught error in the page, no request to any host but 127.0.0.1.
@@ -232,7 +233,9 @@ _STATE = r"""() => {
                   tags: (j.metadata && j.metadata.tags) || [],
                   errors: (j.outputs || []).filter(o => o.output_type === 'error').map(
                     o => ({ename: o.ename, evalue: String(o.evalue).slice(0, 300)})),
-                  images: (j.outputs || []).filter(o => o.data && o.data['image/png']).length});
+                  images: (j.outputs || []).filter(o => o.data && o.data['image/png']).length,
+                  widgets: (j.outputs || []).filter(
+                    o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length});
     } else if (j.cell_type === 'markdown') {
       const roles = (source.match(/\{eval\}`/g) || []).length;
       const ue = (j.metadata && j.metadata.user_expressions) || null;
@@ -255,14 +258,21 @@ _VIEW = r"""() => {
     return {rendered: c.classList.contains('jp-mod-rendered') && !!out,
             text: out ? out.innerText : ''};
   });
-  const images = Array.from(panel.content.node.querySelectorAll('.jp-OutputArea-output img'))
+  // images of the cells' own outputs; those drawn inside interactive widgets are counted apart
+  const allImages = Array.from(panel.content.node.querySelectorAll('.jp-OutputArea-output img'));
+  const images = allImages.filter(i => !i.closest('.jupyter-widgets'))
     .map(i => ({complete: i.complete, width: i.naturalWidth}));
+  const widgetImages = allImages.filter(i => i.closest('.jupyter-widgets'))
+    .map(i => ({complete: i.complete, width: i.naturalWidth}));
+  const widgetViews = Array.from(panel.content.node.querySelectorAll(
+      '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'))
+    .map(o => ({rendered: !!o.querySelector('.jupyter-widgets'), text: o.innerText.slice(0, 120)}));
   const markdownImages = Array.from(panel.content.node.querySelectorAll('.jp-MarkdownCell img'))
     .map(i => ({src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth}));
   const mathErrors = Array.from(panel.content.node.querySelectorAll('.katex-error, mjx-merror'))
     .map(e => e.textContent.slice(0, 120));
-  return {markdown: markdown, images: images, markdownImages: markdownImages,
-          mathErrors: mathErrors};
+  return {markdown: markdown, images: images, widgetImages: widgetImages,
+          widgetViews: widgetViews, markdownImages: markdownImages, mathErrors: mathErrors};
 }"""
 
 RAW_PATTERNS = {
@@ -451,6 +461,13 @@ def test_notebook_runs_in_jupyterlab_and_renders_like_the_book(results, kind, pa
     assert len(loaded) == expected_images, f"{r.label}: images that did not load: {view['images']}"
     broken = [i["src"] for i in view["markdownImages"] if not (i["complete"] and i["width"] > 0)]
     assert broken == [], f"{r.label}: images in the markdown that did not load: {broken}"
+    # Interactive widgets (ipywidgets) are drawn, and the figures they draw load.
+    expected_widgets = sum(c["widgets"] for c in code)
+    drawn = [w for w in view["widgetViews"] if w["rendered"]]
+    assert len(view["widgetViews"]) == expected_widgets == len(drawn), (
+        f"{r.label}: {expected_widgets} widget outputs, drawn: {view['widgetViews']}")
+    unloaded = [i for i in view["widgetImages"] if not (i["complete"] and i["width"] > 0)]
+    assert unloaded == [], f"{r.label}: figures in widgets that did not load: {unloaded}"
     if kind == "chapter":
         # Guard against a vacuous pass (a wrong matplotlib backend once produced no figures).
         assert expected_images >= 3, f"{r.label}: only {expected_images} figures"
