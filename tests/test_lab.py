@@ -264,9 +264,13 @@ _VIEW = r"""() => {
     .map(i => ({complete: i.complete, width: i.naturalWidth}));
   const widgetImages = allImages.filter(i => i.closest('.jupyter-widgets'))
     .map(i => ({complete: i.complete, width: i.naturalWidth}));
-  const widgetViews = Array.from(panel.content.node.querySelectorAll(
-      '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'))
-    .map(o => ({rendered: !!o.querySelector('.jupyter-widgets'), text: o.innerText.slice(0, 120)}));
+  // a cell's widget output holds the drawn widget; one that failed holds only a message
+  const widgetViews = Array.from(panel.content.node.querySelectorAll('.jp-OutputArea-output'))
+    .filter(o => !o.parentElement.closest('.jupyter-widgets'))
+    .filter(o => o.querySelector(':scope > .jupyter-widgets') || /widget/i.test(o.innerText)
+                 && !o.querySelector('img, pre'))
+    .map(o => ({rendered: !!o.querySelector(':scope > .jupyter-widgets'),
+                text: o.innerText.slice(0, 120)}));
   const markdownImages = Array.from(panel.content.node.querySelectorAll('.jp-MarkdownCell img'))
     .map(i => ({src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth}));
   const mathErrors = Array.from(panel.content.node.querySelectorAll('.katex-error, mjx-merror'))
