@@ -123,11 +123,14 @@ def _copy_notebooks() -> dict[Path, Path]:
     copies = {}
     for _, path in NOTEBOOKS:
         rel = path.relative_to(ROOT)
-        if rel.parts[:2] == ("exercises", "release"):
-            # an exercise may come with files beside it (data, helper modules): copy its folder
-            folder = Path(*rel.parts[:3])
-            if not (WORK / folder).exists():
+        if rel.parts[:2] == ("exercises", "release") and not (WORK / rel).exists():
+            if len(rel.parts) > 3:
+                # an assignment may come with files beside it (data, helpers): copy its folder
+                folder = Path(*rel.parts[:3])
                 shutil.copytree(ROOT / folder, WORK / folder, ignore=ignore)
+            else:
+                (WORK / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, WORK / rel)
         copies[path] = WORK / rel
     return copies
 
@@ -165,7 +168,7 @@ def lab(tmp_path_factory) -> Lab:
     )
     port = _free_port()
     cmd = [lab_exe, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           "--IdentityProvider.token=", "--ServerApp.password=",
+           "--IdentityProvider.token=",
            f"--LabApp.user_settings_dir={settings}",
            f"--LabApp.workspaces_dir={home / 'workspaces'}",
            "--LabApp.expose_app_in_browser=True"]
@@ -195,7 +198,7 @@ def lab(tmp_path_factory) -> Lab:
                         'pip install -e ".[learner]"')
         yield Lab(url=url, log=log, data_dir=home / "data")
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server and the kernels it started
+        os.killpg(proc.pid, signal.SIGTERM)  # the server shuts its kernels down on SIGTERM
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
