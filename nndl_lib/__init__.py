@@ -21,7 +21,9 @@ Convolutional networks (chapter 6)
     checks), ``layers``, ``convnet``, ``ensemble``.
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo`` (chapter 2),
-    ``single_neuron`` (chapter 3), ``plotting`` (figures for all chapters).
+    ``single_neuron`` (chapter 3), ``learning_speed`` (chapter 5: gradients per layer, chains of
+    neurons), ``plotting`` (figures for all chapters), ``tables`` (the book's numbers beside
+    measured ones).
 
 The kernel convention
 ---------------------
