@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from nndl_lib.reference_values import book_result
 
-__all__ = ["format_value", "book_comparison_table"]
+__all__ = ["format_value", "book_comparison_table", "markdown_table"]
 
 #: How a value of each unit of the experiment table is written (see ``experiments.toml``).
 UNIT_FORMATS = {"%": "{:.2f}%", "norm": "{:.3f}"}
@@ -54,6 +54,30 @@ def book_comparison_table(keys: Iterable[str],
         cells = [r.description, format_value(r.accuracy, r.unit)]
         cells += [format_value(col[key], r.unit) if key in col else "—" for col in shown.values()]
         rows.append("| " + " | ".join(_escape(c) for c in cells) + " |")
+    return "\n".join(header + rows)
+
+
+def markdown_table(keys: Iterable[str], columns: Mapping[str, Mapping[str, str]],
+                   *, label: str = "") -> str:
+    """A GitHub-flavoured Markdown table of ready-made cells, one row per key.
+
+    keys: the rows, in this order; each row starts with its key, under the heading ``label``.
+    columns: ``{title: {key: text}}``, as for :func:`book_comparison_table`; a key missing from a
+        column shows "—", and a column without any of the keys is dropped.
+    For tables whose rows are not the book's results (a worked example, the time of each run).
+    """
+    keys = list(keys)
+    if not keys:
+        raise ValueError("keys is empty; pass the row labels to tabulate")
+    shown = {title: col for title, col in columns.items() if any(k in col for k in keys)}
+    if not shown:
+        raise ValueError(f"no column has a value for any of the keys {keys}; columns given: "
+                         f"{list(columns)}")
+    header = ["| " + " | ".join(_escape(c) for c in [label, *shown]) + " |",
+              "|" + "---|" * (1 + len(shown))]
+    rows = ["| " + " | ".join(_escape(str(c)) for c in
+                              [key, *(col.get(key, "—") for col in shown.values())]) + " |"
+            for key in keys]
     return "\n".join(header + rows)
 
 

@@ -64,7 +64,9 @@ def test_every_figure_has_a_caption_and_alt_text(nb):
 @pytest.mark.parametrize("nb", [CH1, CH2], ids=lambda p: p.name)
 def test_tables_are_rendered_as_gfm(nb):
     for cell in _nb(nb)["cells"]:
-        if "markdown_table(" in "".join(cell["source"]) and cell["cell_type"] == "code":
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and ("markdown_table(" in source
+                                            or "book_comparison_table(" in source):
             assert cell["metadata"]["mystnb"]["markdown_format"] == "gfm"
 
 
