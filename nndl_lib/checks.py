@@ -265,7 +265,7 @@ def _compare_leaf(got: Any, expected: Any, check: str, location: str, kind: str,
                      f"{_fmt(gg[first])} ({int(bad_finite.sum())} of {size} entries are "
                      "nan or inf: an overflow, e.g. exp of a large number?)",
                      **{k: v for k, v in info.items() if k != "location"})
-    rule = "exactly" if exact else f"within {tol}"
+    rule = "exactly" if exact or (tol.atol == 0 and tol.rtol == 0) else f"within {tol}"
     return _fail(check, "value", location,
                  f"{where}: {labels[0]} {_fmt(e[worst])}, {labels[1]} {_fmt(gg[worst])}, error "
                  f"{float(diff[worst]):.3g} > allowed {float(allowed[worst]):.3g} "
