@@ -69,7 +69,7 @@ def _array(value: np.ndarray, arrays: dict, budget: list[int]) -> Any:
         return {"$unsupported": "ndarray", "why": f"too large ({value.size} entries)"}
     budget[0] -= value.size
     key = f"a{len(arrays)}"
-    arrays[key] = np.ascontiguousarray(value)
+    arrays[key] = np.array(value, order="C")  # a copy; keeps 0-d arrays 0-d
     return {"$a": key}
 
 
