@@ -40,8 +40,8 @@ from nndl_lib.grading import wire
 from nndl_lib.grading.framework import Assignment, PlannedCase, TaskResult
 from nndl_lib.grading.guard import BLOCKED_MESSAGE
 
-__all__ = ["Limits", "SubmissionResult", "student_seed", "grade_notebook", "learner_cells",
-           "sandbox_user"]
+__all__ = ["Limits", "SubmissionResult", "SandboxUser", "student_seed", "grade_notebook",
+           "learner_cells", "sandbox_user"]
 
 PACKAGE_ROOT = Path(nndl_lib.__file__).resolve().parents[1]
 
@@ -156,11 +156,25 @@ def learner_cells(source_nb: dict, submission_nb: dict) -> tuple[list[dict], lis
 # An unprivileged user for the child, where the grader runs as root
 # --------------------------------------------------------------------------------------------
 
-_USER_PROBE: dict[str, tuple[int, int] | None] = {}
+_USER_PROBE: dict[str, SandboxUser | None] = {}
+
+
+@dataclass(frozen=True)
+class SandboxUser:
+    """How to start a child as an unprivileged user: a command prefix (``setpriv``) or Popen
+    keyword arguments (``user``/``group``), whichever works on this machine."""
+
+    uid: int
+    gid: int
+    prefix: tuple[str, ...] = ()
+    popen: tuple[tuple[str, Any], ...] = ()
+
+    def wrap(self, cmd: list[str]) -> tuple[list[str], dict]:
+        return [*self.prefix, *cmd], dict(self.popen)
 
 
 def _env(workdir: Path) -> dict[str, str]:
-    env = {
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(PACKAGE_ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -169,15 +183,16 @@ def _env(workdir: Path) -> dict[str, str]:
         "HOME": str(workdir), "TMPDIR": str(workdir), "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": str(workdir), "LANG": "C.UTF-8",
     }
-    return env
 
 
-def sandbox_user(name: str = "nobody") -> tuple[int, int] | None:
-    """(uid, gid) of an unprivileged user the children can run as, or None.
+def sandbox_user(name: str = "nobody") -> SandboxUser | None:
+    """An unprivileged user the grading children can run as, or None.
 
-    Only when this process runs as root, the user exists and a probe child running as that user
-    can start Python and import NumPy and the grading helpers (the project must be readable
-    to it). Set NNDL_SANDBOX_USER=none to switch it off.
+    Only when this process runs as root and the user exists: a probe child running as that
+    user must start Python and import NumPy and the grading helpers (the project and the
+    Python installation must be readable to it). Tries util-linux's ``setpriv`` first, then
+    Popen's ``user``/``group``. NNDL_SANDBOX_USER names another user, or ``none`` to switch
+    this off (the audit-hook guard and the limits then protect on their own).
     """
     name = os.environ.get("NNDL_SANDBOX_USER", name)
     if name in _USER_PROBE:
@@ -188,26 +203,33 @@ def sandbox_user(name: str = "nobody") -> tuple[int, int] | None:
             import pwd
 
             entry = pwd.getpwnam(name)
-            ids = (entry.pw_uid, entry.pw_gid)
+            uid, gid = entry.pw_uid, entry.pw_gid
+            candidates = []
+            setpriv = shutil.which("setpriv")
+            if setpriv:
+                candidates.append(SandboxUser(uid, gid, prefix=(
+                    setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--")))
+            candidates.append(SandboxUser(uid, gid, popen=(
+                ("user", uid), ("group", gid), ("extra_groups", []))))
             with tempfile.TemporaryDirectory(prefix="nndl-probe-") as tmp:
-                os.chown(tmp, *ids)
-                proc = subprocess.run(
-                    [sys.executable, "-c", "import numpy, nndl_lib.grading.sandbox"],
-                    env=_env(Path(tmp)), cwd=tmp, capture_output=True, timeout=60,
-                    **_as_user(ids))
-                if proc.returncode == 0:
-                    result = ids
-        except (KeyError, OSError, subprocess.SubprocessError):
+                os.chown(tmp, uid, gid)
+                probe = [sys.executable, "-c",
+                         "import os, numpy, nndl_lib.grading.sandbox; "
+                         f"assert os.getuid() == {uid}"]
+                for candidate in candidates:
+                    cmd, kwargs = candidate.wrap(probe)
+                    try:
+                        proc = subprocess.run(cmd, env=_env(Path(tmp)), cwd=tmp,
+                                              capture_output=True, timeout=60, **kwargs)
+                    except (OSError, subprocess.SubprocessError):
+                        continue
+                    if proc.returncode == 0:
+                        result = candidate
+                        break
+        except (KeyError, OSError):
             result = None
     _USER_PROBE[name] = result
     return result
-
-
-def _as_user(ids: tuple[int, int] | None) -> dict:
-    """Popen arguments that run the child as ``ids`` (no preexec_fn: safe with threads)."""
-    if ids is None:
-        return {}
-    return {"user": ids[0], "group": ids[1], "extra_groups": []}
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,22 +266,24 @@ def _kill(proc: subprocess.Popen) -> None:
 
 
 def _run_child(workdir: Path, limits: Limits, deadline: float,
-               ids: tuple[int, int] | None) -> tuple[str, dict | None, list[dict]]:
+               user: SandboxUser | None) -> tuple[str, dict | None, list[dict]]:
     """Run the child once. Returns (how it ended, the unfinished item or None, events)."""
     progress = workdir / "progress.jsonl"
     progress.write_text("")
-    if ids is not None:
-        os.chown(progress, *ids)
+    if user is not None:
+        os.chown(progress, user.uid, user.gid)
 
     # The child sets these limits on itself before anything else (no learner code runs before).
     limit_args = [str(limits.cpu_s), str(limits.memory_mb * 2**20), str(limits.file_mb * 2**20),
-                  "256" if ids is not None else "-1"]
+                  "256" if user is not None else "-1"]
+    cmd = [sys.executable, "-s", "-m", "nndl_lib.grading.sandbox", str(workdir), *limit_args]
+    kwargs: dict = {}
+    if user is not None:
+        cmd, kwargs = user.wrap(cmd)
     with open(workdir / "stderr.txt", "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-s", "-m", "nndl_lib.grading.sandbox", str(workdir),
-             *limit_args],
-            cwd=workdir, env=_env(workdir), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, **_as_user(ids))
+            cmd, cwd=workdir, env=_env(workdir), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, **kwargs)
     ended, started_at, current = "", time.monotonic(), None
     first_seen: dict[tuple, float] = {}
     try:
@@ -376,12 +400,12 @@ def _run(assignment: Assignment, cells: list[dict], planned: list[PlannedCase],
          keys: list[str], limits: Limits, workroot: Path | None
          ) -> tuple[dict[str, Any], list[str]]:
     notes: list[str] = []
-    ids = sandbox_user()
+    user = sandbox_user()
     workdir = Path(tempfile.mkdtemp(prefix="nndl-ook-", dir=workroot))
     try:
         os.chmod(workdir, 0o700)
-        if ids is not None:
-            os.chown(workdir, *ids)
+        if user is not None:
+            os.chown(workdir, user.uid, user.gid)
         skip_cells: list[int] = []
         skip_cases: list[str] = []
         outcomes: dict[str, Any] = {}
@@ -397,7 +421,7 @@ def _run(assignment: Assignment, cells: list[dict], planned: list[PlannedCase],
             wire.dump(request, workdir / "request.json")
             for f in ("request.json", "request.json.npz"):
                 os.chmod(workdir / f, 0o644)
-            ended, unfinished, events = _run_child(workdir, limits, deadline, ids)
+            ended, unfinished, events = _run_child(workdir, limits, deadline, user)
             outcomes.update(_collect(workdir, keys, outcomes))
             for e in events:
                 if e.get("event") == "end" and e.get("what") == "cell" and e.get("error"):
