@@ -248,7 +248,7 @@ TASKS = [
                  compare_ret(location="biases", pick=_pick(3)), fixed=True),
         SubCheck("your backprop_example on it gives the book's dE/dw", 0.5, _we_backprop,
                  compare_ret(names=_NAMES), driver="example_then_backprop", fixed=True),
-    ]),
+    ], fixed_answer=True),
 ]
 
 ASSIGNMENT = Assignment(

@@ -81,11 +81,16 @@ class SubCheck:
 
 @dataclass
 class Task:
-    """A graded object called ``name`` in the learner's notebook."""
+    """A graded object called ``name`` in the learner's notebook.
+
+    fixed_answer: the object takes no input (e.g. a worked example's setup), so every case is
+    fixed; every other task has sub-checks on inputs drawn from the seed.
+    """
 
     name: str
     subchecks: list[SubCheck]
     summary: str = ""
+    fixed_answer: bool = False
 
     @property
     def points(self) -> float:
