@@ -120,29 +120,28 @@ def _source(cell: dict) -> str:
 def learner_cells(source_nb: dict, submission_nb: dict) -> tuple[list[dict], list[str]]:
     """The code cells the child runs, in order, and notes about missing answer cells.
 
-    Runs every code cell of the submission except the instructor's test cells and setup cell
-    (matched by grade_id with the source notebook, and any cell marked as a test), so helper
-    cells a learner added still count. Answer cells missing from the submission are noted.
+    Runs the submission's answer cells (matched by grade_id with the source notebook's
+    solution cells) and any code cell the learner added; never the instructor's own cells (the
+    setup cell, whose trusted imports the check module's PRELUDE provides, the test cells and
+    the locked demonstration cells), nor any cell marked as a test. Answer cells missing from
+    the submission are noted.
     """
-    tests, setup, answers = set(), set(), []
+    answers, given = [], set()
     for cell in source_nb.get("cells", []):
-        nbg = _nbgrader(cell)
-        gid = nbg.get("grade_id")
-        if cell.get("cell_type") != "code" or not gid:
+        gid = _nbgrader(cell).get("grade_id")
+        if not gid:
             continue
-        if nbg.get("grade") and not nbg.get("solution"):
-            tests.add(gid)
-        elif nbg.get("solution"):
+        if cell.get("cell_type") == "code" and _nbgrader(cell).get("solution"):
             answers.append(gid)
-        elif gid == "setup":
-            setup.add(gid)
+        else:
+            given.add(gid)
     cells, seen = [], set()
     for i, cell in enumerate(submission_nb.get("cells", [])):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         nbg = _nbgrader(cell)
         gid = nbg.get("grade_id")
-        if gid in tests or gid in setup or (nbg.get("grade") and not nbg.get("solution")):
+        if gid in given or (nbg.get("grade") and not nbg.get("solution")):
             continue
         if gid:
             seen.add(gid)

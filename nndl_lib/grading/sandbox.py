@@ -117,7 +117,7 @@ def main(workdir: str, cpu_s: int = -1, memory: int = -1, file_size: int = -1,
                  "nndl_lib.grading.sandbox")) and name != "nndl_lib.grading":
             del sys.modules[name]
     guard.install((workdir,), blocked_package="nndl_lib", allowed_modules=allowed)
-    note(event="ready")
+    note(event="ready", pid=os.getpid())
 
     skip_cells = set(request.get("skip_cells", []))
     for cell in request["cells"]:
