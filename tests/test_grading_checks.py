@@ -248,6 +248,14 @@ def test_leak_finder_finds_solutions_and_hidden_tests_only_where_they_are(assign
     assert leaks.find_leaks(leaks.notebook_text(stub), lines) == []
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_check_name_or_hint_spells_out_a_solution_line(assignment):
+    lines = leaks.protected_lines(source_nb(assignment))
+    for task in MODULES[assignment].ASSIGNMENT.tasks:
+        for sc in task.subchecks:
+            assert leaks.find_leaks(f"{sc.name}\n{sc.hint}", lines) == [], (task.name, sc.name)
+
+
 def test_scrub_hidden_tests_removes_the_region_and_traceback_lines():
     import nbformat
 
@@ -256,11 +264,17 @@ def test_scrub_hidden_tests_removes_the_region_and_traceback_lines():
         "r = 1\n### BEGIN HIDDEN TESTS\nsecret_check(feedforward, 42)\n### END HIDDEN TESTS\nr")
     cell.outputs = [nbformat.v4.new_output(
         "error", ename="ValueError", evalue="x",
-        traceback=["\x1b[0;31m----> 3\x1b[0m secret_check(feedforward, 42)", "ValueError: x"])]
+        traceback=["\x1b[0;31m----> 3\x1b[0m secret_check(feedforward, 42)", "ValueError: x"]),
+        nbformat.v4.new_output(
+            "error", ename="CellTimeoutError",
+            evalue="preview: ['r = 1', '### BEGIN HIDDEN TESTS', 'secret_check(feedforward, 42)']",
+            traceback=["timed out: ['### BEGIN HIDDEN TESTS', 'secret_check(feedforward, 42)']"])]
     nb.cells.append(cell)
     nb, _ = leaks.ScrubHiddenTests().preprocess(nb, {})
     assert "secret_check" not in nb.cells[0].source
-    assert all("secret_check" not in t for t in nb.cells[0].outputs[0]["traceback"])
+    for out in nb.cells[0].outputs:
+        assert all("secret_check" not in t and "HIDDEN" not in t for t in out["traceback"])
+        assert "secret_check" not in out["evalue"]
 
 
 # --- collect: student ids ----------------------------------------------------------------------

@@ -366,7 +366,9 @@ TASKS = [
     ]),
     Task("l2_update", [
         SubCheck("w -> (1 - eta lmbda/n) w - eta nabla_w, in place", 1.5, _l2_cases,
-                 compare_arg(0, "w"), hint="w *= 1 - eta * lmbda / n; w -= eta * nabla_w"),
+                 compare_arg(0, "w"),
+                 hint="multiply w by the decay factor, then subtract the gradient step, both "
+                      "in place (*=, -=)"),
         SubCheck("lmbda = 0 is plain gradient descent", 0.5, _l2_zero, compare_arg(0, "w")),
     ]),
     Task("l1_update", [

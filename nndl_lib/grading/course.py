@@ -388,10 +388,11 @@ class Course:
         autograded.mkdir()
         kernels = scratch / "jupyter" / "kernels" / "python3"
         kernels.mkdir(parents=True)
+        python, python_env = _kernel_python(user)
         (kernels / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-s", "-m", "nndl_lib.grading.kernel", "-f",
-                     "{connection_file}"],
+            "argv": [python, "-s", "-m", "nndl_lib.grading.kernel", "-f", "{connection_file}"],
             "display_name": "Python 3 (grading sandbox)", "language": "python",
+            "env": python_env,
         }))
         (scratch / "nbgrader_config.py").write_text(
             "c = get_config()  # noqa: F821\n"
@@ -624,6 +625,62 @@ class Course:
 # ------------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------------
+
+
+_KERNEL_PYTHON: dict[Any, tuple[str, dict]] = {}
+
+
+def _kernel_python(user: SandboxUser | None) -> tuple[str, dict]:
+    """The interpreter the grading kernel runs with, and extra environment for it.
+
+    Normally this Python. Where the sandbox user cannot execute it (a virtual environment
+    whose base interpreter sits in a folder that user cannot enter), another interpreter of
+    the same version that it can run, with this environment's site-packages on PYTHONPATH.
+    Probed once per process.
+    """
+    key = None if user is None else (user.uid, user.prefix, user.popen)
+    if key in _KERNEL_PYTHON:
+        return _KERNEL_PYTHON[key]
+    site = [p for p in sys.path if p.endswith("site-packages")]
+    extra = {"PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), *site])}
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    found = (sys.executable, {})
+    if user is not None:
+        candidates = [sys.executable]
+        for name in (f"python{version}", "python3"):
+            for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+                exe = os.path.join(folder, name)
+                if os.access(exe, os.X_OK):
+                    candidates.append(exe)
+        probe = ("import sys, ipykernel, numpy, nndl_lib.grading.kernel; "
+                 f"assert sys.version.startswith('{version}')")
+        # nbgrader (running as the user) starts the kernel with Popen: probe exactly that
+        chooser = (
+            "import json, os, subprocess, sys\n"
+            "for exe in json.loads(sys.argv[1]):\n"
+            "    for env in ({}, json.loads(sys.argv[2])):\n"
+            "        try:\n"
+            "            subprocess.run([exe, '-s', '-c', sys.argv[3]], check=True,\n"
+            "                           capture_output=True, env={**os.environ, **env})\n"
+            "        except Exception:\n"
+            "            continue\n"
+            "        print(json.dumps([exe, env]))\n"
+            "        sys.exit(0)\n")
+        with tempfile.TemporaryDirectory(prefix="nndl-probe-") as tmp:
+            os.chown(tmp, user.uid, user.gid)
+            cmd, kwargs = user.wrap([sys.executable, "-s", "-c", chooser,
+                                     json.dumps(candidates), json.dumps(extra), probe])
+            run_env = {"PATH": _path_with_venv(), "HOME": tmp, "PYTHONPATH": str(PACKAGE_ROOT)}
+            try:
+                proc = subprocess.run(cmd, env=run_env, cwd=tmp, capture_output=True,
+                                      timeout=300, **kwargs)
+                if proc.returncode == 0 and proc.stdout.strip():
+                    exe, env = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+                    found = (exe, env)
+            except (OSError, subprocess.SubprocessError, ValueError):
+                pass
+    _KERNEL_PYTHON[key] = found
+    return found
 
 
 def _write_csv(f: Any, columns: list[str], rows: list[dict]) -> None:

@@ -132,9 +132,11 @@ class ScrubHiddenTests(Preprocessor):
     @staticmethod
     def _keep(line: str, hidden: set[str]) -> bool:
         plain = _ANSI.sub("", line)
-        return not any(h in plain for h in hidden)
+        return not any(h in plain for h in hidden) and not any(m in plain for m in MARKERS)
 
     def _scrub_output(self, out: Any, hidden: set[str]) -> None:
+        if "evalue" in out and not self._keep(str(out["evalue"]), hidden):
+            out["evalue"] = "[a message quoting hidden tests was removed]"
         if "traceback" in out:
             kept = []
             for entry in out["traceback"]:
