@@ -14,7 +14,10 @@ from nndl_lib.grading.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "exercises"
-ASSIGNMENTS = ["ch01_digits", "ch02_backprop", "ch03_improving"]
+#: every assignment of the course (a notebook in exercises/source/<name>/ and a check module
+#: nndl_lib/grading/<name>.py): the tests cover each one found here
+ASSIGNMENTS = Course(COURSE).assignments()
+MODULES = {a: Course(COURSE).check_module(a) for a in ASSIGNMENTS}
 
 
 def source_nb(assignment: str) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from grading_mutants import MUTANTS, mutant_source
 from grading_support import (
     ASSIGNMENTS,
+    MODULES,
     cell_text,
     learner_notebook,
     namespace,
@@ -24,8 +25,6 @@ from nndl_lib.grading.drivers import run_driver
 from nndl_lib.grading.outofkernel import learner_cells, student_seed
 from nndl_lib.reference_values import EXERCISE_KEYS, WORKED_EXAMPLE_222
 
-MODULES = {"ch01_digits": ch01_digits, "ch02_backprop": ch02_backprop,
-           "ch03_improving": ch03_improving}
 SEEDS = [11, 2024]  # two "graded" draws besides the visible cases
 
 

@@ -10,15 +10,13 @@ import time
 
 import numpy as np
 import pytest
-from grading_support import ASSIGNMENTS, learner_notebook, solution_code, source_nb
+from grading_support import ASSIGNMENTS, MODULES, learner_notebook, solution_code, source_nb
 
-from nndl_lib.grading import ch01_digits, ch02_backprop, ch03_improving, wire
+from nndl_lib.grading import ch01_digits, wire
 from nndl_lib.grading.outofkernel import Limits, grade_notebook
 
 pytestmark = pytest.mark.grading
 
-MODULES = {"ch01_digits": ch01_digits, "ch02_backprop": ch02_backprop,
-           "ch03_improving": ch03_improving}
 FAST = Limits(cell_s=2.0, case_s=2.0, grace_s=2.0, total_s=60.0)
 SECRET = b"test-secret"
 
