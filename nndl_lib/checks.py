@@ -87,7 +87,9 @@ class Tolerance:
 #:   O(h^2) ~ 1e-10 from truncation plus rounding (only meaningful in float64);
 #: - "gradient_linear": the same for a function linear in the perturbed input (no truncation
 #:   error), where a larger h (1e-2) shrinks the rounding error;
-#: - "exact": outputs that must agree bit for bit (integers, masks, counts).
+#: - "exact": outputs that must agree bit for bit (integers, masks, counts);
+#: - "sample_std": a standard deviation estimated from a large random sample (about 3e5 draws:
+#:   the estimate is within 0.5% of the true value with overwhelming probability).
 TOLERANCES: dict[tuple[str, str], Tolerance] = {
     ("reference", "float64"): Tolerance(rtol=1e-7, atol=1e-10),
     ("reference", "float32"): Tolerance(rtol=1e-4, atol=1e-6),
@@ -97,6 +99,7 @@ TOLERANCES: dict[tuple[str, str], Tolerance] = {
     ("gradient_linear", "float64"): Tolerance(rtol=1e-7, atol=1e-9),
     ("exact", "float64"): Tolerance(rtol=0.0, atol=0.0),
     ("exact", "float32"): Tolerance(rtol=0.0, atol=0.0),
+    ("sample_std", "float64"): Tolerance(rtol=0.02, atol=0.0),
 }
 
 

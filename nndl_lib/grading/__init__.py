@@ -12,8 +12,12 @@ Modules
     ``ch01_digits``,   one check module per assignment: its tasks, points, references and the
     ``ch02_backprop``, ``check(name, obj)`` used by the notebooks' test cells
     ``ch03_improving``
+    ``guard``          resource limits and the audit hook of every process running learner code
     ``sandbox``        the child process of the out-of-kernel pass (stdlib + numpy only)
     ``outofkernel``    the trusted parent: per-student secret inputs, limits, comparisons
+    ``kernel``         the sandboxed Jupyter kernel nbgrader runs each submission in
+    ``scratch``        nbgrader's autograde of one submission in its scratch course
+    ``leaks``          finding solution code and hidden tests; scrubbing them from feedback
     ``course``         release / collect / autograde / feedback / grades over nbgrader
     ``cli``            the ``nndl-course`` console script
 

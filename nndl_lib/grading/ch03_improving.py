@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nndl_lib import activations, costs, init, optimizers, regularization
-from nndl_lib.checks import CheckResult, check_gradient_numerically
+from nndl_lib.checks import CheckResult, check_gradient_numerically, tolerance_for
 from nndl_lib.grading.framework import (
     Assignment,
     Case,
@@ -327,8 +327,8 @@ def _compare_std(got, exp, case, check=""):
     n_in = case.data["args"][1]
     want = 1 / np.sqrt(n_in)
     std, mean = float(g.std()), float(g.mean())
-    # with about 3e5 draws the sample std is within 0.5% of the true one (many sigma)
-    if abs(std / want - 1) > 0.02 or abs(mean) > 5 * want / np.sqrt(g.size):
+    tol = tolerance_for("sample_std")
+    if abs(std - want) > tol.allowed(want) or abs(mean) > 5 * want / np.sqrt(g.size):
         return CheckResult(check, False, "value", expected=want, got=std,
                            message=f"{check}: the weights' standard deviation should be "
                                    f"1/sqrt(n_in) = {want:.5g}; got {std:.5g} (mean {mean:.3g})")
