@@ -362,8 +362,7 @@ class Course:
         (tmp / "source").mkdir(parents=True)
         shutil.copytree(self.root / "source" / assignment, tmp / "source" / assignment)
         db = tmp / "gradebook.db"
-        scratch_course = Course.__new__(Course)
-        scratch_course.root, scratch_course._lock = tmp, threading.Lock()
+        scratch_course = Course(tmp)
         with _quiet():
             result = scratch_course.api(f"sqlite:///{db}").generate_assignment(assignment,
                                                                                 force=True)
