@@ -5,17 +5,33 @@ One implementation of every idea the chapters and exercises use; modules have on
 
 Data and configuration
     ``data`` (MNIST loader: search path, sha256, mirrors, cache; expanded data),
-    ``config`` (the fast/full switch), ``reference_values`` (the book's published numbers).
+    ``config`` (the fast/full switch), ``reference_values`` (the book's published numbers, read
+    from ``experiments.toml``), ``experiments`` (every published experiment as a spec:
+    ``run(key, tier)``).
+Shared machinery
+    ``training`` (the one trainer and its ``History``, for every model), ``validate`` (input
+    checks), ``persist`` (the one model file format), ``activations``, ``costs``, ``init``,
+    ``regularization`` (L2/L1, dropout kernels), ``optimizers``, ``gradcheck``, ``checks``
+    (random cases, the one tolerance table, comparisons returning structured results).
 Fully connected networks (chapters 1-3, 5)
     ``fc`` (the pure kernels: feedforward, backprop_example, backprop, update_mini_batch, sgd),
     ``fc_fast`` (the training loop's fast path, tested against ``fc``), ``network`` (the
-    ``Network`` class), ``activations``, ``costs``, ``init``, ``regularization``, ``optimizers``,
-    ``batchnorm``, ``gradcheck``.
-Convolutional networks (chapter 6)
-    ``conv`` (naive and fast kernels), ``layers``, ``convnet``, ``ensemble``.
+    ``Network`` class), ``batchnorm``, ``metrics`` (accuracy, parameter count).
+Convolutional and recurrent networks (chapter 6)
+    ``conv`` (naive kernels; the fast ones from ``conv_fast``), ``conv_shapes`` (sizes and input
+    checks), ``layers``, ``convnet``, ``ensemble``, ``rnn`` (a vanilla RNN trained by
+    backpropagation through time; an LSTM forward pass).
+Foundations page
+    ``normalization`` (min-max and z-score scaling, local response normalisation),
+    ``batchnorm_layer`` (a batch-normalisation layer for ``convnet``).
+Exercises
+    ``grading`` (the checks of each assignment, the out-of-kernel grader, the ``nndl-course``
+    commands; see its package docstring).
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo`` (chapter 2),
-    ``single_neuron`` and ``experiments`` (chapter 3), ``plotting`` (figures for all chapters).
+    ``single_neuron`` (chapter 3), ``learning_speed`` (chapter 5: gradients per layer, chains of
+    neurons), ``plotting`` (figures for all chapters), ``tables`` (the book's numbers beside
+    measured ones).
 
 The kernel convention
 ---------------------

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nndl_lib.costs import QuadraticCost
+from nndl_lib.data import one_hot
 from nndl_lib.gradcheck import numerical_gradient, rel_error
 from nndl_lib.network import Network
 from nndl_lib.reference_values import WORKED_EXAMPLE_222
@@ -39,6 +40,7 @@ __all__ = [
     "FiniteDifferenceTiming",
     "time_finite_differences",
     "path_contributions",
+    "backprop_throughput",
 ]
 
 
@@ -271,3 +273,35 @@ def path_contributions(
             prev = r
         paths.append((tuple(route), float(rate * dC_da[prev])))
     return paths, float(sum(rate for _, rate in paths))
+
+
+def backprop_throughput(
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_sizes: Sequence[int],
+    *,
+    repeats: int = 3,
+) -> dict[int, float]:
+    """Examples per second of ``net.backprop`` over all of ``x`` cut into mini-batches.
+
+    x: (N, n_in); y: (N,) int labels or (N, n_out) one-hot. For each mini-batch size m the pass
+    over the N examples is timed ``repeats`` times and the fastest is kept (timings on a shared
+    machine are noisy). Returns ``{m: examples per second}``.
+    """
+    x = np.asarray(x, dtype=net.weights[0].dtype)
+    y = np.asarray(y)
+    if y.ndim == 1:
+        y = one_hot(y, net.sizes[-1]).astype(x.dtype)
+    out = {}
+    for m in batch_sizes:
+        if m < 1 or m > len(x):
+            raise ValueError(f"mini-batch sizes must lie in 1..{len(x)}; got {m}")
+        best = np.inf
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for k in range(0, len(x) - m + 1, m):
+                net.backprop(x[k:k + m], y[k:k + m])
+            best = min(best, time.perf_counter() - start)
+        out[int(m)] = (len(x) // m) * m / best
+    return out

@@ -1,70 +1,107 @@
-"""Small experiment runners for chapter 3: a configuration in, a trained network and history out.
+"""The book's experiments as data, and one way to run any of them: ``run(key, tier)``.
 
-A :class:`RunSpec` names everything that defines a fully connected experiment (architecture, cost,
-initialisation, η, λ, epochs, mini-batch size, training-set size). :func:`spec_from_book` reads the
-book's configuration of a published result from ``nndl_lib.reference_values`` so that a chapter
-can run the same set-up at reduced size (fast tier) or in full (``NNDL_FULL=1``).
+An :class:`ExperimentSpec` names everything that defines a training run: the model (fully
+connected ``sizes`` with cost, initialisation and activation, or a chapter 6 ``network`` built by
+:func:`nndl_lib.convnet.book_network`), the training set (size, expanded or not), and the
+hyper-parameters. ``spec.build(seed)`` makes the model and ``spec.train_options()`` the options of
+the one trainer, :func:`nndl_lib.training.train`, so running a spec never branches on the kind of
+network: chapter 6's conventions (no shuffling, a last partial mini-batch dropped, lambda per
+mini-batch, ties to the later epoch) are options like any other.
 
-Runners:
+The book's experiments are the rows of ``experiments.toml`` (:data:`EXPERIMENTS`): each published
+number with its configuration, what is measured, and a reduced "fast" configuration for CI.
+:func:`run` runs a row at tier "fast" or "full" with one seed and returns the measured value beside
+the book's. The reproduction ledger is a table of these keys.
 
-- :func:`run_spec`: train one network on the first ``training_size`` training examples.
-- :func:`more_data_sweep`: the book's "more training data" experiment (λ and epochs scale with n).
-- :func:`backprop_throughput`: examples per second of one backprop pass at several mini-batch sizes.
-- :func:`weight_decay_factor`, :func:`fraction_below`: the L2 factor and a sparsity measure.
+Smaller runners used by chapter 3: :func:`run_spec` (a spec on given data) and
+:func:`more_data_sweep`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
-from nndl_lib.data import one_hot, subset
-from nndl_lib.reference_values import book_result
+from nndl_lib.data import expand_by_shifts, load_expanded_training_data, load_mnist, subset
+from nndl_lib.reference_values import (
+    EXPERIMENT_TABLE,
+    BookResult,
+    book_result,
+    read_experiment_table,
+)
 
 __all__ = [
+    "ExperimentSpec",
     "RunSpec",
+    "Experiment",
+    "EXPERIMENTS",
+    "TIERS",
+    "ExperimentResult",
+    "run",
     "RunResult",
     "spec_from_book",
     "run_spec",
     "more_data_sweep",
-    "backprop_throughput",
-    "weight_decay_factor",
-    "fraction_below",
 ]
 
 Pair = tuple[np.ndarray, np.ndarray]
+TIERS = ("fast", "full")
 
 
 @dataclass(frozen=True)
-class RunSpec:
-    """One fully connected experiment. ``lmbda`` is chapter 3's λ (decay (1 - ηλ/n) per step)."""
+class ExperimentSpec:
+    """One training run. ``lmbda`` is the book's lambda of the network's chapter (see below).
 
-    sizes: tuple[int, ...] = (784, 30, 10)
+    sizes: a fully connected :class:`~nndl_lib.network.Network` (chapters 1-3, 5), or
+    network: a chapter 6 architecture name for :func:`~nndl_lib.convnet.book_network` (then
+        ``sizes``, ``cost`` and ``activation`` are the book's for that network and ignored, and
+        ``init`` is "faithful" (the default: the book's code) or "corrected"). Chapter 6's
+        conventions apply: lambda adds 0.5 lambda ||w||^2 / (mini-batches per epoch) to the
+        cost, mini-batches are not shuffled and a last partial one is dropped, ties in
+        validation accuracy go to the later epoch.
+    training_size: the first n training images; with ``expanded``, the number of images after
+        expansion by one-pixel shifts (five per original).
+    dropout: probability of dropping a hidden unit (fully connected networks; the chapter 6
+        networks carry their own dropout).
+    """
+
+    sizes: tuple[int, ...] | None = (784, 30, 10)
+    network: str | None = None
     cost: str = "cross-entropy"
     init: str = "default"
     activation: str = "sigmoid"
+    output_activation: str | None = None  # None: same as ``activation``
     eta: float = 0.5
     lmbda: float = 0.0
     epochs: int = 30
     mini_batch_size: int = 10
     training_size: int = 50_000
+    expanded: bool = False
     regularization: str = "l2"
     dropout: float = 0.0
-    output_activation: str | None = None  # None: same as ``activation``
+    dtype: str = "float32"
 
     def __post_init__(self) -> None:
-        if len(self.sizes) < 2:
-            raise ValueError(f"sizes needs at least input and output layer; got {self.sizes!r}")
+        if self.network is not None and self.init == "default":
+            object.__setattr__(self, "init", "faithful")  # chapter 6: the book's own init
+        if self.network is None:
+            if self.sizes is None or len(self.sizes) < 2:
+                raise ValueError(f"sizes needs at least input and output layer; got "
+                                 f"{self.sizes!r}")
+            object.__setattr__(self, "sizes", tuple(int(n) for n in self.sizes))
         for name in ("epochs", "mini_batch_size", "training_size"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
                 raise ValueError(f"{name} must be a positive integer; got {v!r}")
+        if self.expanded and self.training_size % 5:
+            raise ValueError(f"an expanded training set has five images per original; "
+                             f"training_size {self.training_size} is not a multiple of 5")
 
-    def but(self, **changes: Any) -> RunSpec:
+    def but(self, **changes: Any) -> ExperimentSpec:
         """A copy with some fields changed, e.g. ``spec.but(epochs=5, training_size=1000)``."""
         return replace(self, **changes)
 
@@ -72,21 +109,236 @@ class RunSpec:
         """A one-line summary for tables and captions."""
         reg = f", {self.regularization.upper()} λ={self.lmbda:g}" if self.lmbda else ""
         drop = f", dropout {self.dropout:g}" if self.dropout else ""
-        return (f"{list(self.sizes)} {self.cost}, {self.init} init, η={self.eta:g}{reg}{drop}, "
-                f"{self.epochs} epochs on {self.training_size:,} images")
+        model = (f"{list(self.sizes)} {self.cost}, {self.init} init" if self.network is None
+                 else f"{self.network} ({self.init} init)")
+        data = f"{self.training_size:,} {'expanded ' if self.expanded else ''}images"
+        return f"{model}, η={self.eta:g}{reg}{drop}, {self.epochs} epochs on {data}"
+
+    def build(self, seed: int | np.random.Generator | None = 0) -> Any:
+        """A fresh model with its initial weights drawn from ``seed``."""
+        if self.network is not None:
+            from nndl_lib.convnet import book_network
+
+            return book_network(self.network, rng=seed, init=self.init, dtype=self.dtype)
+        from nndl_lib.network import Network
+
+        net = Network(list(self.sizes), cost=self.cost, init=self.init,
+                      activation=self.activation, dtype=self.dtype, seed=seed,
+                      output_activation=self.output_activation)
+        net.dropout = self.dropout
+        return net
+
+    def train_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`nndl_lib.training.train` for this spec."""
+        if self.network is not None:  # chapter 6's code, network3.py
+            return {"regularization": self.regularization, "lmbda_n": "mini_batches",
+                    "shuffle": False, "drop_last": True, "ties": "last"}
+        return {"regularization": self.regularization}
+
+    def training_set(self, training_data: Pair) -> Pair:
+        """The training images this spec trains on, from the 50,000 of ``load_mnist``."""
+        if not self.expanded:
+            if self.training_size > len(training_data[0]):
+                raise ValueError(f"spec asks for {self.training_size:,} training images but "
+                                 f"only {len(training_data[0]):,} were given; lower "
+                                 "training_size")
+            return subset(training_data, self.training_size)
+        originals = self.training_size // 5
+        if originals == len(training_data[0]):
+            return load_expanded_training_data(dtype=self.dtype, source=training_data,
+                                               verbose=False)
+        return expand_by_shifts(*subset(training_data, originals))
 
 
-def spec_from_book(key: str, **changes: Any) -> RunSpec:
-    """The configuration of the book's result ``key`` (see ``reference_values.BOOK_RESULTS``).
+#: The name the chapters use for a fully connected spec (the same class).
+RunSpec = ExperimentSpec
+_SPEC_FIELDS = {f.name for f in fields(ExperimentSpec)}
 
-    ``changes`` override fields, e.g. ``spec_from_book("ch3_ce_30", epochs=2, training_size=5000)``.
+
+@dataclass(frozen=True)
+class Experiment:
+    """One published number of the book and how to reproduce it (a row of experiments.toml)."""
+
+    key: str
+    chapter: int
+    description: str
+    book: float
+    metric: str
+    measure: str
+    spec: ExperimentSpec | None
+    fast: Mapping[str, Any] = field(default_factory=dict)
+    ensemble: int = 1
+    epoch: int | None = None
+    layer: int | None = None
+    images: int | None = None
+    unit: str = "%"
+    note: str = ""
+
+    @property
+    def result(self) -> BookResult:
+        """The published result (``reference_values.book_result``)."""
+        return book_result(self.key)
+
+    def spec_for(self, tier: str) -> ExperimentSpec | None:
+        """The spec at tier "full" (the book's) or "fast" (reduced, for CI)."""
+        if tier not in TIERS:
+            raise ValueError(f"tier must be one of {TIERS}; got {tier!r}")
+        changes = {k: v for k, v in self.fast.items() if k in _SPEC_FIELDS}
+        if self.spec is None or tier == "full" or not changes:
+            return self.spec
+        return self.spec.but(**changes)
+
+    def setting(self, name: str, tier: str, default: Any = None) -> Any:
+        """A non-spec setting (``ensemble``, ``evaluation_size``) at ``tier``."""
+        if tier == "fast" and name in self.fast:
+            return self.fast[name]
+        return {"ensemble": self.ensemble}.get(name, default)
+
+
+def _experiment(row: dict[str, Any]) -> Experiment:
+    config = dict(row.get("config", {}))
+    ensemble = int(config.pop("ensemble", 1))
+    unknown = set(config) - _SPEC_FIELDS
+    if unknown:
+        raise ValueError(f"experiment {row['key']!r}: unknown config fields {sorted(unknown)}")
+    spec = None
+    if config:
+        if "network" in config:
+            config.setdefault("sizes", None)
+        spec = ExperimentSpec(**config)
+    return Experiment(key=row["key"], chapter=row["chapter"], description=row["description"],
+                      book=float(row["book"]), metric=row["metric"], measure=row["measure"],
+                      spec=spec, fast=dict(row.get("fast", {})), ensemble=ensemble,
+                      epoch=row.get("epoch"), layer=row.get("layer"), images=row.get("images"),
+                      unit=row.get("unit", "%"), note=row.get("note", ""))
+
+
+#: Every published experiment of the book, by key, in the book's order.
+EXPERIMENTS: dict[str, Experiment] = {
+    row["key"]: _experiment(row) for row in read_experiment_table(EXPERIMENT_TABLE)
+}
+
+
+@dataclass
+class ExperimentResult:
+    """One run of one experiment: the measured ``value`` beside the ``book``'s, both in the
+    row's unit (percent, or a gradient norm)."""
+
+    key: str
+    tier: str
+    seed: int
+    value: float
+    book: float
+    seconds: float
+    spec: ExperimentSpec | None
+    history: Any = None
+    model: Any = None
+
+
+def _evaluation_sets(experiment: Experiment, tier: str, validation: Pair, test: Pair
+                     ) -> tuple[Pair, Pair]:
+    size = experiment.setting("evaluation_size", tier)
+    if size is not None:
+        validation, test = subset(validation, size), subset(test, size)
+    return validation, test
+
+
+def _measure(experiment: Experiment, history: Any) -> float:
+    """The number the row compares, in [0, 1], from a training history."""
+    if experiment.measure == "test_at_best":
+        return history.test_accuracy_at_best
+    accuracies = history.evaluation_accuracy
+    if experiment.measure == "max":
+        return max(accuracies)
+    if experiment.measure == "final":
+        return accuracies[-1]
+    if experiment.measure == "at_epoch":
+        return accuracies[experiment.epoch]
+    raise ValueError(f"experiment {experiment.key!r}: unknown measure {experiment.measure!r}")
+
+
+def _baseline(experiment: Experiment, tier: str, seed: int, train_set: Pair, test: Pair) -> float:
+    from nndl_lib import baselines
+
+    if experiment.measure == "random_guess":
+        return baselines.random_guess_accuracy(test[1], seed=seed)
+    if experiment.measure == "average_darkness":
+        return baselines.AverageDarkness().fit(*train_set).accuracy(*test)
+    if experiment.measure == "svm":
+        n = experiment.setting("training_size", tier)
+        return baselines.svm_baseline(train_set, test, n_train=n, gamma="auto", seed=seed)
+    raise ValueError(f"experiment {experiment.key!r}: unknown measure {experiment.measure!r}")
+
+
+def run(
+    key: str,
+    tier: str = "fast",
+    seed: int = 0,
+    *,
+    data: tuple[Pair, Pair, Pair] | None = None,
+    progress: bool = False,
+    callback: Callable[[int, Any, Any], Any] | None = None,
+) -> ExperimentResult:
+    """Run the book's experiment ``key`` at ``tier`` ("fast" or "full") with one ``seed``.
+
+    The seed draws the initial weights and the mini-batch order and dropout masks. data: the
+    (training, validation, test) pairs of ``load_mnist`` (loaded when None). Returns the measured
+    value in percent beside the book's, with the history and the (last) trained model.
     """
-    r = book_result(key)
-    if r.sizes is None or r.epochs is None or r.eta is None:
-        raise ValueError(f"book result {key!r} does not describe a fully connected run")
-    spec = RunSpec(sizes=tuple(r.sizes), cost=r.cost or "cross-entropy", init=r.init or "default",
-                   eta=r.eta, lmbda=r.lmbda or 0.0, epochs=r.epochs,
-                   mini_batch_size=r.mini_batch_size, training_size=r.training_size)
+    if key not in EXPERIMENTS:
+        raise KeyError(f"no experiment {key!r}; known keys: {sorted(EXPERIMENTS)}")
+    experiment = EXPERIMENTS[key]
+    spec = experiment.spec_for(tier)
+    start = time.perf_counter()
+    if data is None:
+        data = load_mnist(dtype=spec.dtype if spec is not None else np.float32)
+    training_data, validation, test = data
+    validation, test = _evaluation_sets(experiment, tier, validation, test)
+    if spec is None:
+        value = _baseline(experiment, tier, seed, training_data, test)
+        return ExperimentResult(key, tier, seed, 100 * value, experiment.book,
+                                time.perf_counter() - start, None)
+    if experiment.measure == "gradient_norm":  # chapter 5: a property of the untrained network
+        from nndl_lib.learning_speed import gradient_norms
+
+        model = spec.build(seed)
+        norms = gradient_norms(model, *subset(training_data, experiment.images))
+        return ExperimentResult(key, tier, seed, norms[experiment.layer - 1], experiment.book,
+                                time.perf_counter() - start, spec, model=model)
+    from nndl_lib.ensemble import ensemble_accuracy
+    from nndl_lib.training import train
+
+    evaluation = validation if experiment.metric != "test" else test
+    with_test = test if experiment.metric == "test at best validation" else None
+    train_set = spec.training_set(training_data)
+    models, history = [], None
+    for member in range(experiment.setting("ensemble", tier)):
+        model = spec.build(seed + 1000 * member)
+        history = train(model, train_set, spec.epochs, spec.mini_batch_size, spec.eta,
+                        spec.lmbda, evaluation_data=evaluation, test_data=with_test,
+                        seed=seed + 1000 * member, progress=progress, callback=callback,
+                        **spec.train_options())
+        models.append(model)
+    if experiment.measure == "ensemble":
+        value = ensemble_accuracy(models, *test)
+    else:
+        value = _measure(experiment, history)
+    return ExperimentResult(key, tier, seed, 100 * value, experiment.book,
+                            time.perf_counter() - start, spec, history, models[-1])
+
+
+# -- chapter 3's runners ---------------------------------------------------------------------
+
+def spec_from_book(key: str, **changes: Any) -> ExperimentSpec:
+    """The full configuration of the book's experiment ``key``, with ``changes`` applied.
+
+    e.g. ``spec_from_book("ch3_ce_30", epochs=2, training_size=5000)``.
+    """
+    if key not in EXPERIMENTS:
+        raise KeyError(f"no experiment {key!r}; known keys: {sorted(EXPERIMENTS)}")
+    spec = EXPERIMENTS[key].spec
+    if spec is None:
+        raise ValueError(f"book result {key!r} does not describe a training run")
     return spec.but(**changes)
 
 
@@ -94,7 +346,7 @@ def spec_from_book(key: str, **changes: Any) -> RunSpec:
 class RunResult:
     """What :func:`run_spec` returns: the spec, the trained network, its history and the time."""
 
-    spec: RunSpec
+    spec: ExperimentSpec
     net: Any
     history: Any
     seconds: float
@@ -110,34 +362,33 @@ class RunResult:
 
 
 def run_spec(
-    spec: RunSpec,
+    spec: ExperimentSpec,
     training_data: Pair,
     evaluation_data: Pair | None = None,
     *,
     seed: int = 0,
-    dtype=np.float32,
+    dtype: Any = None,
     monitor: Sequence[str] = ("evaluation_accuracy",),
-    **sgd_options: Any,
+    **train_options: Any,
 ) -> RunResult:
-    """Build ``Network(spec.sizes, ...)`` and train it with ``SGD`` on the first
-    ``spec.training_size`` examples of ``training_data``.
+    """Build ``spec``'s model (weights from ``seed``) and train it on ``spec.training_set`` of
+    ``training_data``; ``seed`` also fixes the mini-batch order and dropout masks.
 
-    ``seed`` fixes both the initial weights and the mini-batch shuffling. Extra keyword arguments
-    go to ``Network.SGD`` (e.g. ``optimizer=``, ``lr_schedule_patience=``). Progress is off.
+    dtype: overrides ``spec.dtype``. Extra keyword arguments go to
+    :func:`nndl_lib.training.train` (e.g. ``optimizer=``, ``lr_schedule_patience=``). Progress is
+    off.
     """
-    from nndl_lib.network import Network  # imported here: the network module imports the costs
+    from nndl_lib.training import train
 
-    if spec.training_size > len(training_data[0]):
-        raise ValueError(f"spec asks for {spec.training_size:,} training images but only "
-                         f"{len(training_data[0]):,} were given; lower training_size")
-    train = subset(training_data, spec.training_size)
-    net = Network(list(spec.sizes), cost=spec.cost, init=spec.init, activation=spec.activation,
-                  dtype=dtype, seed=seed, output_activation=spec.output_activation)
+    if dtype is not None:
+        spec = spec.but(dtype=np.dtype(dtype).name)
+    train_set = spec.training_set(training_data)
+    model = spec.build(seed)
     start = time.perf_counter()
-    history = net.SGD(train, spec.epochs, spec.mini_batch_size, spec.eta, spec.lmbda,
-                      evaluation_data, regularization=spec.regularization, dropout=spec.dropout,
-                      monitor=tuple(monitor), seed=seed, progress=False, **sgd_options)
-    return RunResult(spec, net, history, time.perf_counter() - start)
+    history = train(model, train_set, spec.epochs, spec.mini_batch_size, spec.eta, spec.lmbda,
+                    evaluation_data=evaluation_data, monitor=tuple(monitor), seed=seed,
+                    progress=False, **{**spec.train_options(), **train_options})
+    return RunResult(spec, model, history, time.perf_counter() - start)
 
 
 def more_data_sweep(
@@ -145,7 +396,7 @@ def more_data_sweep(
     training_data: Pair,
     evaluation_data: Pair,
     *,
-    base: RunSpec | None = None,
+    base: ExperimentSpec | None = None,
     examples_per_run: int = 1_500_000,
     lmbda_per_example: float = 1e-4,
     seed: int = 0,
@@ -167,48 +418,6 @@ def more_data_sweep(
     return out
 
 
-def backprop_throughput(
-    net: Any,
-    x: np.ndarray,
-    y: np.ndarray,
-    batch_sizes: Sequence[int],
-    *,
-    repeats: int = 3,
-) -> dict[int, float]:
-    """Examples per second of ``net.backprop`` over all of ``x`` cut into mini-batches.
-
-    x: (N, n_in); y: (N,) int labels or (N, n_out) one-hot. For each mini-batch size m the pass
-    over the N examples is timed ``repeats`` times and the fastest is kept (timings on a shared
-    machine are noisy). Returns ``{m: examples per second}``.
-    """
-    x = np.asarray(x, dtype=net.weights[0].dtype)
-    y = np.asarray(y)
-    if y.ndim == 1:
-        y = one_hot(y, net.sizes[-1]).astype(x.dtype)
-    out = {}
-    for m in batch_sizes:
-        if m < 1 or m > len(x):
-            raise ValueError(f"mini-batch sizes must lie in 1..{len(x)}; got {m}")
-        best = np.inf
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for k in range(0, len(x) - m + 1, m):
-                net.backprop(x[k:k + m], y[k:k + m])
-            best = min(best, time.perf_counter() - start)
-        out[int(m)] = (len(x) // m) * m / best
-    return out
-
-
-def weight_decay_factor(eta: float, lmbda: float, n: int) -> float:
-    """The factor 1 - ηλ/n by which L2 regularisation shrinks every weight at each update."""
-    if n <= 0:
-        raise ValueError(f"n (training-set size) must be positive; got {n!r}")
-    return 1.0 - eta * lmbda / n
-
-
-def fraction_below(weights: Sequence[np.ndarray] | Mapping[Any, np.ndarray],
-                   threshold: float = 1e-3) -> float:
-    """Fraction of all weights with |w| < threshold (a measure of sparsity)."""
-    arrays = list(weights.values()) if isinstance(weights, Mapping) else list(weights)
-    flat = np.concatenate([np.ravel(w) for w in arrays])
-    return float(np.mean(np.abs(flat) < threshold))
+# Chapter 3 imports these helpers from here; they live with what they measure.
+from nndl_lib.backprop_demo import backprop_throughput  # noqa: E402, F401
+from nndl_lib.regularization import fraction_below, weight_decay_factor  # noqa: E402, F401

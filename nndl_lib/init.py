@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 __all__ = [
+    "normal_weights",
     "large_weight_init",
     "default_weight_init",
     "xavier_weight_init",
@@ -39,7 +40,13 @@ __all__ = [
 WeightInit = Callable[..., np.ndarray]
 
 
-def _gaussian(shape: tuple[int, ...], std: float, rng: np.random.Generator, dtype) -> np.ndarray:
+def normal_weights(shape: tuple[int, ...], std: float, rng: np.random.Generator,
+                   dtype=np.float64) -> np.ndarray:
+    """An array of ``shape`` drawn from N(0, std^2) (in float64, then cast to ``dtype``).
+
+    Every initialiser below is this with its own ``std``; chapter 6's convolutional filters use it
+    directly with shape (F, C, KH, KW).
+    """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
             f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(seed)); "
@@ -54,36 +61,36 @@ def _gaussian(shape: tuple[int, ...], std: float, rng: np.random.Generator, dtyp
 def large_weight_init(n_out: int, n_in: int, rng: np.random.Generator,
                       dtype=np.float64) -> np.ndarray:
     """w ~ N(0, 1): shape (n_out, n_in). Saturates sigmoid neurons with many inputs."""
-    return _gaussian((n_out, n_in), 1.0, rng, dtype)
+    return normal_weights((n_out, n_in), 1.0, rng, dtype)
 
 
 def default_weight_init(n_out: int, n_in: int, rng: np.random.Generator,
                         dtype=np.float64) -> np.ndarray:
     """w ~ N(0, 1/n_in): shape (n_out, n_in). Keeps z = w a + b of order 1."""
-    return _gaussian((n_out, n_in), np.sqrt(1.0 / n_in), rng, dtype)
+    return normal_weights((n_out, n_in), np.sqrt(1.0 / n_in), rng, dtype)
 
 
 def xavier_weight_init(n_out: int, n_in: int, rng: np.random.Generator,
                        dtype=np.float64) -> np.ndarray:
     """w ~ N(0, 2/(n_in + n_out)) (Glorot normal): shape (n_out, n_in)."""
-    return _gaussian((n_out, n_in), np.sqrt(2.0 / (n_in + n_out)), rng, dtype)
+    return normal_weights((n_out, n_in), np.sqrt(2.0 / (n_in + n_out)), rng, dtype)
 
 
 def he_weight_init(n_out: int, n_in: int, rng: np.random.Generator,
                    dtype=np.float64) -> np.ndarray:
     """w ~ N(0, 2/n_in) (He): shape (n_out, n_in)."""
-    return _gaussian((n_out, n_in), np.sqrt(2.0 / n_in), rng, dtype)
+    return normal_weights((n_out, n_in), np.sqrt(2.0 / n_in), rng, dtype)
 
 
 def ch6_weight_init(n_out: int, n_in: int, rng: np.random.Generator,
                     dtype=np.float64) -> np.ndarray:
     """w ~ N(0, 1/n_out): chapter 6's faithful variant. Shape (n_out, n_in)."""
-    return _gaussian((n_out, n_in), np.sqrt(1.0 / n_out), rng, dtype)
+    return normal_weights((n_out, n_in), np.sqrt(1.0 / n_out), rng, dtype)
 
 
 def bias_init(n_out: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
     """b ~ N(0, 1): shape (n_out,)."""
-    return _gaussian((n_out,), 1.0, rng, dtype)
+    return normal_weights((n_out,), 1.0, rng, dtype)
 
 
 WEIGHT_INITS: dict[str, WeightInit] = {

@@ -8,7 +8,9 @@ interface, so :class:`nndl_lib.convnet.ConvNetwork` can stack them:
 - ``forward(x, *, train, rng)`` → the layer's activations; ``train=True`` applies dropout (drawing
   the mask from ``rng``) and keeps what ``backward`` needs;
 - ``backward(dout)`` → ``dx``: given ∂C/∂(this layer's output), fill ``grads`` and return
-  ∂C/∂(this layer's input), with the input's shape;
+  ∂C/∂(this layer's input), with the input's shape. It calls the kernels of :mod:`nndl_lib.conv`
+  and :mod:`nndl_lib.regularization` (the library's kernel convention) on what the last training
+  forward pass kept in named attributes (``x``, ``z``, ``a``, ``mask``, ...);
 - ``input_shape`` / ``output_shape``: per-example shapes, without the batch axis N.
 
 Shapes follow the course conventions: images are ``(N, C, H, W)``, flat batches are ``(N, n)``
@@ -37,8 +39,16 @@ import math
 import numpy as np
 
 from nndl_lib import conv
-from nndl_lib.activations import Activation, get_activation
-from nndl_lib.regularization import dropout_mask
+from nndl_lib.activations import Activation, get_activation, prime_from_output, softmax
+from nndl_lib.costs import LogLikelihoodCost
+from nndl_lib.init import bias_init, ch6_weight_init, default_weight_init, normal_weights
+from nndl_lib.regularization import (
+    dropout_backward,
+    dropout_evaluate,
+    dropout_forward,
+    dropout_mask,
+)
+from nndl_lib.validate import as_rng, check_probability
 
 __all__ = [
     "Layer",
@@ -85,31 +95,6 @@ def layer_from_config(config: dict, dtype: np.dtype | type = np.float32) -> Laye
     return classes[kind](**kwargs, dtype=dtype)
 
 
-def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """A Generator from a Generator, a seed, or None (fresh entropy)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(rng)
-
-
-def _activation_prime(act: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """σ'(z), computed from the stored output a = σ(z) where that is cheaper."""
-    if act.name == "sigmoid":
-        return a * (1 - a)  # σ' = σ(1 − σ)
-    if act.name == "tanh":
-        return 1 - a * a  # tanh' = 1 − tanh²
-    if act.name == "relu":
-        return (z > 0).astype(z.dtype)
-    return act.prime(z).astype(z.dtype, copy=False)
-
-
-def _check_p(p_dropout: float) -> float:
-    p = float(p_dropout)
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"p_dropout must be in [0, 1) (probability of dropping a unit); got {p}")
-    return p
-
-
 class Layer:
     """Common machinery: ``params``/``grads`` lists, dtype conversion, shape checks."""
 
@@ -152,6 +137,15 @@ class Layer:
                 f" (or (N, {math.prod(self.input_shape)}) flattened); got {x.shape}"
             )
         return x.reshape((x.shape[0],) + self.input_shape)
+
+    def _check_dout(self, dout: np.ndarray) -> None:
+        """dout must match the output of the last training forward pass."""
+        a = getattr(self, "a", None)
+        if a is None or getattr(self, "x", None) is None:
+            raise RuntimeError(f"{type(self).__name__}.backward needs a training forward pass "
+                               "first: call forward(x, train=True)")
+        if np.shape(dout) != a.shape:
+            raise ValueError(f"dout must have shape {a.shape}; got {np.shape(dout)}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.input_shape} -> {self.output_shape})"
@@ -234,12 +228,12 @@ class ConvPoolLayer(Layer):
             self._conv_forward = conv.conv2d_forward_naive
             self._conv_backward = conv.conv2d_backward_naive
 
-        rng = _as_rng(rng)
+        rng = as_rng(rng)
         n_out = F * KH * KW / (P * P)
         n_in = C * KH * KW
         std = math.sqrt(1.0 / (n_out if init == "faithful" else n_in))
-        self.w = rng.normal(0.0, std, size=filter_shape).astype(dtype)
-        self.b = rng.normal(0.0, 1.0, size=F).astype(dtype)
+        self.w = normal_weights(filter_shape, std, rng, dtype)
+        self.b = bias_init(F, rng, dtype)
         self.nabla_w = np.zeros_like(self.w)
         self.nabla_b = np.zeros_like(self.b)
         self._zero_b = np.zeros(F, dtype=dtype)
@@ -271,22 +265,20 @@ class ConvPoolLayer(Layer):
         pooled = self._pool_forward(conv_out, P, P)
         z = pooled + self.b[None, :, None, None]  # shared bias after pooling
         a = self.activation(z)
-        if train:
-            self._cache = (x, conv_out, z, a)
+        if train:  # what backward needs
+            self.x, self.conv_out, self.z, self.a = x, conv_out, z, a
         return a
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: ∂C/∂a (N, F, H_pool, W_pool) → dx: ∂C/∂x (N, C, H, W); fills nabla_w, nabla_b.
 
         With the fast kernels ``dx`` is a batch-last view, like the forward output."""
-        x, conv_out, z, a = self._cache
-        if dout.shape != a.shape:
-            raise ValueError(f"dout must have shape {a.shape}; got {dout.shape}")
+        self._check_dout(dout)
         P = self.poolsize[0]
-        delta = dout * _activation_prime(self.activation, z, a)  # δ = ∂C/∂a ⊙ σ'(z)
+        delta = dout * prime_from_output(self.activation, self.z, self.a)  # δ = ∂C/∂a ⊙ σ'(z)
         self.nabla_b[...] = delta.sum(axis=(0, 2, 3))  # ∂C/∂b: the bias is shared by a whole map
-        dconv = self._pool_backward(delta, conv_out, P, P)  # route δ back through the pooling
-        dx, dw, _ = self._conv_backward(dconv, x, self.w)
+        dconv = self._pool_backward(delta, self.conv_out, P, P)  # route δ back through the pool
+        dx, dw, _ = self._conv_backward(dconv, self.x, self.w)
         self.nabla_w[...] = dw
         return dx
 
@@ -316,14 +308,14 @@ class FullyConnectedLayer(Layer):
             raise ValueError(f"init must be one of {INITS}; got {init!r}")
         self.n_in, self.n_out = n_in, n_out
         self.activation = get_activation(activation)
-        self.p_dropout = _check_p(p_dropout)
+        self.p_dropout = check_probability(p_dropout, "p_dropout (probability of dropping a unit)")
         self.init = init
         self.input_shape = (n_in,)
         self.output_shape = (n_out,)
-        rng = _as_rng(rng)
-        std = math.sqrt(1.0 / (n_out if init == "faithful" else n_in))
-        self.w = rng.normal(0.0, std, size=(n_out, n_in)).astype(dtype)
-        self.b = rng.normal(0.0, 1.0, size=n_out).astype(dtype)
+        rng = as_rng(rng)
+        weight_init = ch6_weight_init if init == "faithful" else default_weight_init
+        self.w = weight_init(n_out, n_in, rng, dtype)
+        self.b = bias_init(n_out, rng, dtype)
         self.nabla_w = np.zeros_like(self.w)
         self.nabla_b = np.zeros_like(self.b)
 
@@ -344,12 +336,12 @@ class FullyConnectedLayer(Layer):
             if rng is None:
                 raise ValueError("forward(train=True) with dropout needs rng (a numpy Generator)")
             mask = dropout_mask(x.shape, self.p_dropout, rng, dtype=x.dtype)
-            x = x * mask  # dropped inputs are 0, kept ones unscaled
+            x = dropout_forward(x, mask)  # dropped inputs are 0, kept ones unscaled
             z = x @ self.w.T
         else:
             z = x @ self.w.T
             if self.p_dropout > 0.0:
-                z *= 1.0 - self.p_dropout  # evaluation: expected weighted input
+                z = dropout_evaluate(z, self.p_dropout)  # evaluation: expected weighted input
         z += self.b
         return z, x, mask
 
@@ -359,26 +351,24 @@ class FullyConnectedLayer(Layer):
         x_in = self._check_input(x)
         z, x_used, mask = self._weighted_input(x_in, train, rng)
         a = self.activation(z)
-        if train:
-            self._cache = (np.shape(x), x_used, mask, z, a)
+        if train:  # what backward needs
+            self.x_shape, self.x, self.mask, self.z, self.a = np.shape(x), x_used, mask, z, a
         return a
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: ∂C/∂a (N, n_out) → dx (shape of the forward input); fills nabla_w, nabla_b."""
-        x_shape, x, mask, z, a = self._cache
-        if dout.shape != a.shape:
-            raise ValueError(f"dout must have shape {a.shape}; got {dout.shape}")
-        delta = dout * _activation_prime(self.activation, z, a)  # BP2's ⊙ σ'(z)
-        return self._backward_delta(delta, x_shape, x, mask)
+        self._check_dout(dout)
+        delta = dout * prime_from_output(self.activation, self.z, self.a)  # BP2's ⊙ σ'(z)
+        return self._backward_delta(delta)
 
-    def _backward_delta(self, delta: np.ndarray, x_shape: tuple[int, ...], x: np.ndarray,
-                        mask: np.ndarray | None) -> np.ndarray:
+    def _backward_delta(self, delta: np.ndarray) -> np.ndarray:
+        """Gradients from δ = ∂C/∂z of the last training forward pass; returns dx."""
         np.sum(delta, axis=0, out=self.nabla_b)  # BP3: ∂C/∂b = Σ_rows δ
-        np.matmul(delta.T, x, out=self.nabla_w)  # BP4: ∂C/∂w = δᵀ a_in
+        np.matmul(delta.T, self.x, out=self.nabla_w)  # BP4: ∂C/∂w = δᵀ a_in
         dx = delta @ self.w  # wᵀδ, row form
-        if mask is not None:
-            dx *= mask  # dropped inputs get no gradient
-        return dx.reshape(x_shape)
+        if self.mask is not None:
+            dx = dropout_backward(dx, self.mask)  # dropped inputs get no gradient
+        return dx.reshape(self.x_shape)
 
 
 class SoftmaxLayer(FullyConnectedLayer):
@@ -403,7 +393,7 @@ class SoftmaxLayer(FullyConnectedLayer):
         if n_in < 1 or n_out < 1:
             raise ValueError(f"n_in and n_out must be positive; got n_in={n_in}, n_out={n_out}")
         self.n_in, self.n_out = n_in, n_out
-        self.p_dropout = _check_p(p_dropout)
+        self.p_dropout = check_probability(p_dropout, "p_dropout (probability of dropping a unit)")
         self.activation = None
         self.init = "zeros"
         self.input_shape = (n_in,)
@@ -423,35 +413,38 @@ class SoftmaxLayer(FullyConnectedLayer):
         """x: (N, n_in) or (N, ...) → a: (N, n_out) probabilities."""
         x_in = self._check_input(x)
         z, x_used, mask = self._weighted_input(x_in, train, rng)
-        z -= z.max(axis=1, keepdims=True)  # softmax is unchanged; exp cannot overflow
-        a = np.exp(z)
-        a /= a.sum(axis=1, keepdims=True)
-        if train:
-            self._cache = (np.shape(x), x_used, mask, a)
-        self._last_a = a
+        a = softmax(z)
+        if train:  # what backward needs
+            self.x_shape, self.x, self.mask, self.z, self.a = np.shape(x), x_used, mask, z, a
         return a
 
-    def cost(self, y: np.ndarray, a: np.ndarray | None = None) -> float:
-        """Mean log-likelihood cost −(1/N) Σ_x ln a_{y(x)} (of ``a``, default the last forward)."""
-        a = self._last_a if a is None else a
+    def _one_hot(self, y: np.ndarray) -> np.ndarray:
         y = np.asarray(y)
-        p = a[np.arange(len(y)), y]
-        return float(-np.mean(np.log(np.maximum(p, np.finfo(a.dtype).tiny))))
+        if y.ndim == 2:
+            return y
+        t = np.zeros((len(y), self.n_out), dtype=self.dtype)
+        t[np.arange(len(y)), y] = 1.0
+        return t
+
+    def cost(self, y: np.ndarray, a: np.ndarray | None = None) -> float:
+        """Mean log-likelihood −(1/N) Σ_x ln a_{y(x)} of ``a`` (default: the last training pass).
+
+        y: int labels (N,) or one-hot rows (N, n_out).
+        """
+        return LogLikelihoodCost.fn(self.a if a is None else a, self._one_hot(y))
 
     def backward_log_likelihood(self, y: np.ndarray) -> np.ndarray:
-        """y: (N,) int labels of the last training forward → dx; fills nabla_w, nabla_b."""
-        x_shape, x, mask, a = self._cache
-        y = np.asarray(y)
-        delta = a.copy()
-        delta[np.arange(len(y)), y] -= 1  # δ^L = a − e_y (softmax + log-likelihood)
-        delta /= len(y)  # the cost is the mean over the mini-batch
-        return self._backward_delta(delta, x_shape, x, mask)
+        """y: labels (N,) or one-hot (N, n_out) of the last training forward → dx; fills grads.
+
+        δ^L = (a − y) / N: softmax with the log-likelihood (the 1/N because the cost is a mean).
+        """
+        t = self._one_hot(y)
+        return self._backward_delta(LogLikelihoodCost.delta(self.z, self.a, t) / len(t))
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: ∂C/∂a (N, n_out) → dx, through the softmax Jacobian (for a general cost)."""
-        x_shape, x, mask, a = self._cache
-        if dout.shape != a.shape:
-            raise ValueError(f"dout must have shape {a.shape}; got {dout.shape}")
+        self._check_dout(dout)
+        a = self.a
         # ∂a_j/∂z_k = a_j (1[j=k] − a_k)  ⇒  δ_k = a_k (dout_k − Σ_j dout_j a_j)
         delta = a * (dout - np.sum(dout * a, axis=1, keepdims=True))
-        return self._backward_delta(delta, x_shape, x, mask)
+        return self._backward_delta(delta)

@@ -4,27 +4,39 @@ Chapters quote these as *the book's* values beside what they compute live; tests
 library against them with tolerances stated where they are used; the reproduction ledger uses the
 ``BOOK_RESULTS`` entries as its expected values. Nothing here is computed by the library.
 
+The published results are read from ``experiments.toml`` beside this module: one row per
+published number, with the configuration that reproduces it (see :mod:`nndl_lib.experiments`).
 Sources: Nielsen's *Neural Networks and Deep Learning* (text and result files of its code) and the
 course plan's corrected worked examples (see ``../shared/course-plan.md``).
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 __all__ = [
     "BookResult",
     "BOOK_RESULTS",
+    "EXPERIMENT_TABLE",
+    "read_experiment_table",
     "book_result",
     "CH5_GRADIENT_NORMS_AT_INIT",
     "WORKED_EXAMPLE_222",
     "EXERCISE_KEYS",
+    "APPENDIX_SAI",
 ]
+
+#: The table of the book's experiments (``experiments.toml``): one row per published number.
+EXPERIMENT_TABLE = Path(__file__).with_name("experiments.toml")
 
 
 @dataclass(frozen=True)
 class BookResult:
-    """One published experiment. ``accuracy`` is in percent; ``metric`` says on which data."""
+    """One published number. ``accuracy`` is the book's value, in percent unless ``unit`` says
+    otherwise (chapter 5's gradient norms); ``metric`` says on which data."""
 
     key: str
     chapter: int
@@ -41,104 +53,39 @@ class BookResult:
     training_size: int = 50_000
     note: str = ""
     extra: dict = field(default_factory=dict)
+    unit: str = "%"
 
 
-_R = BookResult
+def _book_result(row: dict[str, Any]) -> BookResult:
+    config = row.get("config", {})
+    sizes = config.get("sizes")
+    return BookResult(
+        key=row["key"], chapter=row["chapter"], description=row["description"],
+        accuracy=float(row["book"]), metric=row.get("metric", "test"),
+        sizes=tuple(sizes) if sizes else None, cost=config.get("cost"), init=config.get("init"),
+        eta=config.get("eta"), lmbda=config.get("lmbda"), epochs=config.get("epochs"),
+        mini_batch_size=config.get("mini_batch_size", 10),
+        training_size=config.get("training_size", 50_000), note=row.get("note", ""),
+        unit=row.get("unit", "%"),
+        extra={k: v for k, v in row.items() if k not in {
+            "key", "chapter", "description", "book", "metric", "config", "note", "fast",
+            "measure", "unit"}})
+
+
+def read_experiment_table(path: Path = EXPERIMENT_TABLE) -> list[dict[str, Any]]:
+    """The rows of the experiment table (a list of dicts), checked for duplicate keys."""
+    with path.open("rb") as f:
+        rows = tomllib.load(f).get("experiment", [])
+    keys = [r.get("key") for r in rows]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise ValueError(f"{path}: duplicate experiment keys {duplicates}")
+    return rows
+
+
 BOOK_RESULTS: dict[str, BookResult] = {
-    r.key: r
-    for r in [
-        # Chapter 1 (best epoch on test data, best of three runs)
-        _R("ch1_random", 1, "random guessing", 10.0, note="about 10%"),
-        _R("ch1_darkness", 1, "average-darkness baseline", 22.25),
-        _R("ch1_svm", 1, "SVM, scikit-learn SVC(gamma='auto')", 94.35,
-           note="today's default gamma='scale' gives about 98%"),
-        _R("ch1_30", 1, "first network", 95.42, sizes=(784, 30, 10), cost="quadratic",
-           init="large", eta=3.0, lmbda=0.0, epochs=30,
-           note="peak test accuracy at epoch 28; 91.29% after epoch 0",
-           extra={"after_epoch_0": 91.29}),
-        _R("ch1_100", 1, "wider network", 96.59, sizes=(784, 100, 10), cost="quadratic",
-           init="large", eta=3.0, lmbda=0.0, epochs=30),
-        _R("ch1_eta_small", 1, "learning rate too small", 21.42, sizes=(784, 100, 10),
-           cost="quadratic", init="large", eta=0.001, lmbda=0.0, epochs=30,
-           note="at epoch 29; depends strongly on the seed"),
-        _R("ch1_eta_large", 1, "learning rate too large", 9.82, sizes=(784, 30, 10),
-           cost="quadratic", init="large", eta=100.0, lmbda=0.0, epochs=30,
-           note="a diverged net predicts one class: 8.9-11.4% depending on the digit"),
-        # Chapter 3
-        _R("ch3_ce_30", 3, "cross-entropy cost", 95.49, sizes=(784, 30, 10),
-           cost="cross-entropy", init="large", eta=0.5, lmbda=0.0, epochs=30,
-           note="book text; not re-checked against the result files"),
-        _R("ch3_ce_100", 3, "cross-entropy cost, wider", 96.82, sizes=(784, 100, 10),
-           cost="cross-entropy", init="large", eta=0.5, lmbda=0.0, epochs=30,
-           note="book text; not re-checked against the result files"),
-        _R("ch3_overfit_1000", 3, "overfitting: 1,000 training images", 82.27,
-           sizes=(784, 30, 10), cost="cross-entropy", init="large", eta=0.5, lmbda=0.0,
-           epochs=400, training_size=1000, note="max test accuracy; training accuracy 100%"),
-        _R("ch3_l2_1000", 3, "L2 on 1,000 images", 87.10, sizes=(784, 30, 10),
-           cost="cross-entropy", init="large", eta=0.5, lmbda=0.1, epochs=400,
-           training_size=1000, note="max test accuracy"),
-        _R("ch3_full_no_l2", 3, "full data, no L2", 95.33, sizes=(784, 30, 10),
-           cost="cross-entropy", init="large", eta=0.5, lmbda=0.0, epochs=30,
-           note="max test accuracy (figure script)"),
-        _R("ch3_full_l2", 3, "full data, L2", 96.49, sizes=(784, 30, 10), cost="cross-entropy",
-           init="large", eta=0.5, lmbda=5.0, epochs=30, note="max test accuracy"),
-        _R("ch3_best_shallow", 3, "best shallow net", 98.04, sizes=(784, 100, 10),
-           cost="cross-entropy", init="default", eta=0.1, lmbda=5.0, epochs=60),
-        _R("ch3_init_default_30", 3, "default init", 96.53, metric="validation",
-           sizes=(784, 30, 10), cost="cross-entropy", init="default", eta=0.1, lmbda=5.0,
-           epochs=30),
-        _R("ch3_init_large_30", 3, "large init", 96.48, metric="validation",
-           sizes=(784, 30, 10), cost="cross-entropy", init="large", eta=0.1, lmbda=5.0,
-           epochs=30),
-        _R("ch3_init_default_100", 3, "default init, wider", 97.81, metric="validation",
-           sizes=(784, 100, 10), cost="cross-entropy", init="default", eta=0.1, lmbda=5.0,
-           epochs=30),
-        _R("ch3_init_large_100", 3, "large init, wider", 97.55, metric="validation",
-           sizes=(784, 100, 10), cost="cross-entropy", init="large", eta=0.1, lmbda=5.0,
-           epochs=30),
-        *[
-            _R(f"ch3_more_data_{n}", 3, f"more training data: n = {n}", acc,
-               metric="validation", sizes=(784, 30, 10), cost="cross-entropy", init="large",
-               eta=0.5, lmbda=n * 1e-4, epochs=1_500_000 // n, training_size=n)
-            for n, acc in [(100, 69.09), (200, 76.37), (500, 85.29), (1000, 88.85),
-                           (2000, 91.27), (5000, 93.24), (10000, 94.89), (20000, 95.85),
-                           (50000, 95.97)]
-        ],
-        # Chapter 5 (validation accuracy, default init)
-        *[
-            _R(f"ch5_depth_{d}", 5, f"{d} hidden layer(s) of 30", acc, metric="validation",
-               sizes=(784, *([30] * d), 10), cost="cross-entropy", init="default", eta=0.1,
-               lmbda=5.0, epochs=30)
-            for d, acc in [(1, 96.48), (2, 96.90), (3, 96.57), (4, 96.53)]
-        ],
-        # Chapter 6 (softmax + log-likelihood, test accuracy at the best validation epoch)
-        _R("ch6_shallow", 6, "FC 100 -> softmax 10 (sigmoid)", 97.80,
-           metric="test at best validation", eta=0.1, lmbda=0.0, epochs=60),
-        _R("ch6_conv1", 6, "conv 20@5x5 + pool -> FC 100 -> softmax (sigmoid)", 98.78,
-           metric="test at best validation", eta=0.1, lmbda=0.0, epochs=60),
-        _R("ch6_conv2", 6, "two conv-pool layers -> FC 100 -> softmax (sigmoid)", 99.06,
-           metric="test at best validation", eta=0.1, lmbda=0.0, epochs=60),
-        _R("ch6_relu", 6, "two conv-pool layers, ReLU", 99.23, metric="test at best validation",
-           eta=0.03, lmbda=0.1, epochs=60, note="the code uses lambda = 0.1; the text says 0.01"),
-        _R("ch6_expanded", 6, "ReLU + expanded data (250,000 images)", 99.37,
-           metric="test at best validation", eta=0.03, lmbda=0.1, epochs=60,
-           training_size=250_000),
-        _R("ch6_fc300", 6, "expanded data, FC 300", 99.46, metric="test at best validation",
-           eta=0.03, lmbda=0.1, epochs=60, training_size=250_000),
-        _R("ch6_fc1000", 6, "expanded data, FC 1000", 99.43, metric="test at best validation",
-           eta=0.03, lmbda=0.1, epochs=60, training_size=250_000),
-        _R("ch6_two_fc100", 6, "expanded data, FC 100 + FC 100", 99.43,
-           metric="test at best validation", eta=0.03, lmbda=0.1, epochs=60,
-           training_size=250_000, extra={"fc300+300": 99.48, "fc1000+1000": 99.47}),
-        _R("ch6_dropout", 6, "FC 1000 + FC 1000 + softmax, dropout 0.5", 99.60,
-           metric="test at best validation", eta=0.03, lmbda=0.0, epochs=40,
-           training_size=250_000),
-        _R("ch6_ensemble", 6, "plurality vote of 5 dropout nets", 99.67,
-           metric="test at best validation", eta=0.03, lmbda=0.0, epochs=40,
-           training_size=250_000, note="33 test errors", extra={"errors": 33}),
-    ]
+    row["key"]: _book_result(row) for row in read_experiment_table(EXPERIMENT_TABLE)
 }
-del _R
 
 
 def book_result(key: str) -> BookResult:
@@ -150,12 +97,13 @@ def book_result(key: str) -> BookResult:
 
 
 # Chapter 5: norm of the mean gradient dC/db per hidden layer at initialisation, 1,000 images,
-# cross-entropy, default init (first hidden layer first).
-CH5_GRADIENT_NORMS_AT_INIT: dict[tuple[int, ...], tuple[float, ...]] = {
-    (784, 30, 30, 10): (0.066, 0.309),
-    (784, 30, 30, 30, 10): (0.012, 0.060, 0.283),
-    (784, 30, 30, 30, 30, 10): (0.003, 0.017, 0.070, 0.285),
-}
+# cross-entropy, default init (first hidden layer first); the ch5_grad_* rows of the table.
+CH5_GRADIENT_NORMS_AT_INIT: dict[tuple[int, ...], tuple[float, ...]] = {}
+for _r in BOOK_RESULTS.values():
+    if _r.unit == "norm":
+        CH5_GRADIENT_NORMS_AT_INIT[_r.sizes] = (*CH5_GRADIENT_NORMS_AT_INIT.get(_r.sizes, ()),
+                                                _r.accuracy)
+del _r
 
 # The worked 2-2-2 backprop example (foundations notes, corrected; see the course plan).
 # w1, w2 feed h1; w3, w4 feed h2; w5, w6 feed o1; w7, w8 feed o2. In the library's layout:
@@ -211,4 +159,24 @@ EXERCISE_KEYS: dict = {
     },
     "foundations_one_hot": {"categories": ((0, 1, 3), (1, 2, 1)), "sizes": (2, 3, 4),
                             "codes": ((1, 0, 0, 1, 0, 0, 0, 0, 1), (0, 1, 0, 0, 1, 0, 1, 0, 0))},
+}
+
+# The appendix "Is there a simple algorithm for intelligence?": the orders of magnitude its argument
+# uses. "source" says where each number comes from: "book" = stated in the appendix's text (taken
+# from the text as we know it; not re-checked against a copy of the page while writing),
+# "estimate" = a standard round figure the argument relies on, stated by us, "definition" = exact.
+APPENDIX_SAI: dict[str, dict] = {
+    "neurons": {"value": 1e11, "source": "book",
+                "note": "the human brain has on the order of 100 billion neurons"},
+    "synapses": {"value": 1e14, "source": "book",
+                 "note": "on the order of 100 trillion connections between neurons"},
+    "human_chimp_difference_base_pairs": {
+        "value": 125e6, "source": "book",
+        "note": "the human and chimpanzee genomes differ in roughly 125 million base pairs "
+                "(a few percent of the genome)"},
+    "bits_per_base_pair": {"value": 2, "source": "definition",
+                           "note": "one of four letters A, C, G, T: log2(4) = 2 bits"},
+    "genome_base_pairs": {"value": 3e9, "source": "estimate",
+                          "note": "the human genome has about 3 billion base pairs "
+                                  "(about 3.1 billion in the reference assembly)"},
 }

@@ -17,7 +17,8 @@ during training).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -33,9 +34,12 @@ __all__ = [
     "l1_penalty",
     "penalty",
     "dropout_mask",
+    "dropout_masks",
     "dropout_forward",
     "dropout_backward",
     "dropout_evaluate",
+    "weight_decay_factor",
+    "fraction_below",
 ]
 
 REGULARIZATIONS = ("l2", "l1")
@@ -115,6 +119,15 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
     return (rng.random(shape) >= p).astype(dtype)
 
 
+def dropout_masks(n_rows: int, sizes: Sequence[int], p: float, rng: np.random.Generator,
+                  dtype=np.float64) -> list[np.ndarray] | None:
+    """One mask (n_rows, size) per entry of ``sizes`` (a network's hidden layers), drawn in
+    order from ``rng``; None when p = 0 (no dropout, and nothing drawn)."""
+    if not p:
+        return None
+    return [dropout_mask((n_rows, size), p, rng, dtype) for size in sizes]
+
+
 def dropout_forward(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Training-time dropout (the book's scheme): a dropped unit outputs 0, kept ones are unscaled.
 
@@ -145,3 +158,18 @@ def dropout_evaluate(x: np.ndarray, p: float) -> np.ndarray:
     if not 0.0 <= p < 1.0:
         raise ValueError(f"dropout probability p must lie in [0, 1); got {p!r}")
     return (1.0 - p) * x
+
+
+def weight_decay_factor(eta: float, lmbda: float, n: int) -> float:
+    """The factor 1 - ηλ/n by which L2 regularisation shrinks every weight at each update."""
+    if n <= 0:
+        raise ValueError(f"n (training-set size) must be positive; got {n!r}")
+    return 1.0 - eta * lmbda / n
+
+
+def fraction_below(weights: Sequence[np.ndarray] | Mapping[Any, np.ndarray],
+                   threshold: float = 1e-3) -> float:
+    """Fraction of all weights with |w| < threshold (a measure of sparsity)."""
+    arrays = list(weights.values()) if isinstance(weights, Mapping) else list(weights)
+    flat = np.concatenate([np.ravel(w) for w in arrays])
+    return float(np.mean(np.abs(flat) < threshold))

@@ -4,17 +4,16 @@ import numpy as np
 import pytest
 
 from nndl_lib.activations import softmax
+from nndl_lib.backprop_demo import backprop_throughput
 from nndl_lib.experiments import (
     RunSpec,
-    backprop_throughput,
-    fraction_below,
     more_data_sweep,
     run_spec,
     spec_from_book,
-    weight_decay_factor,
 )
 from nndl_lib.network import Network
 from nndl_lib.reference_values import EXERCISE_KEYS, book_result
+from nndl_lib.regularization import fraction_below, weight_decay_factor
 
 
 def _blobs(n, n_in=20, n_classes=3, seed=0):
@@ -102,3 +101,63 @@ def test_run_spec_passes_hidden_and_output_activations_to_the_network():
     result = run_spec(spec, _blobs(100), monitor=())
     assert result.net.activation.name == "relu"
     assert result.net.output_activation.name == "sigmoid"
+
+
+# -- the table of the book's experiments and run(key, tier) --------------------------------------
+
+def test_every_row_of_the_table_is_a_book_result_and_builds_through_the_public_api():
+    from nndl_lib.experiments import EXPERIMENTS
+    from nndl_lib.reference_values import BOOK_RESULTS
+
+    assert list(EXPERIMENTS) == list(BOOK_RESULTS)
+    for key, experiment in EXPERIMENTS.items():
+        assert experiment.book == BOOK_RESULTS[key].accuracy
+        for tier in ("fast", "full"):
+            spec = experiment.spec_for(tier)
+            if spec is None:
+                assert experiment.measure in ("random_guess", "average_darkness", "svm"), key
+                continue
+            if spec.network is None or spec.network == "shallow":  # conv nets: built below
+                model = spec.build(seed=0)
+                assert hasattr(model, "batch_gradients") and model.weights
+    conv = EXPERIMENTS["ch6_two_fc1000"].spec.build(seed=0)
+    assert [w.shape for w in conv.weights][-3:] == [(1000, 640), (1000, 1000), (10, 1000)]
+
+
+def test_fast_tier_overrides_only_what_the_row_says():
+    from nndl_lib.experiments import EXPERIMENTS
+
+    e = EXPERIMENTS["ch3_overfit_1000"]
+    full, fast = e.spec_for("full"), e.spec_for("fast")
+    assert (full.epochs, full.training_size) == (400, 1000)
+    assert fast == full.but(epochs=e.fast["epochs"])
+    with pytest.raises(ValueError, match="tier must be one of"):
+        e.spec_for("medium")
+
+
+def test_run_is_deterministic_in_the_seed_and_measures_what_the_row_says():
+    from nndl_lib.experiments import run
+
+    x, y = _blobs(10_200, n_in=784, n_classes=10, seed=3)  # the fast tier trains on 10,000
+    data = ((x[:10_000], y[:10_000]), (x[10_000:10_100], y[10_000:10_100]), (x[10_100:],
+                                                                              y[10_100:]))
+    a = run("ch1_30_epoch0", "fast", seed=1, data=data)
+    b = run("ch1_30_epoch0", "fast", seed=1, data=data)
+    assert a.value == b.value and 0 <= a.value <= 100 and a.book == 91.29
+    assert a.value == pytest.approx(100 * a.history.evaluation_accuracy[0])
+    c = run("ch1_random", "full", seed=0, data=data)
+    assert c.spec is None and 0 <= c.value <= 100
+    with pytest.raises(KeyError, match="no experiment 'ch9'"):
+        run("ch9", data=data)
+
+
+def test_expanded_training_set_has_five_images_per_original():
+    from nndl_lib.experiments import ExperimentSpec
+
+    x, y = _blobs(50, n_in=784, seed=4)
+    spec = ExperimentSpec(network="conv1", training_size=100, expanded=True)
+    xs, ys = spec.training_set((x, y))
+    assert xs.shape == (100, 784) and ys.tolist() == np.repeat(y[:20], 5).tolist()
+    assert spec.init == "faithful"
+    with pytest.raises(ValueError, match="multiple of 5"):
+        ExperimentSpec(network="conv1", training_size=12, expanded=True)

@@ -77,13 +77,13 @@ def test_convpool_gradcheck_inputs_are_away_from_kinks_and_ties(pool):
                           dtype=np.float64)
     layer.b[:] = [0.7, -0.6, 0.8]
     layer.forward(_images_without_ties((2, 2, 8, 8), seed=2), train=True)
-    z = layer._cache[2]
+    z = layer.z
     assert np.min(np.abs(z)) > 0.02
     # and no max-pool window's two largest conv outputs are closer than one step can move them:
     # a step of 2H in one entry of x (|x| <= 1) or w moves each conv output by at most
     # 2H·max(|w|max, 1), and so a difference of two by at most twice that.
     assert np.abs(layer.w).max() < 1.25
-    conv_out = layer._cache[1]
+    conv_out = layer.conv_out
     windows = conv_out.reshape(2, 3, 3, 2, 3, 2).transpose(0, 1, 2, 4, 3, 5).reshape(2, 3, 3, 3, 4)
     top2 = np.sort(windows, axis=-1)[..., -2:]
     assert np.min(top2[..., 1] - top2[..., 0]) > 4 * H * 1.25
@@ -135,7 +135,7 @@ def test_dropout_layer_backward_matches_numerical_gradient_with_fixed_mask(cls):
     _check_layer_gradients(layer, x, train_rng_seed=42)
     # the mask really dropped something, and dropped inputs get zero gradient
     layer.forward(x, train=True, rng=np.random.default_rng(42))
-    mask = layer._cache[2]
+    mask = layer.mask
     assert 0 < mask.sum() < mask.size
     dx = layer.backward(np.ones((4, 6)))
     assert np.all(dx[mask == 0] == 0)
@@ -188,7 +188,7 @@ def test_training_forward_drops_about_p_of_the_inputs():
     p = 0.3
     layer = FullyConnectedLayer(500, 3, p_dropout=p, rng=0)
     layer.forward(np.ones((200, 500), dtype=np.float32), train=True, rng=np.random.default_rng(0))
-    x_used, mask = layer._cache[1], layer._cache[2]
+    x_used, mask = layer.x, layer.mask
     assert set(np.unique(mask)) == {0.0, 1.0}
     np.testing.assert_array_equal(x_used, mask)  # kept inputs are not rescaled
     # 100,000 Bernoulli draws: the standard error of the dropped fraction is ~0.0014
@@ -249,7 +249,7 @@ def test_bad_layer_arguments_raise_errors_naming_shapes():
         ConvPoolLayer((20, 1, 5, 5), (1, 27, 27))
     with pytest.raises(ValueError, match="pool must be one of"):
         ConvPoolLayer((20, 1, 5, 5), (1, 28, 28), pool="median")
-    with pytest.raises(ValueError, match=r"p_dropout must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"p_dropout .*must lie in \[0, 1\)"):
         FullyConnectedLayer(10, 5, p_dropout=1.0)
     layer = FullyConnectedLayer(10, 5)
     with pytest.raises(ValueError, match=r"\(N, 10\).*got \(3, 9\)"):

@@ -1,7 +1,5 @@
 """The fully connected network: backprop forms, the worked 2-2-2 example, training, I/O, errors."""
 
-import json
-
 import numpy as np
 import pytest
 from real_mnist import needs_real_mnist
@@ -9,6 +7,7 @@ from real_mnist import needs_real_mnist
 from nndl_lib.costs import CrossEntropyCost, QuadraticCost
 from nndl_lib.network import Network, TrainingHistory
 from nndl_lib.optimizers import SGD as PlainSGD
+from nndl_lib.persist import load_model, save_model
 from nndl_lib.reference_values import WORKED_EXAMPLE_222 as EX
 
 
@@ -41,18 +40,6 @@ def test_matrix_backprop_matches_per_example_to_1e12(sizes, cost, act):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-def test_matrix_backprop_with_dropout_masks_matches_per_example():
-    net = Network([4, 6, 5, 2], seed=5)
-    x, labels = _data(5, 4, 2, seed=1)
-    y = np.eye(2)[labels]
-    rng = np.random.default_rng(2)
-    masks = [(rng.random((5, 6)) > 0.5).astype(float), (rng.random((5, 5)) > 0.5).astype(float)]
-    nabla_b, nabla_w = net._backprop(x, y, masks)
-    mean_b, mean_w = net._backprop_examples_mean(x, y, masks)
-    for got, want in zip(nabla_b + nabla_w, mean_b + mean_w, strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-
-
 @pytest.mark.parametrize("options", [{}, {"lmbda": 2.0}, {"lmbda": 2.0, "regularization": "l1"},
                                      {"dropout": 0.3}])
 def test_sgd_example_path_gives_the_same_weights_as_matrix_path(options):
@@ -64,106 +51,6 @@ def test_sgd_example_path_gives_the_same_weights_as_matrix_path(options):
     for wm, we in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases,
                       strict=True):
         np.testing.assert_allclose(wm, we, rtol=1e-11, atol=1e-13)
-
-
-# -- SGD's fast loop (first layer transposed, dark pixels left out) ---------------------------
-
-def _sparse_data(n, n_in, n_out, seed=0, lit=0.05):
-    """Inputs like MNIST's: mostly zeros, and a few columns zero in every row."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((n, n_in)) * (rng.random((n, n_in)) < lit)
-    x[:, : n_in // 5] = 0.0  # always dark, like MNIST's border pixels
-    return x, rng.integers(0, n_out, size=n)
-
-
-def _record_first_layer_widths(net):
-    """Wrap net._backprop to record the number of input columns each call receives."""
-    widths, inner = [], net._backprop
-
-    def spy(x, *args, **kwargs):
-        widths.append(x.shape[1])
-        return inner(x, *args, **kwargs)
-
-    net._backprop = spy
-    return widths
-
-
-@pytest.mark.parametrize(
-    "sizes, dtype, mini_batch_size, options",
-    [([30, 8, 3], np.float64, 10, {}),
-     ([30, 8, 3], np.float64, 7, {"lmbda": 3.0}),  # 7 does not divide 60: a short last batch
-     ([30, 8, 3], np.float64, 10, {"lmbda": 3.0, "regularization": "l1"}),
-     ([30, 9, 6, 3], np.float64, 10, {"dropout": 0.3, "lmbda": 1.0}),
-     ([30, 3], np.float64, 10, {"lmbda": 1.0}),  # one layer: the first layer is the output
-     ([30, 8, 3], np.float32, 10, {"lmbda": 3.0})],
-)
-def test_fast_sgd_loop_equals_literal_backprop_when_dark_pixels_are_left_out(
-        sizes, dtype, mini_batch_size, options):
-    x, y = _sparse_data(60, sizes[0], sizes[-1], seed=1)
-    fast, slow = (Network(sizes, dtype=dtype, seed=4) for _ in range(2))
-    widths = _record_first_layer_widths(fast)
-    first = fast.weights[0]
-    fast.SGD((x, y), 2, mini_batch_size, 0.5, monitor=None, seed=2, progress=False, **options)
-    slow.SGD((x, y), 2, mini_batch_size, 0.5, monitor=None, seed=2, progress=False,
-             backprop="example", **options)
-    # the sparse branch really ran: every mini-batch saw fewer than all 30 pixels
-    assert len(widths) == 2 * -(-60 // mini_batch_size)
-    assert max(widths) < sizes[0] * 0.75
-    assert fast.weights[0] is first and first.flags.c_contiguous
-    tol = {"rtol": 1e-11, "atol": 1e-13} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-6}
-    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
-        assert p.dtype == dtype
-        np.testing.assert_allclose(p, q, **tol)
-
-
-def test_fast_sgd_loop_keeps_all_pixels_when_few_are_dark():
-    x, y = _data(40, 12, 3, seed=3)  # dense: no pixel is 0
-    fast, slow = Network([12, 5, 3], seed=1), Network([12, 5, 3], seed=1)
-    widths = _record_first_layer_widths(fast)
-    fast.SGD((x, y), 1, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False)
-    slow.SGD((x, y), 1, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False,
-             optimizer=PlainSGD(eta=0.5))
-    assert widths == [12] * 4
-    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
-        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
-
-
-def test_fast_sgd_loop_handles_a_mini_batch_with_no_lit_pixel():
-    x = np.zeros((20, 6))  # blank images: every mini-batch leaves out all six pixels
-    y = np.arange(20) % 3
-    fast, slow = Network([6, 4, 3], seed=1), Network([6, 4, 3], seed=1)
-    widths = _record_first_layer_widths(fast)
-    fast.SGD((x, y), 2, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False)
-    slow.SGD((x, y), 2, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False,
-             backprop="example")
-    assert widths == [0] * 4
-    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
-        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
-
-
-def test_fast_sgd_loop_writes_the_first_layer_back_when_interrupted():
-    """A Ctrl-C mid-epoch leaves the network as it was after the last finished mini-batch."""
-    x, y = _sparse_data(50, 20, 3, seed=5)
-    nets = [Network([20, 6, 3], seed=7) for _ in range(2)]
-    for net, backprop, name in ((nets[0], "matrix", "_backprop"),
-                                (nets[1], "example", "_backprop_examples_mean")):
-        calls, inner = [], getattr(net, name)
-
-        def interrupt_third(*args, _inner=inner, _calls=calls, **kwargs):
-            _calls.append(1)
-            if len(_calls) == 3:
-                raise KeyboardInterrupt
-            return _inner(*args, **kwargs)
-
-        setattr(net, name, interrupt_third)
-        with pytest.raises(KeyboardInterrupt):
-            net.SGD((x, y), 1, 10, 0.5, lmbda=2.0, monitor=None, seed=0, progress=False,
-                    backprop=backprop)
-    untrained = Network([20, 6, 3], seed=7)
-    assert not np.allclose(nets[0].weights[0], untrained.weights[0])  # two steps were taken
-    for p, q in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases,
-                    strict=True):
-        np.testing.assert_allclose(p, q, rtol=1e-11, atol=1e-13)
 
 
 # -- the worked 2-2-2 example ------------------------------------------------------------------
@@ -401,7 +288,7 @@ def test_save_load_round_trip_preserves_outputs_exactly(tmp_path, dtype):
     net = Network([4, 5, 3], cost="log-likelihood", activation="tanh", dtype=dtype, seed=10)
     x, y = _data(9, 4, 3, seed=15)
     net.SGD((x, y), 1, 3, 0.1, dropout=0.25, monitor=None, seed=0, progress=False)
-    path = tmp_path / "net.json"
+    path = tmp_path / "net.npz"
     net.save(path)
     loaded = Network.load(path)
     assert loaded.sizes == [4, 5, 3] and loaded.dtype == np.dtype(dtype)
@@ -413,26 +300,32 @@ def test_save_load_round_trip_preserves_outputs_exactly(tmp_path, dtype):
 
 
 def test_load_malformed_or_incompatible_file_gives_clear_error(tmp_path):
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    with pytest.raises(ValueError, match="not a valid network file: not JSON"):
+    bad = tmp_path / "bad.npz"
+    bad.write_text("{not a model")
+    with pytest.raises(ValueError, match="is not a model saved by nndl_lib"):
         Network.load(bad)
-    bad.write_text(json.dumps({"sizes": [2, 3]}))
-    with pytest.raises(ValueError, match="missing keys"):
+    with pytest.raises(FileNotFoundError, match="no model file"):
+        Network.load(tmp_path / "missing.npz")
+    good = tmp_path / "good.npz"
+    Network([2, 3, 1], seed=0).save(good)
+    config, arrays = load_model(good, "Network")
+    arrays[0] = np.zeros((4, 2))  # (4, 2) instead of (3, 2)
+    save_model(bad, "Network", config, arrays)
+    with pytest.raises(ValueError, match=r"layer 0 weights should have shape \(3, 2\).*\(4, 2\)"):
         Network.load(bad)
-    net = Network([2, 3, 1], seed=0)
-    good = tmp_path / "good.json"
-    net.save(good)
-    data = json.loads(good.read_text())
-    data["weights"][0] = [[0.0, 0.0]] * 4  # (4, 2) instead of (3, 2)
-    bad.write_text(json.dumps(data))
-    with pytest.raises(ValueError, match=r"expected weights \(3, 2\).*got \(4, 2\)"):
-        Network.load(bad)
-    data = json.loads(good.read_text())
-    data["cost"] = "hinge"
-    bad.write_text(json.dumps(data))
+    save_model(bad, "Network", dict(config, cost="hinge"), arrays)
     with pytest.raises(ValueError, match="unknown cost 'hinge'"):
         Network.load(bad)
+    save_model(bad, "ConvNetwork", config, arrays)
+    with pytest.raises(ValueError, match="holds a 'ConvNetwork' model, not a 'Network'"):
+        Network.load(bad)
+
+
+def test_save_writes_exactly_the_given_path_and_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "my net"  # no suffix is added
+    Network([3, 2], seed=0).save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my net"]
+    assert Network.load(path).sizes == [3, 2]
 
 
 # -- bad input --------------------------------------------------------------------------------

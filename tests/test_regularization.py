@@ -5,11 +5,16 @@ import itertools
 import numpy as np
 import pytest
 
+from nndl_lib import fc
 from nndl_lib.network import Network
 from nndl_lib.reference_values import EXERCISE_KEYS
 from nndl_lib.regularization import (
     check_regularization,
+    dropout_backward,
+    dropout_evaluate,
+    dropout_forward,
     dropout_mask,
+    dropout_masks,
     l1_penalty,
     l1_update,
     l2_penalty,
@@ -126,7 +131,9 @@ def test_training_with_dropout_sets_evaluation_scaling_and_zeroes_dropped_units_
     np.testing.assert_allclose(net.feedforward(x), expected, rtol=1e-13)
     mask = np.ones((10, 4))
     mask[:, 1] = 0.0  # hidden unit 1 dropped for every example
-    nabla_b, nabla_w = net._backprop(net._check_x(x), net._targets(y, 10), [mask])
+    prepared = net.prepare((x, y), "data")
+    nabla_b, nabla_w = fc.backprop(prepared.x, prepared.targets, net.weights, net.biases,
+                                   net.cost, masks=[mask])
     assert np.all(nabla_w[0][1] == 0.0) and nabla_b[0][1] == 0.0
     assert np.all(nabla_w[1][:, 1] == 0.0)
 
@@ -146,3 +153,32 @@ def test_check_regularization_normalises_case_and_rejects_unknown_kinds():
     assert check_regularization("L1") == "l1"
     with pytest.raises(ValueError, match="regularization must be one of"):
         check_regularization("l3")
+
+
+def test_dropout_kernels_follow_the_convention_and_scale_for_evaluation():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 5))
+    mask = dropout_mask(x.shape, 0.5, rng)
+    out = dropout_forward(x, mask)
+    np.testing.assert_array_equal(out, x * mask)
+    dout = rng.normal(size=x.shape)
+    np.testing.assert_array_equal(dropout_backward(dout, mask), dout * mask)
+    np.testing.assert_allclose(dropout_evaluate(x, 0.25), 0.75 * x)
+    # the evaluation output is the expected training output: E[mask] = 1 - p
+    many = dropout_mask((20_000, 5), 0.25, rng)
+    np.testing.assert_allclose((many * x[0]).mean(axis=0), dropout_evaluate(x[0], 0.25), atol=0.03)
+    with pytest.raises(ValueError, match="mask must have the shape of x"):
+        dropout_forward(x, mask[:, :3])
+    with pytest.raises(ValueError, match="mask must have the shape of dout"):
+        dropout_backward(dout[:2], mask)
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        dropout_evaluate(x, 1.0)
+
+
+def test_dropout_masks_draw_one_mask_per_hidden_layer_or_nothing():
+    rng = np.random.default_rng(0)
+    masks = dropout_masks(4, [3, 2], 0.5, rng, np.float32)
+    assert [m.shape for m in masks] == [(4, 3), (4, 2)] and masks[0].dtype == np.float32
+    state = rng.bit_generator.state
+    assert dropout_masks(4, [3, 2], 0.0, rng) is None
+    assert rng.bit_generator.state == state  # p = 0 draws nothing
