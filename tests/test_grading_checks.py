@@ -20,8 +20,8 @@ from grading_support import (
 
 from nndl_lib import fc
 from nndl_lib.grading import ch01_digits, ch02_backprop, ch03_improving, leaks, wire
-from nndl_lib.grading.course import CourseError, _id_for, student_id_from_name
 from nndl_lib.grading.drivers import run_driver
+from nndl_lib.grading.lms import CourseError, id_for, student_id_from_name
 from nndl_lib.grading.outofkernel import learner_cells, student_seed
 from nndl_lib.reference_values import EXERCISE_KEYS, WORKED_EXAMPLE_222
 
@@ -290,9 +290,9 @@ def test_student_ids_from_lms_file_names(name, ident):
 
 
 def test_student_id_from_folder_or_regex_and_bad_names():
-    assert _id_for("Jane Smith_1_assignsubmission_file_/ch01.ipynb", None) == "jane-smith"
-    assert _id_for("hw-ab123-final.ipynb", r"hw-(?P<student>[a-z0-9]+)-") == "ab123"
+    assert id_for("Jane Smith_1_assignsubmission_file_/ch01.ipynb", None) == "jane-smith"
+    assert id_for("hw-ab123-final.ipynb", r"hw-(?P<student>[a-z0-9]+)-") == "ab123"
     with pytest.raises(CourseError, match="cannot derive a student id"):
         student_id_from_name("_.ipynb")
     with pytest.raises(CourseError, match="does not match"):
-        _id_for("x.ipynb", r"(?P<student>\d+)")
+        id_for("x.ipynb", r"(?P<student>\d+)")

@@ -35,15 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nndl_lib
 from nndl_lib.grading import wire
 from nndl_lib.grading.framework import Assignment, PlannedCase, TaskResult
 from nndl_lib.grading.guard import BLOCKED_MESSAGE
+from nndl_lib.grading.users import PACKAGE_ROOT, SandboxUser, child_env, sandbox_user
 
-__all__ = ["Limits", "SubmissionResult", "SandboxUser", "student_seed", "grade_notebook",
-           "learner_cells", "sandbox_user"]
+__all__ = ["Limits", "SubmissionResult", "student_seed", "grade_notebook", "learner_cells",
+           "PACKAGE_ROOT", "SandboxUser", "sandbox_user"]
 
-PACKAGE_ROOT = Path(nndl_lib.__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -152,86 +151,6 @@ def learner_cells(source_nb: dict, submission_nb: dict) -> tuple[list[dict], lis
 
 
 # --------------------------------------------------------------------------------------------
-# An unprivileged user for the child, where the grader runs as root
-# --------------------------------------------------------------------------------------------
-
-_USER_PROBE: dict[str, SandboxUser | None] = {}
-
-
-@dataclass(frozen=True)
-class SandboxUser:
-    """How to start a child as an unprivileged user: a command prefix (``setpriv``) or Popen
-    keyword arguments (``user``/``group``), whichever works on this machine."""
-
-    uid: int
-    gid: int
-    prefix: tuple[str, ...] = ()
-    popen: tuple[tuple[str, Any], ...] = ()
-
-    def wrap(self, cmd: list[str]) -> tuple[list[str], dict]:
-        return [*self.prefix, *cmd], dict(self.popen)
-
-
-def _env(workdir: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(PACKAGE_ROOT),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "HOME": str(workdir), "TMPDIR": str(workdir), "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": str(workdir), "LANG": "C.UTF-8",
-    }
-
-
-def sandbox_user(name: str = "nobody") -> SandboxUser | None:
-    """An unprivileged user the grading children can run as, or None.
-
-    Only when this process runs as root and the user exists: a probe child running as that
-    user must start Python and import NumPy and the grading helpers (the project and the
-    Python installation must be readable to it). Tries util-linux's ``setpriv`` first, then
-    Popen's ``user``/``group``. NNDL_SANDBOX_USER names another user, or ``none`` to switch
-    this off (the audit-hook guard and the limits then protect on their own).
-    """
-    name = os.environ.get("NNDL_SANDBOX_USER", name)
-    if name in _USER_PROBE:
-        return _USER_PROBE[name]
-    result = None
-    if name.lower() != "none" and hasattr(os, "geteuid") and os.geteuid() == 0:
-        try:
-            import pwd
-
-            entry = pwd.getpwnam(name)
-            uid, gid = entry.pw_uid, entry.pw_gid
-            candidates = []
-            setpriv = shutil.which("setpriv")
-            if setpriv:
-                candidates.append(SandboxUser(uid, gid, prefix=(
-                    setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--")))
-            candidates.append(SandboxUser(uid, gid, popen=(
-                ("user", uid), ("group", gid), ("extra_groups", []))))
-            with tempfile.TemporaryDirectory(prefix="nndl-probe-") as tmp:
-                os.chown(tmp, uid, gid)
-                probe = [sys.executable, "-c",
-                         "import os, numpy, nndl_lib.grading.sandbox; "
-                         f"assert os.getuid() == {uid}"]
-                for candidate in candidates:
-                    cmd, kwargs = candidate.wrap(probe)
-                    try:
-                        proc = subprocess.run(cmd, env=_env(Path(tmp)), cwd=tmp,
-                                              capture_output=True, timeout=60, **kwargs)
-                    except (OSError, subprocess.SubprocessError):
-                        continue
-                    if proc.returncode == 0:
-                        result = candidate
-                        break
-        except (KeyError, OSError):
-            result = None
-    _USER_PROBE[name] = result
-    return result
-
-
-# --------------------------------------------------------------------------------------------
 # Running the child
 # --------------------------------------------------------------------------------------------
 
@@ -281,7 +200,7 @@ def _run_child(workdir: Path, limits: Limits, deadline: float,
         cmd, kwargs = user.wrap(cmd)
     with open(workdir / "stderr.txt", "wb") as err:
         proc = subprocess.Popen(
-            cmd, cwd=workdir, env=_env(workdir), stdin=subprocess.DEVNULL,
+            cmd, cwd=workdir, env=child_env(workdir), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, **kwargs)
     ended, started_at, current = "", time.monotonic(), None
     first_seen: dict[tuple, float] = {}
