@@ -97,7 +97,8 @@ def svm_baseline(
     except ImportError as err:
         raise ImportError(
             "svm_baseline needs scikit-learn, which is not installed. Install it with "
-            "`pip install scikit-learn` (or `pip install -e .[sklearn]` in the course repo)."
+            "`pip install scikit-learn` (or, in the course repository, the learner install: "
+            "`pip install -e \".[learner]\"`, quotes included)."
         ) from err
     x_train, y_train = _check_xy(*train)
     x_test, y_test = _check_xy(*test)

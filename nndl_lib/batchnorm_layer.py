@@ -1,9 +1,4 @@
-"""Batch normalisation as a layer of :class:`nndl_lib.convnet.ConvNetwork` (foundations page).
-
-**Interim module.** The layered network has no batch-normalisation layer yet; this one follows
-today's layer interface of :mod:`nndl_lib.layers` so that the foundations page can train networks
-with and without batch normalisation through the library's own trainer. It belongs in
-``nndl_lib.layers`` once the single trainer lands (see the chapter 6 report).
+"""Batch normalisation as a layer of :class:`nndl_lib.convnet.ConvNetwork` (the foundations page).
 
 :class:`BatchNormLayer` normalises its input with :class:`nndl_lib.batchnorm.BatchNorm` (batch
 statistics in training, running averages at evaluation) and applies an activation:
@@ -15,9 +10,9 @@ It goes between a :class:`~nndl_lib.layers.FullyConnectedLayer` with ``activatio
 acts on z, before the non-linearity, as in Ioffe and Szegedy (2015). (The fully connected layer's
 bias is then redundant: subtracting the batch mean removes it, and β takes its place.)
 
-Its parameters ``[w, b]`` are γ and β (the interface's names, so the trainer updates them like any
-layer's). Limitation: chapter 6's L2 term treats every layer's ``w`` as a weight, so with
-``lmbda > 0`` it would shrink γ too; train networks with this layer with ``lmbda = 0``.
+Its parameters are γ and β, and the L2 term leaves both alone (they are the layer's ``biases``
+in the trainer's sense). The running mean and variance are ``buffers``: saved with the network
+by ``ConvNetwork.save``, never learned.
 """
 
 from __future__ import annotations
@@ -26,7 +21,7 @@ import numpy as np
 
 from nndl_lib.activations import Activation, get_activation, prime_from_output
 from nndl_lib.batchnorm import BatchNorm
-from nndl_lib.layers import Layer
+from nndl_lib.layer_base import Layer
 
 __all__ = ["BatchNormLayer"]
 
@@ -47,77 +42,82 @@ class BatchNormLayer(Layer):
         self.input_shape = (int(num_features),)
         self.output_shape = (int(num_features),)
         self.p_dropout = 0.0
-        self._y: np.ndarray | None = None
-        self._a: np.ndarray | None = None
+        self.y: np.ndarray | None = None  # γ x̂ + β of the last training pass
+        self.a: np.ndarray | None = None
 
-    # γ, β and their gradients under the layer interface's names (the same arrays as the
-    # BatchNorm's, so in-place updates by the trainer reach the normalisation)
-    @property
-    def w(self) -> np.ndarray:
-        return self.bn.gamma
-
-    @w.setter
-    def w(self, value: np.ndarray) -> None:
-        self.bn.gamma = value
+    # -- parameters: γ and β, never regularised; the running statistics are buffers ---------
 
     @property
-    def b(self) -> np.ndarray:
-        return self.bn.beta
-
-    @b.setter
-    def b(self, value: np.ndarray) -> None:
-        self.bn.beta = value
+    def params(self) -> list[np.ndarray]:
+        """``[γ, β]``: the BatchNorm's own arrays, so in-place updates reach the normalisation."""
+        return [self.bn.gamma, self.bn.beta]
 
     @property
-    def nabla_w(self) -> np.ndarray:
-        return self.bn.dgamma
-
-    @nabla_w.setter
-    def nabla_w(self, value: np.ndarray) -> None:
-        self.bn.dgamma = value
+    def grads(self) -> list[np.ndarray]:
+        """``[∂C/∂γ, ∂C/∂β]`` from the last ``backward``."""
+        return [self.bn.dgamma, self.bn.dbeta]
 
     @property
-    def nabla_b(self) -> np.ndarray:
-        return self.bn.dbeta
+    def weights(self) -> list[np.ndarray]:
+        return []
 
-    @nabla_b.setter
-    def nabla_b(self, value: np.ndarray) -> None:
-        self.bn.dbeta = value
+    @property
+    def biases(self) -> list[np.ndarray]:
+        return self.params
+
+    @property
+    def weight_grads(self) -> list[np.ndarray]:
+        return []
+
+    @property
+    def bias_grads(self) -> list[np.ndarray]:
+        return self.grads
+
+    @property
+    def buffers(self) -> list[np.ndarray]:
+        """The running mean and variance used at evaluation."""
+        return [self.bn.running_mean, self.bn.running_var]
 
     def astype(self, dtype: np.dtype | type) -> BatchNormLayer:
         """Convert γ, β, their gradients and the running statistics to ``dtype``; returns self."""
-        super().astype(dtype)
-        self.bn.running_mean = self.bn.running_mean.astype(dtype)
-        self.bn.running_var = self.bn.running_var.astype(dtype)
-        self.bn.dtype = np.dtype(dtype)
+        bn = self.bn
+        bn.gamma = np.ascontiguousarray(bn.gamma, dtype=dtype)
+        bn.beta = np.ascontiguousarray(bn.beta, dtype=dtype)
+        bn.dgamma, bn.dbeta = np.zeros_like(bn.gamma), np.zeros_like(bn.beta)
+        bn.running_mean = bn.running_mean.astype(dtype)
+        bn.running_var = bn.running_var.astype(dtype)
+        bn.dtype = np.dtype(dtype)
         return self
 
     def config(self) -> dict:
-        """Constructor arguments (JSON-friendly). ``ConvNetwork.load`` does not know this layer."""
+        """Constructor arguments (JSON-friendly), for ``layers.layer_from_config``."""
         return {"type": "BatchNormLayer", "num_features": self.input_shape[0],
                 "activation": self.activation.name, "momentum": self.bn.momentum,
                 "eps": self.bn.eps}
+
+    # -- forward and backward ---------------------------------------------------------------
 
     def forward(self, x: np.ndarray, *, train: bool = False,
                 rng: np.random.Generator | None = None) -> np.ndarray:
         """x: (N, D) → a: (N, D). ``train=True``: batch statistics (N >= 2), running averages
         updated; ``train=False``: running averages, so each example is treated on its own."""
         x = self._check_input(x)
-        if x.dtype != self.w.dtype:
-            x = x.astype(self.w.dtype)
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
         y = self.bn.forward(x, train=train)  # γ x̂ + β
         a = self.activation(y)
-        if train:
-            self._y, self._a = y, a
+        if train:  # what backward needs (the batch itself is kept by the BatchNorm)
+            self.y, self.a = y, a
         return a
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout: ∂C/∂a (N, D) → ∂C/∂x (N, D); fills nabla_w (∂C/∂γ) and nabla_b (∂C/∂β)."""
-        if self._y is None:
-            raise RuntimeError("BatchNormLayer.backward needs a forward pass with train=True first")
-        if dout.shape != self._a.shape:
-            raise ValueError(f"dout must have shape {self._a.shape}; got {dout.shape}")
-        delta = dout * prime_from_output(self.activation, self._y, self._a)  # ∂C/∂y
+        """dout: ∂C/∂a (N, D) → ∂C/∂x (N, D); fills ∂C/∂γ and ∂C/∂β."""
+        if self.y is None:
+            raise RuntimeError("BatchNormLayer.backward needs a training forward pass first: "
+                               "call forward(x, train=True)")
+        if np.shape(dout) != self.a.shape:
+            raise ValueError(f"dout must have shape {self.a.shape}; got {np.shape(dout)}")
+        delta = dout * prime_from_output(self.activation, self.y, self.a)  # ∂C/∂y
         return self.bn.backward(delta)
 
     def __repr__(self) -> str:

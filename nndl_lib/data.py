@@ -17,6 +17,10 @@ Where the files are looked for, in order (see :func:`search_path`):
 3. the course's shared folder ``<repository>/../shared/data/mnist`` and any ``shared/data/mnist``
    found walking up from the current working directory.
 
+When nothing is found or downloadable, :class:`MnistNotFoundError` lists every place looked in
+(including each ``shared/data/mnist`` above the working directory, absent ones too) and every
+mirror tried; a failed search leaves no empty folder behind.
+
 A directory "has" MNIST when all four files are there. Passing ``data_dir=`` replaces the
 search path by that one directory; if files are missing there and ``download=True`` they are
 downloaded into it. Every file is checked against its pinned sha256 (:data:`SHA256`) before it
@@ -140,17 +144,30 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "nndl"
 
 
-def _shared_data_dirs() -> list[Candidate]:
-    """The course's shared data folders: beside the repository, and above the working directory."""
-    found: list[Candidate] = []
+_ABOVE_CWD = "shared/data/mnist above the working directory"
+
+
+def _repository_shared_dir() -> Candidate:
+    """The shared data folder beside the repository: ``<repository>/../shared/data/mnist``."""
     repo_root = Path(__file__).resolve().parent.parent
-    found.append(Candidate(repo_root.parent / "shared" / "data" / "mnist",
-                           "course shared folder beside the repository"))
+    return Candidate(repo_root.parent / "shared" / "data" / "mnist",
+                     "course shared folder beside the repository")
+
+
+def _above_cwd_places() -> list[Path]:
+    """Every ``shared/data/mnist`` looked for: in the working directory and each folder above it."""
     cwd = Path.cwd().resolve()
-    for parent in (cwd, *cwd.parents):
-        candidate = parent / "shared" / "data" / "mnist"
-        if candidate.is_dir():
-            found.append(Candidate(candidate, "shared/data/mnist above the working directory"))
+    return [parent / "shared" / "data" / "mnist" for parent in (cwd, *cwd.parents)]
+
+
+def _shared_data_dirs() -> list[Candidate]:
+    """The course's shared data folders: beside the repository, and above the working directory.
+
+    The folder beside the repository is always listed; of the places above the working directory
+    only those that exist (:func:`_above_cwd_places` has them all).
+    """
+    found = [_repository_shared_dir()]
+    found += [Candidate(p, _ABOVE_CWD) for p in _above_cwd_places() if p.is_dir()]
     return found
 
 
@@ -436,6 +453,37 @@ def _to_pair(images: np.ndarray, labels: np.ndarray, dtype) -> Pair:
     return x, labels.astype(np.int64)
 
 
+def _above_cwd_report(listed: set[Path]) -> list[str]:
+    """Lines of the not-found message for the places above the working directory not yet listed."""
+    places = [p for p in _above_cwd_places() if p.resolve() not in listed]
+    if not places:
+        return []
+    absent = [p for p in places if not p.exists()]
+    lines = [f"  - shared/data/mnist in the working directory {Path.cwd().resolve()} or any folder "
+             f"above it [{_ABOVE_CWD}]:"]
+    if absent:
+        lines.append("      absent: " + ", ".join(str(p) for p in absent))
+    lines += [f"      {p}: {_why_rejected(p)}" for p in places if p.exists()]
+    return lines
+
+
+def _missing_folders(directory: Path) -> list[Path]:
+    """``directory`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    for d in (directory, *directory.parents):
+        if d.exists() or d.is_symlink():
+            break
+        missing.append(d)
+    return missing
+
+
+def _remove_if_empty(folders: Sequence[Path]) -> None:
+    """Remove each folder (deepest first) that is empty; leave anything with content in place."""
+    for d in folders:
+        with contextlib.suppress(OSError):  # not empty, already gone, or not ours to remove
+            d.rmdir()
+
+
 def _find_source(
     data_dir: str | os.PathLike | None,
     download: bool,
@@ -455,14 +503,18 @@ def _find_source(
     download_dir = candidates[0].path if data_dir is not None else cache_dir() / "mnist"
     urls = _mirror_list(mirrors)
     if download:
+        created = _missing_folders(download_dir)
         try:
             if _download_missing(download_dir, urls, checksums, tried):
                 return download_dir, f"downloaded into {download_dir}"
         except OSError as err:  # e.g. the download directory cannot be created
             tried.append(f"(could not write to {download_dir}: {err})")
+        _remove_if_empty(created)  # a failed search leaves no empty folder behind
 
     lines = ["MNIST not found. Directories searched, in order:"]
     lines += [f"  - {c.path} [{c.origin}]: {_why_rejected(c.path)}" for c in candidates]
+    if data_dir is None:
+        lines += _above_cwd_report({c.path.resolve() for c in candidates})
     if download:
         lines.append(f"Downloads into {download_dir} failed; mirrors tried:")
         lines += [f"  - {t}" for t in tried] or ["  - (no mirrors configured)"]

@@ -7,24 +7,21 @@ output approximates a target function, following the chapter's visual proof:
   (:func:`step_position`, :func:`step_bias`, :func:`hidden_neuron`, :func:`window_of_failure`);
 - two such neurons whose outputs are weighted ``h`` and ``-h`` make a *bump* of height ``h``
   (:func:`bump`);
-- many bumps approximate any continuous ``f`` on [0, 1] (:func:`bump_network`), either with a
-  linear output neuron, whose output is the hidden layer's weighted output, or with a sigmoid output
-  neuron, in which case the bumps approximate sigma^{-1}(f) (:func:`sigmoid_inverse`);
-- in two dimensions, steps in x and y make bumps, a second layer with a threshold turns a pair of
-  bumps into a *tower*, and many towers approximate f(x, y) (:func:`tower_network`);
+- many bumps approximate any continuous ``f`` on [0, 1] (:func:`bump_network`), with a linear
+  output neuron or a sigmoid one whose bumps approximate sigma^{-1}(f) (:func:`sigmoid_inverse`);
 - any activation with two different finite limits makes steps the same way
-  (:func:`activation_limits`, :func:`normalized_step`); ReLU has no such limits, but differences of
-  ramps make *hats* (:func:`hat`), and a ReLU layer interpolates f piecewise linearly
-  (:func:`relu_network`);
+  (:func:`activation_limits`, :func:`normalized_step`);
 - the steps are never perfect: near each step there is a *window of failure*. Summing several
   approximations, each shifted and scaled by 1/M, keeps every point out of most windows
-  (:func:`shifted_bump_network`, :func:`shifted_tower_network`).
+  (:func:`shifted_bump_network`).
+
+Towers in two dimensions and ReLU networks are in :mod:`nndl_lib.universality_beyond`.
 
 Networks are :class:`ConstructedNetwork` objects: the lists ``weights`` and ``biases`` in the layout
 of :mod:`nndl_lib.fc` (``weights[i]``: ``(n_out, n_in)``, a layer computes ``a @ w.T + b``), so
 ``fc.feedforward(x, net.weights, net.biases, net.activation, net.output_activation)`` runs them;
 calling ``net(x)`` does exactly that. Errors are measured on a uniform grid
-(:func:`approximation_error`, :func:`approximation_error_2d`, :func:`error_vs_bumps`), and
+(:func:`approximation_error`, :func:`error_vs_bumps`), and
 :func:`lipschitz_error_bound` gives the bound the measured errors must respect.
 
 Target functions are Python callables on NumPy arrays: ``f(x)`` with ``x: (N,)`` returns ``(N,)``;
@@ -40,9 +37,11 @@ from typing import NamedTuple
 import numpy as np
 
 from nndl_lib import fc
-from nndl_lib.activations import Activation, get_activation, relu, sigmoid
+from nndl_lib.activations import Activation, get_activation, sigmoid
 
 __all__ = [
+    "activation_limits",
+    "normalized_step",
     "ConstructedNetwork",
     "ApproximationError",
     "step_position",
@@ -59,14 +58,6 @@ __all__ = [
     "approximation_error",
     "error_vs_bumps",
     "lipschitz_error_bound",
-    "activation_limits",
-    "normalized_step",
-    "relu_step",
-    "hat",
-    "relu_network",
-    "tower_network",
-    "shifted_tower_network",
-    "approximation_error_2d",
 ]
 
 Function1D = Callable[[np.ndarray], np.ndarray]
@@ -218,7 +209,7 @@ def window_of_failure(w: float, eps: float = 0.01) -> float:
 
 
 # ----------------------------------------------------------------------------------------------
-# Beyond sigmoid: any activation with two different limits makes steps
+# Two neurons: a bump; many bumps: any f on [0, 1]
 # ----------------------------------------------------------------------------------------------
 
 def activation_limits(activation: ActivationLike) -> tuple[float, float]:
@@ -256,10 +247,6 @@ def normalized_step(x: np.ndarray, s: float, w: float,
     lo, hi = activation_limits(activation)
     return (hidden_neuron(x, w, step_bias(s, w), activation) - lo) / (hi - lo)
 
-
-# ----------------------------------------------------------------------------------------------
-# Two neurons: a bump; many bumps: any f on [0, 1]
-# ----------------------------------------------------------------------------------------------
 
 def bump(x: np.ndarray, s1: float, s2: float, h: float, w: float,
          activation: ActivationLike = "sigmoid") -> np.ndarray:
@@ -461,112 +448,3 @@ def lipschitz_error_bound(n_bumps: int, w: float, lipschitz: float, sup_f: float
     margin = 0.5 / n if margin is None else _positive("margin", margin)
     return float(lipschitz / (2 * n) + 2 * np.log(2) * lipschitz / w
                  + 2 * sup_f * sigmoid(-w * margin))
-
-
-# ----------------------------------------------------------------------------------------------
-# ReLU: ramps, hats and piecewise-linear interpolation
-# ----------------------------------------------------------------------------------------------
-
-def relu_step(x: np.ndarray, s: float, w: float) -> np.ndarray:
-    """A step at s from two ReLU neurons: relu(w (x - s) + 1/2) - relu(w (x - s) - 1/2).
-
-    0 left of s - 1/(2w), 1 right of s + 1/(2w), a straight ramp in between. x: (N,) -> (N,).
-    """
-    w = _positive("w", w)
-    z = w * (np.asarray(x, dtype=np.float64) - s)
-    return relu(z + 0.5) - relu(z - 0.5)
-
-
-def hat(x: np.ndarray, c: float, d: float) -> np.ndarray:
-    """A hat of height 1 on [c - d, c + d] from three ramps (ReLU neurons).
-
-    (relu(x - c + d) - 2 relu(x - c) + relu(x - c - d)) / d. x: (N,) -> (N,).
-    """
-    d = _positive("d", d)
-    x = np.asarray(x, dtype=np.float64)
-    return (relu(x - c + d) - 2 * relu(x - c) + relu(x - c - d)) / d
-
-
-def relu_network(f: Function1D, n_pieces: int) -> ConstructedNetwork:
-    """A ReLU network with n_pieces hidden neurons that interpolates f linearly on [0, 1].
-
-    Knots t_j = j / n. Hidden neuron j is the ramp relu(x - t_j); its output weight is the change
-    of slope at t_j, and the output bias is f(0). On [0, 1] the output equals the broken line
-    through (t_j, f(t_j)), so |error| <= L / (2 n) for an L-Lipschitz f (and 0 for a linear f).
-    """
-    n = _positive_int("n_pieces", n_pieces)
-    knots = np.linspace(0.0, 1.0, n + 1)
-    values = _evaluate(f, "f", knots)
-    slopes = np.diff(values) * n
-    slope_changes = np.diff(slopes, prepend=0.0)  # m_j - m_{j-1}, m_{-1} = 0
-    w1 = np.ones((n, 1))
-    b1 = -knots[:-1]  # ramp j starts at t_j
-    w2 = slope_changes[None, :]
-    b2 = values[:1].copy()
-    return ConstructedNetwork((w1, w2), (b1, b2), "relu", "linear")
-
-
-# ----------------------------------------------------------------------------------------------
-# Two inputs: towers
-# ----------------------------------------------------------------------------------------------
-
-def tower_network(f: Function2D, n_per_axis: int, w: float = 1e4, threshold_weight: float = 50.0,
-                  output: str = "linear", offset: float = 0.0,
-                  scale: float = 1.0) -> ConstructedNetwork:
-    """A two-hidden-layer network that approximates f(x, y) on [0, 1]^2 with towers.
-
-    Layer 1: step neurons in x and in y at the edges of :func:`step_edges` (shared by all towers).
-    Layer 2: one neuron per cell (i, j), with weight H = threshold_weight on x-steps i and y-step j,
-    -H on x-step i+1 and y-step j+1, and bias -3H/2. Its weighted input is H (B_x + B_y - 3/2),
-    where B_x and B_y are bumps of height 1: only where both are on does it exceed 0, so for large
-    H the neuron is a tower, about 1 on the cell and 0 elsewhere. Output: towers weighted by
-    f(centre) (``output="linear"``) or sigma^{-1}(f(centre)) (``output="sigmoid"``), times scale.
-    Returns weights (2 (n + 1), 2), (n^2, 2 (n + 1)), (1, n^2), n the number of cells per axis.
-    """
-    output = _check_output(output)
-    w = _positive("w", w)
-    big_h = _positive("threshold_weight", threshold_weight)
-    edges = step_edges(n_per_axis, offset)
-    centres = _cell_centres(edges)
-    n_cells, n_edges = centres.size, edges.size
-    # layer 1: x-steps first, then y-steps; each neuron sees one input variable
-    w1 = np.zeros((2 * n_edges, 2))
-    w1[:n_edges, 0] = w
-    w1[n_edges:, 1] = w
-    b1 = -w * np.concatenate([edges, edges])
-    # layer 2: tower (i, j) at row i * n_cells + j
-    w2 = np.zeros((n_cells * n_cells, 2 * n_edges))
-    b2 = np.full(n_cells * n_cells, -1.5 * big_h)
-    for i in range(n_cells):
-        for j in range(n_cells):
-            row = i * n_cells + j
-            w2[row, [i, n_edges + j]] = big_h  # B_x: step i minus step i+1, same for y
-            w2[row, [i + 1, n_edges + j + 1]] = -big_h
-    cx, cy = np.meshgrid(centres, centres, indexing="ij")
-    target = _evaluate(f, "f", cx.ravel(), cy.ravel())
-    heights = scale * (sigmoid_inverse(target) if output == "sigmoid" else target)
-    w3 = heights[None, :]
-    b3 = np.zeros(1)
-    return ConstructedNetwork((w1, w2, w3), (b1, b2, b3), "sigmoid", output)
-
-
-def shifted_tower_network(f: Function2D, n_per_axis: int, n_shifts: int, w: float = 1e4,
-                          threshold_weight: float = 50.0,
-                          output: str = "linear") -> ConstructedNetwork:
-    """M = n_shifts tower networks for f / M, copy m shifted by m / (M n) in x and in y, summed."""
-    m_total = _positive_int("n_shifts", n_shifts)
-    n = _positive_int("n_per_axis", n_per_axis)
-    return sum_networks([
-        tower_network(f, n, w, threshold_weight, output, offset=m / (m_total * n),
-                      scale=1 / m_total)
-        for m in range(m_total)
-    ])
-
-
-def approximation_error_2d(net: ConstructedNetwork, f: Function2D,
-                           n_points: int = 201) -> ApproximationError:
-    """max and mean of |f(x, y) - net(x, y)| over an n_points x n_points grid of [0, 1]^2."""
-    g = np.linspace(0.0, 1.0, _positive_int("n_points", n_points))
-    x, y = (a.ravel() for a in np.meshgrid(g, g, indexing="ij"))
-    err = np.abs(_evaluate(f, "f", x, y) - net(np.stack([x, y], axis=1)))
-    return ApproximationError(float(err.max()), float(err.mean()))

@@ -58,8 +58,9 @@ def test_svm_baseline_without_sklearn_raises_a_clear_import_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.svm", None)
     pair = (np.zeros((4, 784)), np.array([0, 1, 0, 1]))
-    with pytest.raises(ImportError, match="pip install scikit-learn"):
+    with pytest.raises(ImportError, match="pip install scikit-learn") as err:
         svm_baseline(pair, pair)
+    assert 'pip install -e ".[learner]"' in str(err.value)  # quoted: zsh would expand [ ]
 
 
 @needs_real_mnist

@@ -72,7 +72,11 @@ def make_fake_mnist(
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    """No real MNIST anywhere: cache in tmp, no env overrides, cwd elsewhere, no shared folder."""
+    """No real MNIST anywhere: cache in tmp, no env overrides, cwd elsewhere, no shared folder.
+
+    The folder "beside the repository" is redirected to a path in tmp that does not exist; the
+    search above the working directory runs for real (from a folder in tmp, where there is none).
+    """
     cache = tmp_path / "cache"
     monkeypatch.setenv("NNDL_CACHE_DIR", str(cache))
     for var in ("NNDL_DATA_DIR", "NNDL_MNIST_MIRRORS", "XDG_CACHE_HOME"):
@@ -80,7 +84,10 @@ def isolated(tmp_path, monkeypatch):
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)
-    monkeypatch.setattr(data, "_shared_data_dirs", lambda: [])
+    beside = data.Candidate(tmp_path / "no-repo" / "shared" / "data" / "mnist",
+                            "course shared folder beside the repository")
+    monkeypatch.setattr(data, "_repository_shared_dir", lambda: beside)
+    assert not any(p.exists() for p in data._above_cwd_places()), "a shared/data/mnist above tmp"
     monkeypatch.setattr(data, "_ARRAY_MEMO", {})
     monkeypatch.setattr(data, "_SHA_MEMO", {})
     return cache
@@ -472,6 +479,73 @@ def test_download_false_says_so_and_unreachable_mirror_is_reported(isolated, tmp
         load_mnist(download=False)
     with pytest.raises(MnistNotFoundError, match="127.0.0.1:9/"):
         load_mnist(mirrors=["http://127.0.0.1:9/"])  # discard port: connection refused
+    assert not isolated.exists()  # neither the cache folder nor cache/mnist was left behind
+
+
+def test_failed_search_lists_every_place_including_absent_ones_above_the_working_directory(
+    isolated, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("NNDL_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(MnistNotFoundError) as err:
+        load_mnist(mirrors=["http://127.0.0.1:9/"])
+    text = str(err.value)
+    cwd = Path.cwd().resolve()
+    places = [
+        (tmp_path / "nowhere", "NNDL_DATA_DIR"),
+        (isolated / "mnist", "user cache"),
+        (tmp_path / "no-repo" / "shared" / "data" / "mnist", "beside the repository"),
+    ]
+    for path, origin in places:
+        line = next((ln for ln in text.splitlines() if f"{path} [" in ln), None)
+        assert line is not None, f"{path} is not in the message:\n{text}"
+        assert origin in line and line.endswith("does not exist")
+    # shared/data/mnist in the working directory and in every folder above it, each named absent
+    above = [ln for ln in text.splitlines() if "above the working directory" in ln]
+    assert len(above) == 1 and str(cwd) in above[0], text
+    absent_line = next(ln for ln in text.splitlines() if ln.strip().startswith("absent:"))
+    for folder in (cwd, *cwd.parents):
+        assert str(folder / "shared" / "data" / "mnist") in absent_line
+    assert text.index("above the working directory") < text.index("mirrors tried")
+
+
+def test_a_shared_folder_above_the_working_directory_is_found(isolated, tmp_path, monkeypatch):
+    arrays, sums = make_fake_mnist(tmp_path / "course" / "shared" / "data" / "mnist", seed=3)
+    deep = tmp_path / "course" / "repo" / "chapters"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    _, _, (_, y_te) = load_mnist(checksums=sums, validation_size=2, download=False)
+    np.testing.assert_array_equal(y_te, arrays["test_labels"])
+
+
+@pytest.mark.parametrize("where", ["cache", "data_dir"])
+def test_a_failed_search_leaves_no_empty_folder_behind(isolated, tmp_path, where):
+    kwargs = {"mirrors": ["http://127.0.0.1:9/"]}
+    if where == "data_dir":
+        target = tmp_path / "new" / "deeper" / "mnist"
+        kwargs["data_dir"] = target
+    with pytest.raises(MnistNotFoundError) as err:
+        load_mnist(**kwargs)
+    assert "Downloads into" in str(err.value)
+    assert not isolated.exists()
+    if where == "data_dir":
+        assert not (tmp_path / "new").exists()
+
+
+def test_a_failed_search_keeps_folders_that_existed_and_files_that_were_verified(
+    isolated, mirror_server
+):
+    base, _, sums, _ = mirror_server
+    isolated.mkdir()  # the user's cache folder exists already and holds something else
+    (isolated / "keep.txt").write_text("mine")
+    with pytest.raises(MnistNotFoundError):
+        load_mnist(mirrors=[f"{base}/missing/"], checksums=sums)
+    assert sorted(p.name for p in isolated.iterdir()) == ["keep.txt"]  # only cache/mnist went
+    # One file fails its checksum: the three verified downloads stay (the folder is not empty).
+    bad = {**sums, FILES["test_labels"]: "0" * 64}
+    with pytest.raises(MnistNotFoundError, match="sha256 mismatch"):
+        load_mnist(mirrors=[f"{base}/good/"], checksums=bad)
+    kept = sorted(p.name for p in (isolated / "mnist").iterdir())
+    assert kept == sorted(n for n in FILES.values() if n != FILES["test_labels"])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import pytest
 
 from nndl_lib import fc
 from nndl_lib import universality as u
+from nndl_lib import universality_beyond as ub
 from nndl_lib.activations import Activation, sigmoid
 
 L_SINE = 0.4 * 2 * np.pi  # Lipschitz constant of sine_target
@@ -199,7 +200,7 @@ def test_sum_networks_adds_outputs_and_refuses_different_shapes():
     x = np.linspace(0, 1, 101)
     assert u.sum_networks([a, b])(x) == pytest.approx(a(x) + b(x), abs=1e-12)
     with pytest.raises(ValueError, match="differs from network 0"):
-        u.sum_networks([a, u.relu_network(sine_target, 4)])
+        u.sum_networks([a, ub.relu_network(sine_target, 4)])
     with pytest.raises(ValueError, match="at least one"):
         u.sum_networks([])
 
@@ -237,9 +238,9 @@ def test_a_tanh_bump_network_is_the_sigmoid_one_with_twice_the_weight():
 
 def test_relu_step_and_hat_have_the_stated_shapes():
     x = np.array([0.0, 0.29, 0.3, 0.31, 1.0])
-    assert u.relu_step(x, 0.3, 100.0) == pytest.approx([0, 0, 0.5, 1, 1], abs=1e-12)
+    assert ub.relu_step(x, 0.3, 100.0) == pytest.approx([0, 0, 0.5, 1, 1], abs=1e-12)
     xs = np.linspace(0, 1, 1001)
-    hat = u.hat(xs, 0.5, 0.2)
+    hat = ub.hat(xs, 0.5, 0.2)
     assert hat.max() == pytest.approx(1.0) and xs[np.argmax(hat)] == pytest.approx(0.5)
     assert np.abs(hat[(xs <= 0.3) | (xs >= 0.7)]).max() < 1e-12
     assert np.trapezoid(hat, xs) == pytest.approx(0.2, rel=1e-4)  # a triangle: base 0.4, height 1
@@ -249,7 +250,7 @@ def test_relu_step_and_hat_have_the_stated_shapes():
 
 @pytest.mark.parametrize("n", [1, 3, 10, 40])
 def test_relu_network_is_the_linear_interpolant_and_respects_its_bound(n):
-    net = u.relu_network(sine_target, n)
+    net = ub.relu_network(sine_target, n)
     assert net.n_hidden == n and net.activation == "relu"
     x = np.linspace(0, 1, 4001)
     knots = np.linspace(0, 1, n + 1)
@@ -259,7 +260,7 @@ def test_relu_network_is_the_linear_interpolant_and_respects_its_bound(n):
 
 
 def test_relu_network_is_exact_for_a_straight_line():
-    net = u.relu_network(lambda x: 0.7 - 2 * x, 5)
+    net = ub.relu_network(lambda x: 0.7 - 2 * x, 5)
     assert u.approximation_error(net, lambda x: 0.7 - 2 * x).max < 1e-12
 
 
@@ -272,7 +273,7 @@ def bowl(x, y):
 
 def test_each_second_layer_neuron_is_a_tower_over_its_cell():
     n = 4
-    net = u.tower_network(bowl, n, w=1e4, threshold_weight=50.0)
+    net = ub.tower_network(bowl, n, w=1e4, threshold_weight=50.0)
     assert net.hidden_sizes == (2 * (n + 1), n * n)
     centres = (np.arange(n) + 0.5) / n
     cx, cy = np.meshgrid(centres, centres, indexing="ij")
@@ -289,20 +290,20 @@ def test_each_second_layer_neuron_is_a_tower_over_its_cell():
 
 def test_towers_leave_a_hole_at_every_interior_corner():
     n = 4
-    net = u.tower_network(bowl, n, w=1e4)
+    net = ub.tower_network(bowl, n, w=1e4)
     corners = np.array([[0.25, 0.5], [0.5, 0.75], [0.75, 0.25]])
     # at a corner every bump is at 1/2, B_x + B_y = 1 < 3/2: all four towers are off
     assert np.abs(net(corners)).max() < 1e-9
-    assert u.approximation_error_2d(net, bowl, 101).max >= bowl(corners[:, 0],
+    assert ub.approximation_error_2d(net, bowl, 101).max >= bowl(corners[:, 0],
                                                                 corners[:, 1]).max() - 1e-9
 
 
 def test_shifted_towers_cut_the_worst_error_by_about_the_number_of_copies():
     n = 6
-    single = u.approximation_error_2d(u.tower_network(bowl, n, w=1e3), bowl, 121)
+    single = ub.approximation_error_2d(ub.tower_network(bowl, n, w=1e3), bowl, 121)
     for m_total in (2, 4):
-        net = u.shifted_tower_network(bowl, n, m_total, w=1e3)
-        err = u.approximation_error_2d(net, bowl, 121)
+        net = ub.shifted_tower_network(bowl, n, m_total, w=1e3)
+        err = ub.approximation_error_2d(net, bowl, 121)
         assert err.max < single.max / m_total * 1.15, (m_total, err, single)
         assert err.mean < single.mean
     assert single.max > 0.7  # the hole: about max f = 0.8
@@ -310,7 +311,7 @@ def test_shifted_towers_cut_the_worst_error_by_about_the_number_of_copies():
 
 def test_tower_network_with_sigmoid_output_matches_f_at_cell_centres():
     n = 3
-    net = u.tower_network(bowl, n, output="sigmoid")
+    net = ub.tower_network(bowl, n, output="sigmoid")
     c = (np.arange(n) + 0.5) / n
     cx, cy = np.meshgrid(c, c, indexing="ij")
     assert net(np.stack([cx.ravel(), cy.ravel()], axis=1)) == pytest.approx(
