@@ -11,11 +11,12 @@ Data and configuration
 Shared machinery
     ``training`` (the one trainer and its ``History``, for every model), ``validate`` (input
     checks), ``persist`` (the one model file format), ``activations``, ``costs``, ``init``,
-    ``regularization`` (L2/L1, dropout kernels), ``optimizers``, ``gradcheck``.
+    ``regularization`` (L2/L1, dropout kernels), ``optimizers``, ``gradcheck``, ``checks``
+    (random cases, the one tolerance table, comparisons returning structured results).
 Fully connected networks (chapters 1-3, 5)
     ``fc`` (the pure kernels: feedforward, backprop_example, backprop, update_mini_batch, sgd),
     ``fc_fast`` (the training loop's fast path, tested against ``fc``), ``network`` (the
-    ``Network`` class), ``batchnorm``.
+    ``Network`` class), ``batchnorm``, ``metrics`` (accuracy, parameter count).
 Convolutional and recurrent networks (chapter 6)
     ``conv`` (naive kernels; the fast ones from ``conv_fast``), ``conv_shapes`` (sizes and input
     checks), ``layers``, ``convnet``, ``ensemble``, ``rnn`` (a vanilla RNN trained by
@@ -23,6 +24,9 @@ Convolutional and recurrent networks (chapter 6)
 Foundations page
     ``normalization`` (min-max and z-score scaling, local response normalisation),
     ``batchnorm_layer`` (a batch-normalisation layer for ``convnet``).
+Exercises
+    ``grading`` (the checks of each assignment, the out-of-kernel grader, the ``nndl-course``
+    commands; see its package docstring).
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo``, ``hand_example`` and
     ``epoch_timing`` (chapter 2), ``saturation`` (chapters 1-2), ``single_neuron`` (chapter 3),
