@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The install stamp is keyed on pyproject.toml, so a changed pin re-installs.
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-EXTRAS := course,dev,sklearn
+EXTRAS := course,dev,sklearn,dask
 
 .PHONY: help setup system-deps book test lint full bench clean
 

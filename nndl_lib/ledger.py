@@ -230,6 +230,7 @@ def write_ledger(path: str | os.PathLike, rows: Sequence[Mapping[str, Any] | Led
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a ledger is for everyone to read
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -241,6 +241,26 @@ class Runner:
                     print(f"note: {key} seed {run['seed']}: the ledger's run used another "
                           "configuration; it will be run again", file=sys.stderr)
 
+    def merge(self, other: Path) -> int:
+        """Add the runs of another ledger of this tier (e.g. from another machine) that this one
+        lacks and that match the table's configuration; return how many were added."""
+        from nndl_lib.experiments import EXPERIMENTS
+
+        added = 0
+        for row in read_ledger(other, self.tier):
+            key = row["id"]
+            if key not in EXPERIMENTS:
+                continue
+            signature = EXPERIMENTS[key].signature(self.tier)
+            for run in row["runs"]:
+                mine = self.runs.setdefault(key, {})
+                if run["signature"] == signature and int(run["seed"]) not in mine:
+                    mine[int(run["seed"])] = run
+                    added += 1
+        if added:
+            self.write()
+        return added
+
     def record(self, keys: Sequence[str], run: dict[str, Any]) -> None:
         for key in keys:
             shared = [k for k in keys if k != key]
@@ -269,7 +289,7 @@ def _bars(tasks: Sequence[Task], tier: str, seeds: int | None) -> dict[str, tqdm
     interactive = sys.stderr.isatty()
     return {k: tqdm(total=units(k, tier) * sum(1 for t in tasks if t.keys[0] == k), desc=k,
                     unit="ep", leave=True, dynamic_ncols=True, ascii=not interactive,
-                    mininterval=0.5 if interactive else 30, disable=None)
+                    mininterval=0.5 if interactive else 60, disable=False)
             for k in keys}
 
 
@@ -392,6 +412,25 @@ def report(runner: Runner, keys: Sequence[str]) -> int:
     return failed
 
 
+def _time_epochs(keys: Sequence[str], images: int | None, threads: int) -> int:
+    from nndl_lib.experiments import EXPERIMENTS
+    from nndl_lib.row_timing import estimate, record_epoch_times, time_epoch
+
+    trainable = [k for k in keys if EXPERIMENTS[k].spec is not None
+                 and EXPERIMENTS[k].measure != "gradient_norm"]
+    for key in trainable:
+        spec = EXPERIMENTS[key].spec
+        with _limit_threads(threads):
+            entry = time_epoch(key, images=images, data=_data(spec.dtype))
+            entry["environment"] = environment(threads, spec.dtype)
+        record_epoch_times([entry])
+        hours = estimate(entry)["per_seed_h"]
+        print(f"{key}: one epoch {entry['epoch_s']:.0f} s (training {entry['train_s']:.0f} s "
+              f"for {entry['training_size']:,} images, timed on {entry['images_timed']:,}; "
+              f"evaluation {entry['eval_s']:.1f} s) -> {hours:.1f} h per seed", flush=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m nndl_lib.reproduce", description=__doc__.splitlines()[0],
@@ -417,16 +456,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "Dask workers)")
     parser.add_argument("--checkpoint-every", type=int, default=5, metavar="EPOCHS")
     parser.add_argument("--report", action="store_true", help="print the ledger; run nothing")
+    parser.add_argument("--merge", nargs="+", type=Path, metavar="FILE",
+                        help="add the runs of other ledgers of this tier; run nothing")
+    parser.add_argument("--time-epoch", action="store_true",
+                        help="time one epoch of each selected row's full configuration into "
+                             "reproduction/epoch-times.json; run nothing else")
+    parser.add_argument("--time-images", type=int, default=None, metavar="N",
+                        help="with --time-epoch: time N images and scale to the whole set")
     parser.add_argument("--dry-run", action="store_true", help="print the tasks; run nothing")
     args = parser.parse_args(argv)
     if args.seeds is not None and args.seeds < 1 or args.workers < 0:
         parser.error("--seeds must be at least 1 and --workers at least 0")
     threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.workers))
     keys = select(args.only)
+    if args.time_epoch:
+        return _time_epochs(keys, args.time_images, threads)
     path = args.ledger or ledger_path(args.tier)
     try:
         with ledger_lock(path):
             runner = Runner(path, args.tier, args.seeds)
+            if args.merge:
+                added = sum(runner.merge(other) for other in args.merge)
+                print(f"merged {added} runs into {path}")
+                return 1 if report(runner, keys) else 0
             tasks = plan(keys, args.tier, args.seeds, runner.runs, args.first_seeds)
             if args.report or args.dry_run:
                 for task in tasks if args.dry_run else ():
