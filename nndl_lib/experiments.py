@@ -211,7 +211,7 @@ class Experiment:
         return self.spec.but(**changes)
 
     def setting(self, name: str, tier: str, default: Any = None) -> Any:
-        """A non-spec setting (``ensemble``, ``evaluation_size``) at ``tier``."""
+        """A non-spec setting (``ensemble``, ``evaluation_size``, ``seeds``) at ``tier``."""
         if tier == "fast" and name in self.fast:
             return self.fast[name]
         return {"ensemble": self.ensemble}.get(name, default)

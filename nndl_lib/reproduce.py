@@ -81,12 +81,13 @@ def select(patterns: Sequence[str] | None) -> list[str]:
     return keys
 
 
-def planned_seeds(key: str, seeds: int | None) -> int:
-    """How many seeds a row runs: its own ``seeds`` (3 unless deterministic), or ``seeds``."""
+def planned_seeds(key: str, seeds: int | None, tier: str = "full") -> int:
+    """How many seeds a row runs: its own ``seeds`` (3 unless deterministic; the fast tier may
+    set fewer for its slow rows), or ``seeds``; deterministic rows always run one."""
     from nndl_lib.experiments import EXPERIMENTS
 
-    own = EXPERIMENTS[key].seeds
-    return own if seeds is None or own == 1 else seeds
+    own = EXPERIMENTS[key].setting("seeds", tier, EXPERIMENTS[key].seeds)
+    return own if seeds is None or EXPERIMENTS[key].seeds == 1 else seeds
 
 
 def plan(keys: Sequence[str], tier: str, seeds: int | None,
@@ -97,9 +98,9 @@ def plan(keys: Sequence[str], tier: str, seeds: int | None,
     from nndl_lib.experiments import EXPERIMENTS
 
     tasks: dict[tuple[str, int], list[str]] = {}
-    for seed in range(max(planned_seeds(k, seeds) for k in keys)):
+    for seed in range(max(planned_seeds(k, seeds, tier) for k in keys)):
         for key in keys:
-            if (seed >= planned_seeds(key, seeds) or seed in done.get(key, {})
+            if (seed >= planned_seeds(key, seeds, tier) or seed in done.get(key, {})
                     or (first is not None and seed >= first)):
                 continue
             tasks.setdefault((EXPERIMENTS[key].signature(tier), seed), []).append(key)
@@ -132,6 +133,9 @@ def environment(threads: int | None = None, dtype: str | None = None) -> dict[st
         "nndl_lib_commit": _git_commit(), "dtype": dtype, "threads": threads,
         "host": platform.node(), "machine": f"{platform.system()} {platform.machine()}",
         "cpus": os.cpu_count(),
+        # the machine's load when the record was made: runs on a busy machine take longer
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg")
+        else None,
     }
     try:
         from threadpoolctl import threadpool_info
@@ -271,10 +275,9 @@ class Runner:
     def summary(self, key: str):
         from nndl_lib.experiments import EXPERIMENTS
 
-        planned = planned_seeds(key, self.seeds)
+        planned = planned_seeds(key, self.seeds, self.tier)
         runs = list(self.runs.get(key, {}).values())
-        return summarize(EXPERIMENTS[key], runs, self.tier,
-                         max(planned, len(runs)) if self.seeds is None else planned)
+        return summarize(EXPERIMENTS[key], runs, self.tier, max(planned, len(runs)))
 
     def write(self) -> None:
         from nndl_lib.experiments import EXPERIMENTS
@@ -456,6 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "Dask workers)")
     parser.add_argument("--checkpoint-every", type=int, default=5, metavar="EPOCHS")
     parser.add_argument("--report", action="store_true", help="print the ledger; run nothing")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start a new ledger: an existing file is renamed FILE.previous")
     parser.add_argument("--merge", nargs="+", type=Path, metavar="FILE",
                         help="add the runs of other ledgers of this tier; run nothing")
     parser.add_argument("--time-epoch", action="store_true",
@@ -474,6 +479,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = args.ledger or ledger_path(args.tier)
     try:
         with ledger_lock(path):
+            if args.fresh and path.exists():
+                path.replace(path.with_name(path.name + ".previous"))
+                print(f"--fresh: the old ledger is now {path.name}.previous", file=sys.stderr)
             runner = Runner(path, args.tier, args.seeds)
             if args.merge:
                 added = sum(runner.merge(other) for other in args.merge)

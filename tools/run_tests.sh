@@ -31,8 +31,12 @@ run_part() {
 run_start=$SECONDS
 run_part lint     60  $BIN/ruff check .
 run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser" tests
+# The reproduction ledger's fast tier: every row of nndl_lib/experiments.toml in its reduced
+# configuration, checked against the value recorded for it (fails when a row leaves its band).
+run_part ledger   720 $BIN/python -m nndl_lib.reproduce --tier fast --fresh --workers "$JOBS" \
+                      --threads 1
 run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nbval-cell-timeout=300 \
-                      -p no:cacheprovider chapters
+                      -p no:cacheprovider chapters reproduction
 run_part book     900 $BIN/python tools/build_book.py
 run_part browser  300 $BIN/pytest -q -m browser tests/test_browser.py
 total=$((SECONDS - run_start))
