@@ -287,20 +287,40 @@ class Runner:
         write_ledger(self.path, rows)
 
 
-def _bars(tasks: Sequence[Task], tier: str, seeds: int | None) -> dict[str, tqdm]:
-    keys = list(dict.fromkeys(k for t in tasks for k in t.keys[:1]))
-    interactive = sys.stderr.isatty()
-    return {k: tqdm(total=units(k, tier) * sum(1 for t in tasks if t.keys[0] == k), desc=k,
-                    unit="ep", leave=True, dynamic_ncols=True, ascii=not interactive,
-                    mininterval=0.5 if interactive else 60, disable=False)
-            for k in keys}
+class _Bars(dict):
+    """One text progress bar per row (epochs of all its seeds), opened when the row's first
+    epoch ends and closed when its last run is recorded."""
+
+    def __init__(self, tasks: Sequence[Task], tier: str) -> None:
+        super().__init__()
+        self.totals: dict[str, int] = {}
+        for task in tasks:
+            key = task.keys[0]
+            self.totals[key] = self.totals.get(key, 0) + units(key, tier)
+        self.interactive = sys.stderr.isatty()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.totals
+
+    def __missing__(self, key: str) -> tqdm:
+        bar = tqdm(total=self.totals[key], desc=key, unit="ep", leave=True, dynamic_ncols=True,
+                   ascii=not self.interactive, mininterval=0.5 if self.interactive else 60,
+                   disable=False)
+        self[key] = bar
+        return bar
+
+    def advance(self, key: str, n: int) -> None:
+        bar = self[key]
+        bar.update(n)
+        if bar.n >= bar.total:
+            bar.close()
 
 
 def execute(runner: Runner, tasks: Sequence[Task], *, workers: int, threads: int | None,
             dask: str | None, checkpoints: str | None, checkpoint_every: int) -> list[str]:
     """Run ``tasks`` in the main process (workers 0), in local processes, or on a Dask
     cluster; record each as it finishes. Returns the error messages of failed tasks."""
-    bars = _bars(tasks, runner.tier, runner.seeds)
+    bars = _Bars(tasks, runner.tier)
     ticks = _Ticks(bars)
     errors: list[str] = []
 
@@ -337,19 +357,19 @@ def execute(runner: Runner, tasks: Sequence[Task], *, workers: int, threads: int
 class _Ticks:
     """Epoch ticks from running tasks moved onto the rows' progress bars."""
 
-    def __init__(self, bars: dict[str, tqdm]) -> None:
+    def __init__(self, bars: _Bars) -> None:
         self.bars, self.seen = bars, {}
 
     def put(self, item: tuple[str, int, int]) -> None:
         key, seed, n = item
         if key in self.bars:
             self.seen[key, seed] = self.seen.get((key, seed), 0) + n
-            self.bars[key].update(n)
+            self.bars.advance(key, n)
 
     def finish(self, key: str, seed: int, total: int) -> None:
         """A task ended: move its bar by whatever its ticks did not report."""
         if key in self.bars:
-            self.bars[key].update(max(0, total - self.seen.pop((key, seed), 0)))
+            self.bars.advance(key, max(0, total - self.seen.pop((key, seed), 0)))
 
 
 def _execute_local(workers: int, tier: str, tasks: Sequence[Task], args: dict,
@@ -385,8 +405,11 @@ def _execute_dask(address: str, tier: str, tasks: Sequence[Task], args: dict,
     except ImportError as exc:
         raise SystemExit("--dask needs dask.distributed: pip install 'distributed' (see "
                          "pyproject.toml's [dask] extra)") from exc
+    # by its importable name: under ``python -m`` this module is __main__, which workers lack
+    from nndl_lib.reproduce import run_task as task
+
     with Client(address) as client:
-        futures = {client.submit(run_task, t.keys[0], tier, t.seed, pure=False, **args): t
+        futures = {client.submit(task, t.keys[0], tier, t.seed, pure=False, **args): t
                    for t in tasks}
         for future in as_completed(futures):
             finished(futures[future], future.result)

@@ -27,7 +27,9 @@ from nndl_lib.ledger import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-BOOK_RESULTS_MD = ROOT.parent / "shared" / "book-results.md"
+# the course's shared folder beside the repository (NNDL_SHARED_DIR overrides, e.g. in a worktree)
+SHARED = Path(os.environ.get("NNDL_SHARED_DIR") or ROOT.parent / "shared")
+BOOK_RESULTS_MD = SHARED / "book-results.md"
 
 
 # -- the table -----------------------------------------------------------------------------------
