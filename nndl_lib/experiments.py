@@ -55,6 +55,8 @@ __all__ = [
 
 Pair = tuple[np.ndarray, np.ndarray]
 TIERS = ("fast", "full")
+#: The one fixed shuffle of an expanded training set (see ``ExperimentSpec.training_set``).
+EXPANDED_ORDER_SEED = 0
 #: How a row's seeds are summarised for comparison: the best run (the book's best of three,
 #: chapters 1 and 6) or the mean.
 COMPARE = ("best", "mean")
@@ -153,7 +155,13 @@ class ExperimentSpec:
         return {"regularization": self.regularization}
 
     def training_set(self, training_data: Pair) -> Pair:
-        """The training images this spec trains on, from the 50,000 of ``load_mnist``."""
+        """The training images this spec trains on, from the 50,000 of ``load_mnist``.
+
+        An expanded set (each image and its four one-pixel shifts) is shuffled once, in a fixed
+        order that does not depend on the run's seed, as the book's ``expand_mnist.py`` shuffles
+        the 250,000 pairs once before saving them: chapter 6 does not shuffle between epochs, so
+        without it every mini-batch would hold two digits and their shifts.
+        """
         if not self.expanded:
             if self.training_size > len(training_data[0]):
                 raise ValueError(f"spec asks for {self.training_size:,} training images but "
@@ -162,9 +170,12 @@ class ExperimentSpec:
             return subset(training_data, self.training_size)
         originals = self.training_size // 5
         if originals == len(training_data[0]):
-            return load_expanded_training_data(dtype=self.dtype, source=training_data,
+            x, y = load_expanded_training_data(dtype=self.dtype, source=training_data,
                                                verbose=False)
-        return expand_by_shifts(*subset(training_data, originals))
+        else:
+            x, y = expand_by_shifts(*subset(training_data, originals))
+        order = np.random.default_rng(EXPANDED_ORDER_SEED).permutation(len(x))
+        return x[order], y[order]
 
 
 #: The name the chapters use for a fully connected spec (the same class).
@@ -242,6 +253,8 @@ class Experiment:
             "evaluation_size": self.setting("evaluation_size", tier),
             "training_size": self.setting("training_size", tier) if spec is None else None,
         }
+        if spec is not None and spec.expanded:
+            what["expanded_order"] = EXPANDED_ORDER_SEED
         return json.dumps(what, sort_keys=True)
 
 

@@ -24,14 +24,10 @@ import contextlib
 import fnmatch
 import functools
 import os
-import platform
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +42,9 @@ from nndl_lib.ledger import (
     summarize,
     write_ledger,
 )
+from nndl_lib.reproduce_task import environment, limit_threads, mnist, run_task, units
 
-__all__ = ["Task", "plan", "run_task", "environment", "main"]
+__all__ = ["Task", "plan", "select", "planned_seeds", "Runner", "main"]
 
 CHECKPOINTS = ROOT / "_build" / "reproduction" / "checkpoints"
 
@@ -105,120 +102,6 @@ def plan(keys: Sequence[str], tier: str, seeds: int | None,
                 continue
             tasks.setdefault((EXPERIMENTS[key].signature(tier), seed), []).append(key)
     return [Task(sig, seed, tuple(ks)) for (sig, seed), ks in tasks.items()]
-
-
-# -- one task (runs in a worker process, local or Dask) ----------------------------------------
-
-@functools.cache
-def _git_commit() -> str | None:
-    if not (ROOT / ".git").exists() or shutil.which("git") is None:
-        return None
-    try:
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
-                                "nndl_lib"], capture_output=True, text=True,
-                               timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return f"{head}{' (nndl_lib modified)' if dirty else ''}" if head else None
-
-
-def environment(threads: int | None = None, dtype: str | None = None) -> dict[str, Any]:
-    """Where a run ran: versions, BLAS and its threads, dtype, machine."""
-    import numpy as np
-
-    env: dict[str, Any] = {
-        "python": platform.python_version(), "numpy": np.__version__,
-        "nndl_lib_commit": _git_commit(), "dtype": dtype, "threads": threads,
-        "host": platform.node(), "machine": f"{platform.system()} {platform.machine()}",
-        "cpus": os.cpu_count(),
-        # the machine's load when the record was made: runs on a busy machine take longer
-        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg")
-        else None,
-    }
-    try:
-        from threadpoolctl import threadpool_info
-
-        env["blas"] = [f"{i.get('internal_api')} {i.get('version')} "
-                       f"({i.get('num_threads')} threads)" for i in threadpool_info()
-                       if i.get("user_api") == "blas"]
-    except ImportError:
-        env["blas"] = None
-    with contextlib.suppress(ImportError):
-        import sklearn
-
-        env["scikit_learn"] = sklearn.__version__
-    return env
-
-
-@functools.cache
-def _data(dtype: str, _cache_key: int = 0) -> tuple:
-    from nndl_lib.data import load_mnist
-
-    return load_mnist(dtype=dtype)
-
-
-def _limit_threads(threads: int | None) -> Any:
-    if threads is None:
-        return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(threads)
-
-
-def run_task(key: str, tier: str, seed: int, threads: int | None = None,
-             checkpoints: str | None = None, checkpoint_every: int = 5,
-             progress: Any = None) -> dict[str, Any]:
-    """Run row ``key`` at ``tier`` with ``seed`` and return the ledger's record of the run.
-
-    threads: BLAS threads for this run. checkpoints: a folder for chapter 6's resumable pieces.
-    progress: a queue (or None) that receives (key, seed, 1) after each epoch.
-    """
-    from nndl_lib.experiments import EXPERIMENTS, run
-
-    experiment = EXPERIMENTS[key]
-    spec = experiment.spec_for(tier)
-    dtype = spec.dtype if spec is not None else "float32"
-    started = datetime.now(UTC).isoformat(timespec="seconds")
-    env = environment(threads, dtype)  # the code's commit as the run starts
-    checkpoint = None
-    if checkpoints is not None and spec is not None and spec.network is not None:
-        checkpoint = Path(checkpoints) / tier / f"{key}-seed{seed}"
-
-    def tick(epoch: int, model: Any, history: Any) -> None:
-        if progress is not None:
-            progress.put((key, seed, 1))
-
-    with _limit_threads(threads):
-        result = run(key, tier, seed, data=_data(dtype), callback=tick, checkpoint=checkpoint,
-                     checkpoint_every=checkpoint_every)
-        env = environment(threads, dtype) | {"nndl_lib_commit": env["nndl_lib_commit"]}
-    history = result.history
-    record = {
-        "seed": seed, "value": float(result.value), "wall_s": round(result.seconds, 3),
-        "signature": experiment.signature(tier), "started": started,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"), "environment": env,
-    }
-    if history is not None:
-        record.update(epochs_run=history.epochs_run, best_epoch=history.best_epoch)
-    if checkpoint is not None:
-        shutil.rmtree(checkpoint, ignore_errors=True)  # the result is all that is kept
-    return record
-
-
-def units(key: str, tier: str) -> int:
-    """Progress units of one run of ``key`` (epochs, times ensemble members; 1 without
-    training)."""
-    from nndl_lib.experiments import EXPERIMENTS
-
-    experiment = EXPERIMENTS[key]
-    spec = experiment.spec_for(tier)
-    if spec is None or experiment.measure == "gradient_norm":
-        return 1
-    return spec.epochs * experiment.setting("ensemble", tier)
 
 
 # -- the runner --------------------------------------------------------------------------------
@@ -405,11 +288,8 @@ def _execute_dask(address: str, tier: str, tasks: Sequence[Task], args: dict,
     except ImportError as exc:
         raise SystemExit("--dask needs dask.distributed: pip install 'distributed' (see "
                          "pyproject.toml's [dask] extra)") from exc
-    # by its importable name: under ``python -m`` this module is __main__, which workers lack
-    from nndl_lib.reproduce import run_task as task
-
     with Client(address) as client:
-        futures = {client.submit(task, t.keys[0], tier, t.seed, pure=False, **args): t
+        futures = {client.submit(run_task, t.keys[0], tier, t.seed, pure=False, **args): t
                    for t in tasks}
         for future in as_completed(futures):
             finished(futures[future], future.result)
@@ -420,7 +300,8 @@ def _execute_dask(address: str, tier: str, tasks: Sequence[Task], args: dict,
 def report(runner: Runner, keys: Sequence[str]) -> int:
     """Print the rows of ``keys`` (book vs ours); return how many finished rows left their
     band."""
-    print(f"\n{'row':<28} {'book':>8} {'ours':>8} {'cmp':>4} {'band':>12} {'seeds':>5} "
+    expected = "book" if runner.tier == "full" else "expected"
+    print(f"\n{'row':<28} {expected:>8} {'ours':>8} {'cmp':>4} {'band':>12} {'seeds':>5} "
           f"{'wall s':>8}  result")
     failed = 0
     for key in keys:
@@ -446,8 +327,8 @@ def _time_epochs(keys: Sequence[str], images: int | None, threads: int) -> int:
                  and EXPERIMENTS[k].measure != "gradient_norm"]
     for key in trainable:
         spec = EXPERIMENTS[key].spec
-        with _limit_threads(threads):
-            entry = time_epoch(key, images=images, data=_data(spec.dtype))
+        with limit_threads(threads):
+            entry = time_epoch(key, images=images, data=mnist(spec.dtype))
             entry["environment"] = environment(threads, spec.dtype)
         record_epoch_times([entry])
         hours = estimate(entry)["per_seed_h"]

@@ -300,3 +300,42 @@ def test_training_in_pieces_is_the_same_run_even_when_interrupted(tmp_path):
     with pytest.raises(ValueError, match="belongs to another run"):
         train_in_pieces(net(), data, 7, 10, 0.5, 0.1, checkpoint=path, seed=5,
                         fingerprint="other", **kw)
+
+
+# -- the book page -------------------------------------------------------------------------------
+
+PAGE = ROOT / "reproduction" / "results.ipynb"
+
+
+def test_the_page_is_committed_clean_and_trains_nothing():
+    nb = json.loads(PAGE.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert all(not c.get("outputs") and not c.get("execution_count")
+               for c in nb["cells"] if c["cell_type"] == "code")
+    assert "full_results()" in code
+    for call in ("train(", ".SGD(", "run(", "import nndl_lib.reproduce", "load_mnist"):
+        assert call not in code, f"the reproduction page must only read the ledger ({call})"
+    assert nb["metadata"]["mystnb"]["execution_mode"] == "inline"  # re-read on every build
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    assert "reproduction/results" in toc
+
+
+def test_the_page_tables_say_plainly_which_rows_were_not_run():
+    from nndl_lib.ledger_report import ledger_table, plot_ours_vs_book, tally, timing_table
+
+    rows = {k: summarize(EXPERIMENTS[k], _runs([95.3, 95.5, 94.9]), "full")
+            for k in ("ch1_30", "ch1_100")}
+    table = ledger_table(EXPERIMENTS, rows, chapters=[1])
+    lines = table.splitlines()
+    assert len(lines) == 2 + sum(e.chapter == 1 for e in EXPERIMENTS.values())
+    line_30 = next(line for line in lines if "`ch1_30`" in line)
+    assert "**95.50%** (best of 3: 95.30, 95.50, 94.90)" in line_30 and "| pass |" in line_30
+    assert "**fail**" in next(line for line in lines if "`ch1_100`" in line)
+    assert "not yet run in full" in next(line for line in lines if "`ch1_svm`" in line)
+    assert "--tier full --only ch1_svm" in table
+    assert tally(EXPERIMENTS, rows)["failed"] == 1
+    fig = plot_ours_vs_book(EXPERIMENTS, rows)
+    assert len(fig.axes[0].get_yticklabels()) == 2
+    times = {"ch6_conv1": {"key": "ch6_conv1", "epoch_s": 60.0, "epochs": 60, "ensemble": 1}}
+    assert "| `ch6_conv1` | 60 | 60 s | 60 min | 3.0 h | 2.0 h |" in timing_table(
+        EXPERIMENTS, times, workers=(1, 2))
