@@ -113,7 +113,7 @@ def run_task(key: str, tier: str, seed: int, threads: int | None = None,
         env = environment(threads, dtype) | {"nndl_lib_commit": env["nndl_lib_commit"]}
     history = result.history
     record = {
-        "seed": seed, "value": float(result.value), "wall_s": round(result.seconds, 3),
+        "seed": seed, "value": round(float(result.value), 8), "wall_s": round(result.seconds, 3),
         "signature": experiment.signature(tier), "started": started,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"), "environment": env,
     }
