@@ -85,6 +85,7 @@ def timing_table(experiments: Mapping[str, Any], times: Mapping[str, Mapping[str
     head = " | ".join(f"{n} worker{'s' if n > 1 else ''}, all seeds" for n in workers)
     lines = [f"| row | epochs | one epoch | per seed | {head} |",
              "|---|---|---|---|" + "---|" * len(workers)]
+    tasks = []  # hours of every (row, seed)
     for key, e in experiments.items():
         if key not in times:
             continue
@@ -94,6 +95,10 @@ def timing_table(experiments: Mapping[str, Any], times: Mapping[str, Mapping[str
         cells = " | ".join(_duration(3600 * estimate(t, e.seeds, n)["row_h"]) for n in workers)
         lines.append(f"| `{key}` | {epochs} | {_duration(t['epoch_s'])} | "
                      f"{_duration(3600 * estimate(t)['per_seed_h'])} | {cells} |")
+        tasks += [estimate(t)["per_seed_h"]] * e.seeds
+    if len(tasks) > 1:  # all of them: the work shared out, never less than the longest task
+        cells = " | ".join(_duration(3600 * max(max(tasks), sum(tasks) / n)) for n in workers)
+        lines.append(f"| all rows above | | | | {cells} |")
     return "\n".join(lines)
 
 
