@@ -19,6 +19,12 @@ Fully connected networks (chapters 1-3, 5)
 Convolutional networks (chapter 6)
     ``conv`` (naive kernels; the fast ones from ``conv_fast``), ``conv_shapes`` (sizes and input
     checks), ``layers``, ``convnet``, ``ensemble``.
+The reproduction ledger
+    ``reproduce`` (the runner: ``python -m nndl_lib.reproduce``; local workers or Dask),
+    ``reproduce_task`` (one (row, seed) as a worker's task, with its environment), ``ledger``
+    (the ledger file; ``full_results()`` for the chapters), ``resumable`` (training in
+    checkpointed pieces), ``row_timing`` (one measured epoch per row), ``ledger_report`` (the
+    book page's tables and figure).
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo`` (chapter 2),
     ``single_neuron`` (chapter 3), ``plotting`` (figures for all chapters).
