@@ -128,6 +128,25 @@ class Runner:
                     print(f"note: {key} seed {run['seed']}: the ledger's run used another "
                           "configuration; it will be run again", file=sys.stderr)
 
+    def share_identical(self, keys: Sequence[str]) -> int:
+        """Give each of ``keys`` the finished runs of any row whose runs are identical to its own
+        (same configuration, measure and seed); return how many runs were shared."""
+        from nndl_lib.experiments import EXPERIMENTS
+
+        by_signature: dict[str, dict[int, tuple[str, dict]]] = {}
+        for key, runs in self.runs.items():
+            for seed, run in runs.items():
+                by_signature.setdefault(run["signature"], {}).setdefault(seed, (key, run))
+        shared = 0
+        for key in keys:
+            for seed, (other, run) in by_signature.get(EXPERIMENTS[key].signature(self.tier),
+                                                       {}).items():
+                mine = self.runs.setdefault(key, {})
+                if seed not in mine:
+                    mine[seed] = dict(run, same_run_as=[other])
+                    shared += 1
+        return shared
+
     def merge(self, other: Path) -> int:
         """Add the runs of another ledger of this tier (e.g. from another machine) that this one
         lacks and that match the table's configuration; return how many were added."""
@@ -387,8 +406,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 path.replace(path.with_name(path.name + ".previous"))
                 print(f"--fresh: the old ledger is now {path.name}.previous", file=sys.stderr)
             runner = Runner(path, args.tier, args.seeds)
+            if runner.share_identical(keys):
+                runner.write()
             if args.merge:
                 added = sum(runner.merge(other) for other in args.merge)
+                added += runner.share_identical(keys)
+                runner.write()
                 print(f"merged {added} runs into {path}")
                 return 1 if report(runner, keys) else 0
             tasks = plan(keys, args.tier, args.seeds, runner.runs, args.first_seeds)

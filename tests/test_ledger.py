@@ -231,6 +231,19 @@ def test_rows_with_identical_runs_share_one_run(tmp_path):
     assert plan(["ch1_darkness"], "full", 3, {}) == plan(["ch1_darkness"], "full", None, {})
 
 
+def test_a_row_takes_the_finished_runs_of_an_identical_row(tmp_path):
+    from nndl_lib.reproduce import Runner
+
+    path = tmp_path / "ledger.json"
+    e = EXPERIMENTS["ch3_init_default_30"]
+    runs = [dict(r, signature=e.signature("full")) for r in _runs([96.5, 96.6])]
+    write_ledger(path, [summarize(e, runs, "full")])
+    runner = Runner(path, "full", None)
+    assert runner.share_identical(["ch5_depth_1", "ch3_ce_30"]) == 2
+    assert runner.runs["ch5_depth_1"][1]["same_run_as"] == ["ch3_init_default_30"]
+    assert "ch3_ce_30" not in runner.runs
+
+
 @needs_real_mnist
 def test_the_dask_path_gives_the_numbers_of_the_local_path(tmp_path):
     distributed = pytest.importorskip("distributed")
