@@ -209,8 +209,9 @@ class Experiment:
 
     @property
     def result(self) -> BookResult:
-        """The published result (``reference_values.book_result``)."""
-        return book_result(self.key)
+        """The published result (``reference_values.book_result``); for a corrected variant,
+        that of its faithful row."""
+        return book_result(self.variant_of or self.key)
 
     def spec_for(self, tier: str) -> ExperimentSpec | None:
         """The spec at tier "full" (the book's) or "fast" (reduced, for CI)."""

@@ -109,9 +109,10 @@ def test_every_row_of_the_table_is_a_book_result_and_builds_through_the_public_a
     from nndl_lib.experiments import EXPERIMENTS
     from nndl_lib.reference_values import BOOK_RESULTS
 
-    assert list(EXPERIMENTS) == list(BOOK_RESULTS)
+    published = [k for k, e in EXPERIMENTS.items() if e.variant_of is None]
+    assert published == list(BOOK_RESULTS)  # corrected variants are not published numbers
     for key, experiment in EXPERIMENTS.items():
-        assert experiment.book == BOOK_RESULTS[key].accuracy
+        assert experiment.book == experiment.result.accuracy
         for tier in ("fast", "full"):
             spec = experiment.spec_for(tier)
             if spec is None:
