@@ -16,9 +16,13 @@ Fully connected networks (chapters 1-3, 5)
     ``fc`` (the pure kernels: feedforward, backprop_example, backprop, update_mini_batch, sgd),
     ``fc_fast`` (the training loop's fast path, tested against ``fc``), ``network`` (the
     ``Network`` class), ``batchnorm``.
-Convolutional networks (chapter 6)
+Convolutional and recurrent networks (chapter 6)
     ``conv`` (naive kernels; the fast ones from ``conv_fast``), ``conv_shapes`` (sizes and input
-    checks), ``layers``, ``convnet``, ``ensemble``.
+    checks), ``layers``, ``convnet``, ``ensemble``, ``rnn`` (a vanilla RNN trained by
+    backpropagation through time; an LSTM forward pass).
+Foundations page
+    ``normalization`` (min-max and z-score scaling, local response normalisation),
+    ``batchnorm_layer`` (a batch-normalisation layer for ``convnet``).
 The reproduction ledger
     ``reproduce`` (the runner: ``python -m nndl_lib.reproduce``; local workers or Dask),
     ``reproduce_task`` (one (row, seed) as a worker's task, with its environment), ``ledger``
@@ -27,7 +31,9 @@ The reproduction ledger
     book page's tables and figure).
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo`` (chapter 2),
-    ``single_neuron`` (chapter 3), ``plotting`` (figures for all chapters).
+    ``single_neuron`` (chapter 3), ``learning_speed`` (chapter 5: gradients per layer, chains of
+    neurons), ``plotting`` (figures for all chapters), ``tables`` (the book's numbers beside
+    measured ones).
 
 The kernel convention
 ---------------------

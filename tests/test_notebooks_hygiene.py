@@ -80,3 +80,18 @@ def test_chapter_has_the_full_switch_summary_and_exercises(nb):
 def test_chapter_kernel_is_python3(nb):
     meta = json.loads(nb.read_text(encoding="utf-8"))["metadata"]
     assert meta.get("kernelspec", {}).get("name") == "python3"
+
+
+def _inline(nb_path: Path) -> bool:
+    meta = json.loads(nb_path.read_text(encoding="utf-8"))["metadata"]
+    return meta.get("mystnb", {}).get("execution_mode") == "inline"
+
+
+@pytest.mark.parametrize("nb", [nb for nb in CHAPTERS if _inline(nb)], ids=lambda p: p.name)
+def test_inline_notebook_has_no_code_cell_ending_with_a_semicolon(nb):
+    # MyST-NB evaluates {eval} roles with store_history=False, so IPython still sees the previous
+    # cell as the last input: if that cell ends with ';', every {eval} of the next markdown cell
+    # is silenced ("does not return any outputs") and renders empty.
+    bad = [i for i, c in enumerate(_cells(nb)) if c["cell_type"] == "code"
+           and "".join(c["source"]).rstrip().endswith(";")]
+    assert bad == [], f"{nb.name}: code cells {bad} end with ';'; drop it (it silences {{eval}})"
