@@ -13,16 +13,10 @@ from typing import Any
 
 from nndl_lib.ledger import LedgerRow, rerun_command
 from nndl_lib.row_timing import estimate
+from nndl_lib.tables import format_value
 
-__all__ = ["format_value", "format_band", "ledger_table", "timing_table", "plot_ours_vs_book",
+__all__ = ["format_band", "ledger_table", "timing_table", "plot_ours_vs_book",
            "tally"]
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A value in the row's unit: "95.42%" or "0.066"."""
-    if value is None:
-        return "—"
-    return f"{value:.3f}" if unit == "norm" else f"{value:.2f}%"
 
 
 def format_band(row: Any) -> str:
