@@ -8,15 +8,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The install stamp is keyed on pyproject.toml, so a changed pin re-installs.
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-# learner: JupyterLab + jupyterlab-myst + nbgrader + scikit-learn (the lab test runs the chapters in it)
-EXTRAS := course,dev,learner
+# learner: JupyterLab + jupyterlab-myst + nbgrader + scikit-learn (the lab test runs the chapters in it);
+# dask: the reproduction ledger's distributed runner (its CI part starts a LocalCluster)
+EXTRAS := course,dev,learner,dask
 
-.PHONY: help setup system-deps book test lint full bench clean
+.PHONY: help setup system-deps book test lint full reproduce reproduce-full bench clean
 
 help:
 	@echo "make book   - build the book into _build/html (fast configuration)"
 	@echo "make test   - run every test, printing per-part durations"
 	@echo "make full   - run every chapter's full (book) experiment into _build/full/"
+	@echo "make reproduce      - the reproduction ledger's fast tier (every book result, reduced; minutes)"
+	@echo "make reproduce-full - the ledger's full tier into reproduction/ledger.json (hours; resumable)"
 	@echo "make bench  - run the benchmarks (PyTorch column if torch is installed)"
 	@echo "make lint   - ruff"
 	@echo "make clean  - remove _build (the venv and the data cache stay)"
@@ -44,6 +47,12 @@ lint: setup
 
 full: setup
 	$(BIN)/python tools/run_full.py
+
+reproduce: setup
+	$(BIN)/python -m nndl_lib.reproduce --tier fast --workers 2 --threads 1
+
+reproduce-full: setup
+	$(BIN)/python -m nndl_lib.reproduce --tier full --workers 1
 
 bench: setup
 	$(BIN)/python benchmarks/bench_fc.py

@@ -27,6 +27,12 @@ Foundations page
 Exercises
     ``grading`` (the checks of each assignment, the out-of-kernel grader, the ``nndl-course``
     commands; see its package docstring).
+The reproduction ledger
+    ``reproduce`` (the runner: ``python -m nndl_lib.reproduce``; local workers or Dask),
+    ``reproduce_task`` (one (row, seed) as a worker's task, with its environment), ``ledger``
+    (the ledger file; ``full_results()`` for the chapters), ``resumable`` (training in
+    checkpointed pieces), ``row_timing`` (one measured epoch per row), ``ledger_report`` (the
+    book page's tables and figure).
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo``, ``hand_example`` and
     ``epoch_timing`` (chapter 2), ``saturation`` (chapters 1-2), ``single_neuron`` (chapter 3),

@@ -19,9 +19,12 @@ Smaller runners used by chapter 3: :func:`run_spec` (a spec on given data) and
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,8 @@ __all__ = [
     "Experiment",
     "EXPERIMENTS",
     "TIERS",
+    "COMPARE",
+    "BAND_KINDS",
     "ExperimentResult",
     "run",
     "RunResult",
@@ -50,6 +55,13 @@ __all__ = [
 
 Pair = tuple[np.ndarray, np.ndarray]
 TIERS = ("fast", "full")
+#: The one fixed shuffle of an expanded training set (see ``ExperimentSpec.training_set``).
+EXPANDED_ORDER_SEED = 0
+#: How a row's seeds are summarised for comparison: the best run (the book's best of three,
+#: chapters 1 and 6) or the mean.
+COMPARE = ("best", "mean")
+#: A band in the row's unit (percentage points) or as a fraction of the expected value.
+BAND_KINDS = ("absolute", "relative")
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,9 @@ class ExperimentSpec:
         expansion by one-pixel shifts (five per original).
     dropout: probability of dropping a hidden unit (fully connected networks; the chapter 6
         networks carry their own dropout).
+    lmbda_n: the n of the weight decay (1 - eta lmbda/n): "book" for the convention of the
+        network's chapter (chapter 3: training images; chapter 6's code: mini-batches per epoch),
+        or "examples" (the number of training images; chapter 6's corrected variant).
     """
 
     sizes: tuple[int, ...] | None = (784, 30, 10)
@@ -84,8 +99,11 @@ class ExperimentSpec:
     regularization: str = "l2"
     dropout: float = 0.0
     dtype: str = "float32"
+    lmbda_n: str = "book"
 
     def __post_init__(self) -> None:
+        if self.lmbda_n not in ("book", "examples"):
+            raise ValueError(f"lmbda_n must be 'book' or 'examples'; got {self.lmbda_n!r}")
         if self.network is not None and self.init == "default":
             object.__setattr__(self, "init", "faithful")  # chapter 6: the book's own init
         if self.network is None:
@@ -131,12 +149,19 @@ class ExperimentSpec:
     def train_options(self) -> dict[str, Any]:
         """Keyword arguments of :func:`nndl_lib.training.train` for this spec."""
         if self.network is not None:  # chapter 6's code, network3.py
-            return {"regularization": self.regularization, "lmbda_n": "mini_batches",
+            lmbda_n = "mini_batches" if self.lmbda_n == "book" else None
+            return {"regularization": self.regularization, "lmbda_n": lmbda_n,
                     "shuffle": False, "drop_last": True, "ties": "last"}
         return {"regularization": self.regularization}
 
     def training_set(self, training_data: Pair) -> Pair:
-        """The training images this spec trains on, from the 50,000 of ``load_mnist``."""
+        """The training images this spec trains on, from the 50,000 of ``load_mnist``.
+
+        An expanded set (each image and its four one-pixel shifts) is shuffled once, in a fixed
+        order that does not depend on the run's seed, as the book's ``expand_mnist.py`` shuffles
+        the 250,000 pairs once before saving them: chapter 6 does not shuffle between epochs, so
+        without it every mini-batch would hold two digits and their shifts.
+        """
         if not self.expanded:
             if self.training_size > len(training_data[0]):
                 raise ValueError(f"spec asks for {self.training_size:,} training images but "
@@ -145,9 +170,12 @@ class ExperimentSpec:
             return subset(training_data, self.training_size)
         originals = self.training_size // 5
         if originals == len(training_data[0]):
-            return load_expanded_training_data(dtype=self.dtype, source=training_data,
+            x, y = load_expanded_training_data(dtype=self.dtype, source=training_data,
                                                verbose=False)
-        return expand_by_shifts(*subset(training_data, originals))
+        else:
+            x, y = expand_by_shifts(*subset(training_data, originals))
+        order = np.random.default_rng(EXPANDED_ORDER_SEED).permutation(len(x))
+        return x[order], y[order]
 
 
 #: The name the chapters use for a fully connected spec (the same class).
@@ -173,11 +201,17 @@ class Experiment:
     images: int | None = None
     unit: str = "%"
     note: str = ""
+    compare: str = "mean"
+    band: float = 0.5
+    band_kind: str = "absolute"
+    seeds: int = 3
+    variant_of: str | None = None
 
     @property
     def result(self) -> BookResult:
-        """The published result (``reference_values.book_result``)."""
-        return book_result(self.key)
+        """The published result (``reference_values.book_result``); for a corrected variant,
+        that of its faithful row."""
+        return book_result(self.variant_of or self.key)
 
     def spec_for(self, tier: str) -> ExperimentSpec | None:
         """The spec at tier "full" (the book's) or "fast" (reduced, for CI)."""
@@ -189,13 +223,74 @@ class Experiment:
         return self.spec.but(**changes)
 
     def setting(self, name: str, tier: str, default: Any = None) -> Any:
-        """A non-spec setting (``ensemble``, ``evaluation_size``) at ``tier``."""
+        """A non-spec setting (``ensemble``, ``evaluation_size``, ``seeds``) at ``tier``."""
         if tier == "fast" and name in self.fast:
             return self.fast[name]
         return {"ensemble": self.ensemble}.get(name, default)
 
+    def expected(self, tier: str) -> float | None:
+        """The value a run at ``tier`` should give: the book's (full), or the fast tier's own
+        value recorded from a reference run of the reduced configuration (None if not recorded)."""
+        if tier not in TIERS:
+            raise ValueError(f"tier must be one of {TIERS}; got {tier!r}")
+        if tier == "full":
+            return self.book
+        return self.fast.get("expected")
+
+    def band_at(self, tier: str) -> float:
+        """The half-width of the band at ``tier``: percentage points, or a fraction of the
+        expected value when ``band_kind`` is "relative"."""
+        return float(self.fast.get("band", self.band)) if tier == "fast" else self.band
+
+    def signature(self, tier: str) -> str:
+        """Everything that decides a run's value at ``tier`` except the seed, as one string:
+        two rows with the same signature and seed give the same number (one run serves both)."""
+        spec = self.spec_for(tier)
+        what = {
+            "spec": None if spec is None else asdict(spec),
+            "metric": self.metric, "measure": self.measure, "epoch": self.epoch,
+            "layer": self.layer, "images": self.images,
+            "ensemble": self.setting("ensemble", tier),
+            "evaluation_size": self.setting("evaluation_size", tier),
+            "training_size": self.setting("training_size", tier) if spec is None else None,
+        }
+        if spec is not None and spec.expanded:
+            what["expanded_order"] = EXPANDED_ORDER_SEED
+        return json.dumps(what, sort_keys=True)
+
+
+_ROW_FIELDS = {"key", "chapter", "description", "book", "metric", "measure", "config", "fast",
+               "epoch", "layer", "images", "unit", "note", "compare", "band", "band_kind",
+               "seeds", "variant_of", "errors"}
+
+
+def _check_row(row: dict[str, Any]) -> None:
+    key = row.get("key", "?")
+    unknown = set(row) - _ROW_FIELDS
+    if unknown:
+        raise ValueError(f"experiment {key!r}: unknown fields {sorted(unknown)}; known: "
+                         f"{sorted(_ROW_FIELDS)} (see the header of experiments.toml)")
+    missing = {"key", "chapter", "description", "book", "metric", "measure"} - set(row)
+    if missing:
+        raise ValueError(f"experiment {key!r}: missing fields {sorted(missing)}")
+    if row.get("compare", "mean") not in COMPARE:
+        raise ValueError(f"experiment {key!r}: compare must be one of {COMPARE}; "
+                         f"got {row['compare']!r}")
+    if row.get("band_kind", "absolute") not in BAND_KINDS:
+        raise ValueError(f"experiment {key!r}: band_kind must be one of {BAND_KINDS}; "
+                         f"got {row['band_kind']!r}")
+    for name, value in (("band", row.get("band", 0.5)),
+                        ("fast band", row.get("fast", {}).get("band", 1.0))):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ValueError(f"experiment {key!r}: {name} must be a positive number; "
+                             f"got {value!r}")
+    seeds = row.get("seeds", 3)
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"experiment {key!r}: seeds must be a positive integer; got {seeds!r}")
+
 
 def _experiment(row: dict[str, Any]) -> Experiment:
+    _check_row(row)
     config = dict(row.get("config", {}))
     ensemble = int(config.pop("ensemble", 1))
     unknown = set(config) - _SPEC_FIELDS
@@ -210,7 +305,10 @@ def _experiment(row: dict[str, Any]) -> Experiment:
                       book=float(row["book"]), metric=row["metric"], measure=row["measure"],
                       spec=spec, fast=dict(row.get("fast", {})), ensemble=ensemble,
                       epoch=row.get("epoch"), layer=row.get("layer"), images=row.get("images"),
-                      unit=row.get("unit", "%"), note=row.get("note", ""))
+                      unit=row.get("unit", "%"), note=row.get("note", ""),
+                      compare=row.get("compare", "mean"), band=float(row.get("band", 0.5)),
+                      band_kind=row.get("band_kind", "absolute"), seeds=row.get("seeds", 3),
+                      variant_of=row.get("variant_of"))
 
 
 #: Every published experiment of the book, by key, in the book's order.
@@ -247,11 +345,10 @@ def _measure(experiment: Experiment, history: Any) -> float:
     """The number the row compares, in [0, 1], from a training history."""
     if experiment.measure == "test_at_best":
         return history.test_accuracy_at_best
-    accuracies = history.evaluation_accuracy
+    accuracies = (history.training_accuracy if experiment.metric == "training"
+                  else history.evaluation_accuracy)
     if experiment.measure == "max":
         return max(accuracies)
-    if experiment.measure == "final":
-        return accuracies[-1]
     if experiment.measure == "at_epoch":
         return accuracies[experiment.epoch]
     raise ValueError(f"experiment {experiment.key!r}: unknown measure {experiment.measure!r}")
@@ -278,12 +375,17 @@ def run(
     data: tuple[Pair, Pair, Pair] | None = None,
     progress: bool = False,
     callback: Callable[[int, Any, Any], Any] | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 5,
 ) -> ExperimentResult:
     """Run the book's experiment ``key`` at ``tier`` ("fast" or "full") with one ``seed``.
 
-    The seed draws the initial weights and the mini-batch order and dropout masks. data: the
-    (training, validation, test) pairs of ``load_mnist`` (loaded when None). Returns the measured
-    value in percent beside the book's, with the history and the (last) trained model.
+    The seed draws the initial weights and the mini-batch order and dropout masks (member m of
+    an ensemble uses seed + 1000 m). data: the (training, validation, test) pairs of
+    ``load_mnist`` (loaded when None). checkpoint: a folder; training then goes in pieces of
+    ``checkpoint_every`` epochs, each saved there, and a run that was interrupted continues from
+    its last piece with the same result (see :mod:`nndl_lib.resumable`). Returns the measured
+    value (percent, or the row's unit) beside the book's, with the history and the (last) model.
     """
     if key not in EXPERIMENTS:
         raise KeyError(f"no experiment {key!r}; known keys: {sorted(EXPERIMENTS)}")
@@ -306,21 +408,33 @@ def run(
         return ExperimentResult(key, tier, seed, norms[experiment.layer - 1], experiment.book,
                                 time.perf_counter() - start, spec, model=model)
     from nndl_lib.ensemble import ensemble_accuracy
-    from nndl_lib.training import train
+    from nndl_lib.resumable import train_in_pieces
 
-    evaluation = validation if experiment.metric != "test" else test
-    with_test = test if experiment.metric == "test at best validation" else None
     train_set = spec.training_set(training_data)
+    evaluation = {"test": test, "validation": validation, "training": train_set}.get(
+        experiment.metric, validation)
+    with_test = test if experiment.metric == "test at best validation" else None
+    # "final" needs only the last epoch's accuracy: evaluate once, after training
+    per_epoch = experiment.measure != "final"
+    monitor = (("training_accuracy",) if experiment.metric == "training"
+               else ("evaluation_accuracy",)) if per_epoch else ()
     models, history = [], None
     for member in range(experiment.setting("ensemble", tier)):
         model = spec.build(seed + 1000 * member)
-        history = train(model, train_set, spec.epochs, spec.mini_batch_size, spec.eta,
-                        spec.lmbda, evaluation_data=evaluation, test_data=with_test,
-                        seed=seed + 1000 * member, progress=progress, callback=callback,
-                        **spec.train_options())
+        piece_file = (None if checkpoint is None
+                      else Path(checkpoint) / f"member{member}.npz")
+        history = train_in_pieces(
+            model, train_set, spec.epochs, spec.mini_batch_size, spec.eta, spec.lmbda,
+            checkpoint=piece_file, every=checkpoint_every,
+            fingerprint=f"{experiment.signature(tier)} seed={seed} member={member}",
+            evaluation_data=evaluation if per_epoch and experiment.metric != "training" else None,
+            test_data=with_test, monitor=monitor, seed=seed + 1000 * member, progress=progress,
+            callback=callback, **spec.train_options())
         models.append(model)
     if experiment.measure == "ensemble":
         value = ensemble_accuracy(models, *test)
+    elif experiment.measure == "final":
+        value = models[-1].accuracy(*evaluation)
     else:
         value = _measure(experiment, history)
     return ExperimentResult(key, tier, seed, 100 * value, experiment.book,

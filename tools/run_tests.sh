@@ -35,8 +35,12 @@ run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading"
 # loop (release, collect, autograde, feedback, grades) with nbgrader on a copy of the course.
 run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p no:cacheprovider \
                       tests/test_grading_sandbox.py tests/test_grading_course.py
+# The reproduction ledger's fast tier: every row of nndl_lib/experiments.toml in its reduced
+# configuration, checked against the value recorded for it (fails when a row leaves its band).
+run_part ledger   720 $BIN/python -m nndl_lib.reproduce --tier fast --fresh --workers "$JOBS" \
+                      --threads 1
 run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nbval-cell-timeout=300 \
-                      -p no:cacheprovider chapters exercises/source
+                      -p no:cacheprovider chapters exercises/source reproduction
 run_part book     900 $BIN/python tools/build_book.py
 # Every chapter (and released exercise) in JupyterLab with the learner install, Run All in Chromium.
 run_part lab      420 $BIN/pytest -q -p no:cacheprovider -m lab tests/test_lab.py

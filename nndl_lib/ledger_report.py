@@ -1,0 +1,132 @@
+"""The reproduction ledger as a reader sees it: tables and a figure of ours vs the book.
+
+Used by the book's reproduction page (``reproduction/results.ipynb``), which trains nothing: it
+reads the committed ledger (:func:`nndl_lib.ledger.full_results`) and the measured epoch times
+(:func:`nndl_lib.row_timing.read_epoch_times`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from nndl_lib.ledger import LedgerRow, rerun_command
+from nndl_lib.row_timing import estimate
+from nndl_lib.tables import format_value
+
+__all__ = ["format_band", "ledger_table", "timing_table", "plot_ours_vs_book",
+           "tally"]
+
+
+def format_band(row: Any) -> str:
+    """"±0.5 pp" or "±60%" (relative)."""
+    return f"±{100 * row.band:g}%" if row.band_kind == "relative" else f"±{row.band:g} pp"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def ledger_table(experiments: Mapping[str, Any], rows: Mapping[str, LedgerRow],
+                 chapters: Sequence[int] | None = None) -> str:
+    """A Markdown table, one line per experiment of ``experiments`` (the table's order): the
+    book's value, ours (the compared number and every seed's value), band, pass or fail, seeds,
+    wall time and the command that re-runs it. Experiments without a full run say so."""
+    lines = ["| row | book | ours | band | result | seeds | wall time | re-run |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key, e in experiments.items():
+        if chapters is not None and e.chapter not in chapters:
+            continue
+        name = f"`{key}`: {e.description}" + (f" (corrected variant of `{e.variant_of}`)"
+                                              if e.variant_of else "")
+        book = format_value(e.book, e.unit)
+        command = f"`{rerun_command(key, 'full')}`"
+        row = rows.get(key)
+        if row is None:
+            lines.append(f"| {name} | {book} | not yet run in full | {format_band(e)} | — | 0 of "
+                         f"{e.seeds} | — | {command} |")
+            continue
+        each = ", ".join(format_value(r["value"], e.unit).rstrip("%")
+                         for r in sorted(row.runs, key=lambda r: r["seed"]))
+        how = f"{row.compare} of {len(row.seeds)}" if len(row.seeds) > 1 else "1 seed"
+        ours = f"**{format_value(row.value, e.unit)}** ({how}: {each})"
+        result = {True: "pass", False: "**fail**", None: "—"}[row.passed]
+        seeds = f"{len(row.seeds)} of {row.seeds_planned}" + ("" if row.complete else
+                                                               " (partial)")
+        lines.append(f"| {name} | {book} | {ours} | {format_band(row)} | {result} | {seeds} | "
+                     f"{_duration(row.wall_s)} | {command} |")
+    return "\n".join(lines)
+
+
+def tally(experiments: Mapping[str, Any], rows: Mapping[str, LedgerRow]) -> dict[str, int]:
+    """Counts for prose: rows in the table, run in full, passed, failed, not yet run."""
+    run = [rows[k] for k in experiments if k in rows]
+    return {"rows": len(experiments), "run": len(run),
+            "passed": sum(r.passed is True for r in run),
+            "failed": sum(r.passed is False for r in run),
+            "not_run": len(experiments) - len(run)}
+
+
+def timing_table(experiments: Mapping[str, Any], times: Mapping[str, Mapping[str, Any]],
+                 workers: Sequence[int] = (1, 3)) -> str:
+    """A Markdown table of the measured epoch time of each timed row and what it implies: hours
+    per seed on one worker, and for the row's seeds on each number of ``workers``."""
+    head = " | ".join(f"{n} worker{'s' if n > 1 else ''}, all seeds" for n in workers)
+    lines = [f"| row | epochs | one epoch | per seed | {head} |",
+             "|---|---|---|---|" + "---|" * len(workers)]
+    tasks = []  # hours of every (row, seed)
+    for key, e in experiments.items():
+        if key not in times:
+            continue
+        t = times[key]
+        epochs = f"{t['epochs']}" + (f" × {t['ensemble']} nets" if t.get("ensemble", 1) > 1
+                                     else "")
+        cells = " | ".join(_duration(3600 * estimate(t, e.seeds, n)["row_h"]) for n in workers)
+        lines.append(f"| `{key}` | {epochs} | {_duration(t['epoch_s'])} | "
+                     f"{_duration(3600 * estimate(t)['per_seed_h'])} | {cells} |")
+        tasks += [estimate(t)["per_seed_h"]] * e.seeds
+    if len(tasks) > 1:  # all of them: the work shared out, never less than the longest task
+        cells = " | ".join(_duration(3600 * max(max(tasks), sum(tasks) / n)) for n in workers)
+        lines.append(f"| all rows above | | | | {cells} |")
+    return "\n".join(lines)
+
+
+def plot_ours_vs_book(experiments: Mapping[str, Any], rows: Mapping[str, LedgerRow],
+                      ax: Any = None) -> Any:
+    """Ours minus the book for every row run in full: each seed (small dots), the compared value
+    (large dot, green in band, red outside) and the band (grey). Accuracy rows in percentage
+    points; gradient-norm rows (relative bands) in percent of the book's value. Returns the
+    figure."""
+    import matplotlib.pyplot as plt
+
+    keys = [k for k in experiments if k in rows]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, max(2.5, 0.22 * len(keys) + 1)))
+    else:
+        fig = ax.figure
+    for i, key in enumerate(keys):
+        row, e = rows[key], experiments[key]
+        if e.band_kind == "relative":  # percent of the book's value
+            scale, band = 100 / e.book, 100 * row.band
+        else:
+            scale, band = 1.0, row.band
+        y = len(keys) - 1 - i
+        ax.barh(y, 2 * band, left=-band, height=0.6, color="0.88", zorder=0)
+        for r in row.runs:
+            ax.plot((r["value"] - e.book) * scale, y, ".", color="0.45", ms=4)
+        colour = "tab:green" if row.passed else "tab:red"
+        ax.plot((row.value - e.book) * scale, y, "o", color=colour, ms=6)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_yticks(range(len(keys)), [k for k in reversed(keys)], fontsize=7)
+    ax.set_xlabel("ours − book (percentage points; gradient norms: % of the book's value)")
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_title("Full-tier runs against the book (grey: the band)")
+    if not math.isfinite(ax.get_xlim()[0]):
+        ax.set_xlim(-1, 1)
+    fig.tight_layout()
+    return fig
