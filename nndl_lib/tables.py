@@ -10,10 +10,11 @@ left out, so a table never carries an empty placeholder column.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from nndl_lib.reference_values import book_result
 
-__all__ = ["format_value", "book_comparison_table", "markdown_table"]
+__all__ = ["format_value", "book_comparison_table", "markdown_table", "ledger_column"]
 
 #: How a value of each unit of the experiment table is written (see ``experiments.toml``).
 UNIT_FORMATS = {"%": "{:.2f}%", "norm": "{:.3f}"}
@@ -55,6 +56,33 @@ def book_comparison_table(keys: Iterable[str],
         cells += [format_value(col[key], r.unit) if key in col else "—" for col in shown.values()]
         rows.append("| " + " | ".join(_escape(c) for c in cells) + " |")
     return "\n".join(header + rows)
+
+
+def ledger_column(rows: Mapping[str, Any], keys: Iterable[str] | None = None) -> dict[str, str]:
+    """Table cells for the reproduction ledger's full runs (``nndl_lib.ledger.full_results()``).
+
+    rows: {key: row} with ``value`` (the compared number), ``compare`` ("best" or "mean"),
+    ``mean``, ``std``, ``seeds``, ``unit`` and ``passed``. Each cell reads, e.g.,
+    "95.13% (best of 3 seeds, in band)" or "96.60% ± 0.05 (3 seeds, outside band)". keys:
+    keep only these (default: every row). An empty result adds no column to
+    :func:`book_comparison_table`.
+    """
+    wanted = None if keys is None else set(keys)
+    cells = {}
+    for key, row in rows.items():
+        if wanted is not None and key not in wanted or row.value is None:
+            continue
+        n = len(row.seeds)
+        seeds = f"{n} seed{'s' * (n != 1)}"
+        band = "in band" if row.passed else "outside band"
+        if row.compare == "best" and n > 1:
+            spread = f" (best of {seeds}, {band})"
+        elif n > 1:
+            spread = f" ± {format_value(row.std, row.unit).rstrip('%')} ({seeds}, {band})"
+        else:
+            spread = f" ({seeds}, {band})"
+        cells[key] = format_value(row.value, row.unit) + spread
+    return cells
 
 
 def markdown_table(keys: Iterable[str], columns: Mapping[str, Mapping[str, str]],

@@ -3,7 +3,7 @@
 import pytest
 
 from nndl_lib.reference_values import book_result
-from nndl_lib.tables import book_comparison_table, format_value
+from nndl_lib.tables import book_comparison_table, format_value, ledger_column
 
 
 def test_format_value_uses_the_rows_unit():
@@ -52,3 +52,24 @@ def test_pipes_in_descriptions_are_escaped_so_rows_keep_their_cells():
     for line in table.splitlines():
         assert line.replace("\\|", "").count("|") == 4  # three cells per row
     assert "\\|\\|dC/db\\|\\|" in table
+
+
+def test_ledger_column_says_how_each_full_run_compares():
+    from nndl_lib.ledger import LedgerRow
+
+    def row(value, compare, seeds, passed, unit="%", std=0.2):
+        return LedgerRow(id="k", chapter=1, description="", tier="full", unit=unit, metric="test",
+                         measure="max", compare=compare, book=95.0, band=0.5,
+                         band_kind="absolute", low=None, high=None, best=value, mean=value,
+                         std=std, value=value, passed=passed, seeds=seeds, seeds_planned=3,
+                         complete=True, wall_s=1.0, command="")
+
+    rows = {"ch1_30": row(95.13, "best", [0, 1, 2], True),
+            "ch5_depth_1": row(96.6, "mean", [0, 1, 2], False, std=0.05),
+            "ch5_grad_2h_layer1": row(0.069, "mean", [0], True, unit="norm")}
+    cells = ledger_column(rows)
+    assert cells["ch1_30"] == "95.13% (best of 3 seeds, in band)"
+    assert cells["ch5_depth_1"] == "96.60% ± 0.05 (3 seeds, outside band)"
+    assert cells["ch5_grad_2h_layer1"] == "0.069 (1 seed, in band)"
+    assert list(ledger_column(rows, ["ch1_30"])) == ["ch1_30"]
+    assert ledger_column({}, ["ch1_30"]) == {}
