@@ -1,5 +1,5 @@
-"""Reading per-epoch curves (chapter 3): where a cost overflowed, how often it rose, and when an
-accuracy stopped improving.
+"""Reading per-epoch curves (chapter 3): where a cost overflowed, how often it rose, when an
+accuracy stopped improving, and (``WeightWatch``, a training callback) how the weights moved.
 
 A cost "overflows" when a sigmoid or softmax output saturates at exactly 0 or 1 on the wrong
 side: ln 0 is infinite, and the cost functions of :mod:`nndl_lib.costs` turn an infinite total into
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["overflowed", "rises", "plateau_epoch"]
+__all__ = ["overflowed", "rises", "plateau_epoch", "WeightWatch"]
 
 
 def overflowed(values: Sequence[float], dtype=np.float32) -> np.ndarray:
@@ -50,3 +50,37 @@ def plateau_epoch(accuracies: Sequence[float], tolerance: float = 0.005) -> int:
         raise ValueError(f"tolerance must be >= 0; got {tolerance!r}")
     best_so_far = np.maximum.accumulate(a)
     return int(np.argmax(best_so_far >= a.max() - tolerance))
+
+
+class WeightWatch:
+    """A training callback (``train(..., callback=WeightWatch())``) that records, after every
+    epoch, what the weights (not the biases) did:
+
+    - ``lengths``: the length ||w|| of all weights of all layers taken as one vector;
+    - ``turns``: the angle in degrees by which that vector turned during the epoch (0 for the
+      first epoch, which has no predecessor here);
+    - ``tracked``: for each (layer, row, column) in ``track``, that weight's value per epoch.
+
+    It never stops training (returns False).
+    """
+
+    def __init__(self, track: Sequence[tuple[int, int, int]] = ()) -> None:
+        self.track = [tuple(int(i) for i in t) for t in track]
+        self.lengths: list[float] = []
+        self.turns: list[float] = []
+        self.tracked: list[list[float]] = [[] for _ in self.track]
+        self._previous: np.ndarray | None = None
+
+    def __call__(self, epoch: int, model, history) -> bool:
+        w = np.concatenate([np.ravel(np.asarray(x, dtype=np.float64)) for x in model.weights])
+        length = float(np.linalg.norm(w))
+        self.lengths.append(length)
+        if self._previous is None or length == 0.0:
+            self.turns.append(0.0)
+        else:
+            cos = float(w @ self._previous) / (length * float(np.linalg.norm(self._previous)))
+            self.turns.append(float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))))
+        self._previous = w
+        for values, (layer, row, col) in zip(self.tracked, self.track, strict=True):
+            values.append(float(model.weights[layer][row, col]))
+        return False

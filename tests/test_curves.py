@@ -32,3 +32,32 @@ def test_plateau_epoch_is_where_the_best_gets_within_tolerance_of_the_final_best
     assert plateau_epoch([0.3]) == 0
     with pytest.raises(ValueError, match="non-empty"):
         plateau_epoch([])
+
+
+def test_weight_watch_records_length_turn_and_tracked_weights():
+    from nndl_lib.curves import WeightWatch
+
+    class Model:
+        weights = [np.array([[3.0, 0.0]]), np.array([[0.0], [4.0]])]
+
+    watch = WeightWatch(track=[(0, 0, 0)])
+    assert watch(0, Model, None) is False
+    assert watch.lengths == [5.0] and watch.turns == [0.0] and watch.tracked == [[3.0]]
+    Model.weights = [np.array([[0.0, 0.0]]), np.array([[0.0], [5.0]])]  # turned by 36.87 deg
+    watch(1, Model, None)
+    assert watch.turns[1] == pytest.approx(np.degrees(np.arccos(4 / 5)))
+    assert watch.tracked == [[3.0, 0.0]]
+
+
+def test_weight_watch_works_as_a_training_callback():
+    from nndl_lib.curves import WeightWatch
+    from nndl_lib.network import Network
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((20, 4)), rng.integers(0, 2, 20)
+    net = Network([4, 3, 2], seed=0)
+    watch = WeightWatch(track=[(1, 0, 2)])
+    net.SGD((x, y), 3, 5, 0.5, callback=watch, monitor=(), progress=False, seed=1)
+    assert len(watch.lengths) == 3 and len(watch.tracked[0]) == 3
+    assert watch.tracked[0][-1] == pytest.approx(float(net.weights[1][0, 2]))
+    assert all(t > 0 for t in watch.turns[1:])
