@@ -21,7 +21,10 @@ Convolutional networks (chapter 6)
     checks), ``layers``, ``convnet``, ``ensemble``.
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo`` (chapter 2),
-    ``single_neuron`` (chapter 3), ``plotting`` (figures for all chapters).
+    ``single_neuron``, ``augment`` (rotations, shifts, elastic distortions), ``curves`` (reading
+    per-epoch curves; ``WeightWatch``), ``hyper_search`` (grid and random search) and
+    ``book_table`` (the book-beside-ours table) (chapter 3), ``plotting`` (figures for all
+    chapters).
 
 The kernel convention
 ---------------------
