@@ -1,6 +1,6 @@
 # The two commands of this project (see README.md):
 #   make book   build the book (installs what is missing, executes every chapter, prints index.html)
-#   make test   run every test (lint, unit tests, nbval, book build, browser check)
+#   make test   run every test (lint, unit tests, nbval, book build, JupyterLab run, browser check)
 # Both are idempotent. Everything lives in a local virtual environment, .venv/.
 
 PYTHON ?= python3
@@ -8,7 +8,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The install stamp is keyed on pyproject.toml, so a changed pin re-installs.
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-EXTRAS := course,dev,sklearn
+# learner: JupyterLab + jupyterlab-myst + nbgrader + scikit-learn (the lab test runs the chapters in it)
+EXTRAS := course,dev,learner
 
 .PHONY: help setup system-deps book test lint full bench clean
 

@@ -11,20 +11,30 @@ Data and configuration
 Shared machinery
     ``training`` (the one trainer and its ``History``, for every model), ``validate`` (input
     checks), ``persist`` (the one model file format), ``activations``, ``costs``, ``init``,
-    ``regularization`` (L2/L1, dropout kernels), ``optimizers``, ``gradcheck``.
+    ``regularization`` (L2/L1, dropout kernels), ``optimizers``, ``gradcheck``, ``checks``
+    (random cases, the one tolerance table, comparisons returning structured results).
 Fully connected networks (chapters 1-3, 5)
     ``fc`` (the pure kernels: feedforward, backprop_example, backprop, update_mini_batch, sgd),
     ``fc_fast`` (the training loop's fast path, tested against ``fc``), ``network`` (the
-    ``Network`` class), ``batchnorm``.
-Convolutional networks (chapter 6)
+    ``Network`` class), ``batchnorm``, ``metrics`` (accuracy, parameter count).
+Convolutional and recurrent networks (chapter 6)
     ``conv`` (naive kernels; the fast ones from ``conv_fast``), ``conv_shapes`` (sizes and input
-    checks), ``layers``, ``convnet``, ``ensemble``.
+    checks), ``layers``, ``convnet``, ``ensemble``, ``rnn`` (a vanilla RNN trained by
+    backpropagation through time; an LSTM forward pass).
+Foundations page
+    ``normalization`` (min-max and z-score scaling, local response normalisation),
+    ``batchnorm_layer`` (a batch-normalisation layer for ``convnet``).
+Exercises
+    ``grading`` (the checks of each assignment, the out-of-kernel grader, the ``nndl-course``
+    commands; see its package docstring).
 Chapter companions
-    ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo`` (chapter 2),
-    ``single_neuron``, ``augment`` (rotations, shifts, elastic distortions), ``curves`` (reading
-    per-epoch curves; ``WeightWatch``), ``hyper_search`` (grid and random search) and
-    ``book_table`` (the book-beside-ours table) (chapter 3), ``plotting`` (figures for all
-    chapters).
+    ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo``, ``hand_example`` and
+    ``epoch_timing`` (chapter 2), ``saturation`` (chapters 1-2), ``single_neuron``, ``augment``
+    (rotations, shifts, elastic distortions), ``curves`` (reading per-epoch curves;
+    ``WeightWatch``) and ``hyper_search`` (grid and random search) (chapter 3),
+    ``learning_speed`` (chapter 5: gradients per layer, chains of neurons), ``plotting``
+    (figures for all chapters), ``tables`` (the book's numbers beside measured ones, and other
+    Markdown tables).
 
 The kernel convention
 ---------------------

@@ -28,11 +28,11 @@ import numpy as np
 from nndl_lib.costs import QuadraticCost
 from nndl_lib.data import one_hot
 from nndl_lib.gradcheck import numerical_gradient, rel_error
+from nndl_lib.metrics import count_parameters
 from nndl_lib.network import Network
 from nndl_lib.reference_values import WORKED_EXAMPLE_222
 
 __all__ = [
-    "count_parameters",
     "worked_example_network",
     "worked_example_results",
     "per_example_mean_gradient",
@@ -42,14 +42,6 @@ __all__ = [
     "path_contributions",
     "backprop_throughput",
 ]
-
-
-def count_parameters(sizes: Sequence[int]) -> int:
-    """Number of weights and biases of a fully connected net with layer ``sizes``."""
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"sizes must list at least two positive layer sizes; got {sizes}")
-    return sum(n_out * n_in + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=False))
 
 
 def worked_example_network(example: dict | None = None) -> Network:

@@ -11,7 +11,7 @@ import numpy as np
 
 from nndl_lib.data import subset
 
-__all__ = ["AverageDarkness", "random_guess_accuracy", "svm_baseline"]
+__all__ = ["AverageDarkness", "random_guess_accuracy", "svm_available", "svm_baseline"]
 
 
 def _check_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -78,6 +78,15 @@ def random_guess_accuracy(y: np.ndarray, seed: int | None, num_classes: int = 10
     return float(np.mean(guesses == y))
 
 
+def svm_available() -> bool:
+    """True when scikit-learn (needed by :func:`svm_baseline`) can be imported."""
+    try:
+        import sklearn.svm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def svm_baseline(
     train: tuple[np.ndarray, np.ndarray],
     test: tuple[np.ndarray, np.ndarray],
@@ -97,7 +106,8 @@ def svm_baseline(
     except ImportError as err:
         raise ImportError(
             "svm_baseline needs scikit-learn, which is not installed. Install it with "
-            "`pip install scikit-learn` (or `pip install -e .[sklearn]` in the course repo)."
+            "`pip install scikit-learn` (or, in the course repository, the learner install: "
+            "`pip install -e \".[learner]\"`, quotes included)."
         ) from err
     x_train, y_train = _check_xy(*train)
     x_test, y_test = _check_xy(*test)

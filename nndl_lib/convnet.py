@@ -116,13 +116,13 @@ class ConvNetwork:
 
     @property
     def weights(self) -> list[np.ndarray]:
-        """The weight arrays of all layers (what the L2 term sums over), updated in place."""
-        return [layer.w for layer in self.layers]
+        """The arrays the L2 term sums over (every layer's ``w``), updated in place."""
+        return [w for layer in self.layers for w in layer.weights]
 
     @property
     def biases(self) -> list[np.ndarray]:
-        """The bias arrays of all layers (never regularised), updated in place."""
-        return [layer.b for layer in self.layers]
+        """The learned arrays never regularised (biases, batch norm's γ and β), in place."""
+        return [b for layer in self.layers for b in layer.biases]
 
     # -- inputs -----------------------------------------------------------------------------
 
@@ -161,7 +161,8 @@ class ConvNetwork:
         dout = self.layers[-1].backward_log_likelihood(t)
         for layer in reversed(self.layers[:-1]):
             dout = layer.backward(dout)
-        return [layer.nabla_b for layer in self.layers], [layer.nabla_w for layer in self.layers]
+        return ([g for layer in self.layers for g in layer.bias_grads],
+                [g for layer in self.layers for g in layer.weight_grads])
 
     def prepared_cost(self, data: Prepared) -> float:
         return LogLikelihoodCost.fn(self._predict_outputs(data.x), data.targets)
@@ -194,11 +195,10 @@ class ConvNetwork:
         backprop of the mean log-likelihood; each weight gets + λ w / num_batches (chapter 6's L2).
         """
         data = self.prepare((x, y), "data")
-        nabla_b, nabla_w = self.batch_gradients(data.x, data.targets, rng)
-        out = []
-        for w, nw, nb in zip(self.weights, nabla_w, nabla_b, strict=True):
-            out += [nw + l2_gradient(w, lmbda, num_batches), nb.copy()]
-        return out
+        self.batch_gradients(data.x, data.targets, rng)
+        regularised = {id(w) for w in self.weights}
+        return [g + l2_gradient(p, lmbda, num_batches) if id(p) in regularised else g.copy()
+                for p, g in zip(self.params, self.grads, strict=True)]
 
     def update_mini_batch(self, x: np.ndarray, y: np.ndarray, eta: float, lmbda: float = 0.0,
                           num_batches: int = 1, *,
@@ -272,7 +272,12 @@ class ConvNetwork:
     def save(self, path: str | os.PathLike) -> None:
         """Write the architecture and parameters to ``path`` (nndl_lib's model format)."""
         config = {"dtype": self.dtype.name, "layers": [layer.config() for layer in self.layers]}
-        save_model(path, "ConvNetwork", config, self.params)
+        save_model(path, "ConvNetwork", config, self.params + self._buffers)
+
+    @property
+    def _buffers(self) -> list[np.ndarray]:
+        """State saved with the parameters but not learned (batch norm's running statistics)."""
+        return [b for layer in self.layers for b in layer.buffers]
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ConvNetwork:
@@ -283,9 +288,11 @@ class ConvNetwork:
             net = cls([layer_from_config(c, dtype) for c in config["layers"]], dtype=dtype)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path} is not a valid ConvNetwork file ({exc})") from None
-        if len(arrays) != len(net.params):
-            raise ValueError(f"{path}: {len(arrays)} arrays for {len(net.params)} parameters")
-        for p, saved in zip(net.params, arrays, strict=True):
+        targets = net.params + net._buffers
+        if len(arrays) != len(targets):
+            raise ValueError(f"{path}: {len(arrays)} arrays for {len(targets)} parameters and "
+                             "buffers")
+        for p, saved in zip(targets, arrays, strict=True):
             if p.shape != saved.shape:
                 raise ValueError(f"{path}: parameter of shape {saved.shape} where the architecture "
                                  f"needs {p.shape}")

@@ -60,6 +60,7 @@ __all__ = [
     "read_idx",
     "load_mnist",
     "one_hot",
+    "one_hot_features",
     "as_images",
     "subset",
     "expand_by_shifts",
@@ -605,6 +606,35 @@ def one_hot(y, num_classes: int = 10) -> np.ndarray:
     out = np.zeros((len(y), num_classes), dtype=np.float64)
     out[np.arange(len(y)), y] = 1.0
     return out
+
+
+def one_hot_features(categories, sizes) -> np.ndarray:
+    """One-hot code for several categorical features, the codes of the features side by side.
+
+    categories: ``(N, F)`` integers, example n's value of feature f in ``[0, sizes[f])``;
+    sizes: ``(F,)`` number of values of each feature. Returns float64 ``(N, sum(sizes))``: for
+    each example, ``sizes[0]`` entries coding feature 0 (a single 1 at its value), then
+    ``sizes[1]`` entries for feature 1, and so on. Example: sizes (2, 3, 4) and values
+    (0, 1, 3) -> [1, 0 | 0, 1, 0 | 0, 0, 0, 1].
+    """
+    sizes = [int(s) for s in np.atleast_1d(np.asarray(sizes))]
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"sizes must list at least one positive number of values; got {sizes}")
+    categories = np.asarray(categories)
+    if categories.ndim == 1:
+        categories = categories[None, :]
+    if categories.ndim != 2 or categories.shape[1] != len(sizes):
+        raise ValueError(
+            f"categories must have shape (N, {len(sizes)}), one column per feature of sizes "
+            f"{tuple(sizes)}; got shape {categories.shape}"
+        )
+    codes = []
+    for f, size in enumerate(sizes):
+        try:
+            codes.append(one_hot(categories[:, f], size))
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"feature {f} (size {size}): {err}") from None
+    return np.concatenate(codes, axis=1)
 
 
 def as_images(x: np.ndarray) -> np.ndarray:

@@ -5,6 +5,9 @@ interface, so :class:`nndl_lib.convnet.ConvNetwork` can stack them:
 
 - ``params``: ``[w, b]``, the arrays that learn (updated in place by the network);
 - ``grads``: ``[nabla_w, nabla_b]``, the same shapes, filled by ``backward``;
+- ``weights`` / ``biases`` (and ``weight_grads`` / ``bias_grads``): ``params`` split into what the
+  L2 term regularises and what it leaves alone; ``buffers``: state saved but not learned (see
+  :mod:`nndl_lib.batchnorm_layer`, whose γ and β are never regularised);
 - ``forward(x, *, train, rng)`` → the layer's activations; ``train=True`` applies dropout (drawing
   the mask from ``rng``) and keeps what ``backward`` needs;
 - ``backward(dout)`` → ``dx``: given ∂C/∂(this layer's output), fill ``grads`` and return
@@ -34,14 +37,13 @@ Three choices follow the book's chapter 6 code, because they change results:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from nndl_lib import conv
 from nndl_lib.activations import Activation, get_activation, prime_from_output, softmax
+from nndl_lib.conv_layer import KERNELS, NAIVE_POOLS, POOLS, ConvPoolLayer
 from nndl_lib.costs import LogLikelihoodCost
-from nndl_lib.init import bias_init, ch6_weight_init, default_weight_init, normal_weights
+from nndl_lib.init import bias_init, ch6_weight_init, default_weight_init
+from nndl_lib.layer_base import INITS, Layer
 from nndl_lib.regularization import (
     dropout_backward,
     dropout_evaluate,
@@ -56,34 +58,21 @@ __all__ = [
     "FullyConnectedLayer",
     "SoftmaxLayer",
     "POOLS",
+    "NAIVE_POOLS",
     "INITS",
     "KERNELS",
     "layer_from_config",
 ]
-
-INITS = ("faithful", "corrected")
-
-# pool name -> (forward, backward) kernels from nndl_lib.conv, each (x, size, stride).
-POOLS = {
-    "max": (conv.maxpool_forward, conv.maxpool_backward),
-    "avg": (conv.avgpool_forward, conv.avgpool_backward),
-    "l2": (conv.l2pool_forward, conv.l2pool_backward),
-}
-# the loop versions ("naive" kernels): same numbers, for teaching and benchmarks
-NAIVE_POOLS = {
-    "max": (conv.maxpool_forward_naive, conv.maxpool_backward_naive),
-    "avg": (conv.avgpool_forward_naive, conv.avgpool_backward_naive),
-    "l2": (conv.l2pool_forward_naive, conv.l2pool_backward_naive),
-}
-KERNELS = ("fast", "naive")
 
 
 def layer_from_config(config: dict, dtype: np.dtype | type = np.float32) -> Layer:
     """Rebuild a layer from :meth:`config` (weights freshly initialised; load them separately)."""
     kwargs = dict(config)
     kind = kwargs.pop("type", None)
+    from nndl_lib.batchnorm_layer import BatchNormLayer  # its module imports this one
+
     classes = {"ConvPoolLayer": ConvPoolLayer, "FullyConnectedLayer": FullyConnectedLayer,
-               "SoftmaxLayer": SoftmaxLayer}
+               "SoftmaxLayer": SoftmaxLayer, "BatchNormLayer": BatchNormLayer}
     if kind not in classes:
         raise ValueError(f"layer config type must be one of {sorted(classes)}; got {kind!r}")
     if kind == "ConvPoolLayer":
@@ -93,194 +82,6 @@ def layer_from_config(config: dict, dtype: np.dtype | type = np.float32) -> Laye
     elif kind == "FullyConnectedLayer":
         kwargs["rng"] = 0
     return classes[kind](**kwargs, dtype=dtype)
-
-
-class Layer:
-    """Common machinery: ``params``/``grads`` lists, dtype conversion, shape checks."""
-
-    w: np.ndarray
-    b: np.ndarray
-    nabla_w: np.ndarray
-    nabla_b: np.ndarray
-    input_shape: tuple[int, ...]
-    output_shape: tuple[int, ...]
-
-    @property
-    def params(self) -> list[np.ndarray]:
-        """``[w, b]``: the layer's learnable arrays (the same objects, so updates are in place)."""
-        return [self.w, self.b]
-
-    @property
-    def grads(self) -> list[np.ndarray]:
-        """``[nabla_w, nabla_b]``: ∂C/∂w and ∂C/∂b from the last ``backward``."""
-        return [self.nabla_w, self.nabla_b]
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.w.dtype
-
-    def astype(self, dtype: np.dtype | type) -> Layer:
-        """Convert parameters (and gradient buffers) to ``dtype`` in place; returns self."""
-        self.w = np.ascontiguousarray(self.w, dtype=dtype)
-        self.b = np.ascontiguousarray(self.b, dtype=dtype)
-        self.nabla_w = np.zeros_like(self.w)
-        self.nabla_b = np.zeros_like(self.b)
-        return self
-
-    def _check_input(self, x: np.ndarray) -> np.ndarray:
-        """Accept (N, *input_shape) or any (N, ...) with the same number of values per example."""
-        x = np.asarray(x)
-        if x.ndim < 1 or math.prod(x.shape[1:]) != math.prod(self.input_shape):
-            dims = ", ".join(map(str, self.input_shape))
-            raise ValueError(
-                f"{type(self).__name__} expects input of shape (N, {dims})"
-                f" (or (N, {math.prod(self.input_shape)}) flattened); got {x.shape}"
-            )
-        return x.reshape((x.shape[0],) + self.input_shape)
-
-    def _check_dout(self, dout: np.ndarray) -> None:
-        """dout must match the output of the last training forward pass."""
-        a = getattr(self, "a", None)
-        if a is None or getattr(self, "x", None) is None:
-            raise RuntimeError(f"{type(self).__name__}.backward needs a training forward pass "
-                               "first: call forward(x, train=True)")
-        if np.shape(dout) != a.shape:
-            raise ValueError(f"dout must have shape {a.shape}; got {np.shape(dout)}")
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.input_shape} -> {self.output_shape})"
-
-
-class ConvPoolLayer(Layer):
-    """Convolution (stride 1, no padding) + pooling + shared bias + activation, as one layer.
-
-    Forward: ``a = σ(pool(w ⊛ x) + b)`` (bias and activation after pooling, as in the book).
-
-    filter_shape: (F, C, KH, KW): F filters (feature maps), each over C input channels.
-    image_shape: (C, H, W): one input example. Output: (F, (H − KH + 1)/PH, (W − KW + 1)/PW).
-    poolsize: (PH, PW), non-overlapping windows that must tile the feature maps exactly; the kernels
-        take square windows, so PH == PW.
-    pool: "max" (the book), "avg" or "l2".
-    init: "faithful" (std sqrt(1/n_out), n_out = F·KH·KW / (PH·PW)) or "corrected" (n_in = C·KH·KW).
-    kernels: "fast" (vectorised, default) or "naive" (the loop twins of :mod:`nndl_lib.conv`; the
-        same numbers, thousands of times slower).
-    """
-
-    def __init__(
-        self,
-        filter_shape: tuple[int, int, int, int],
-        image_shape: tuple[int, int, int],
-        poolsize: tuple[int, int] = (2, 2),
-        activation: str | Activation = "sigmoid",
-        pool: str = "max",
-        init: str = "faithful",
-        rng: np.random.Generator | int | None = None,
-        dtype: np.dtype | type = np.float32,
-        *,
-        kernels: str = "fast",
-    ) -> None:
-        filter_shape = tuple(int(s) for s in filter_shape)
-        image_shape = tuple(int(s) for s in image_shape)
-        poolsize = tuple(int(s) for s in poolsize)
-        if len(filter_shape) != 4 or min(filter_shape) < 1:
-            raise ValueError(
-                f"filter_shape must be (F, C, KH, KW) of positive ints; got {filter_shape}"
-            )
-        if len(image_shape) != 3 or min(image_shape) < 1:
-            raise ValueError(f"image_shape must be (C, H, W) of positive ints; got {image_shape}")
-        F, C, KH, KW = filter_shape
-        if C != image_shape[0]:
-            raise ValueError(
-                f"filter_shape {filter_shape} has {C} input channels but image_shape {image_shape} "
-                f"has {image_shape[0]}; they must agree"
-            )
-        if len(poolsize) != 2 or poolsize[0] != poolsize[1] or poolsize[0] < 1:
-            raise ValueError(f"poolsize must be a square (P, P) with P >= 1; got {poolsize}")
-        if pool not in POOLS:
-            raise ValueError(f"pool must be one of {sorted(POOLS)}; got {pool!r}")
-        if init not in INITS:
-            raise ValueError(f"init must be one of {INITS}; got {init!r}")
-        if kernels not in KERNELS:
-            raise ValueError(f"kernels must be one of {KERNELS}; got {kernels!r}")
-        H_conv = conv.conv_output_size(image_shape[1], KH)
-        W_conv = conv.conv_output_size(image_shape[2], KW)
-        P = poolsize[0]
-        if H_conv % P or W_conv % P:
-            raise ValueError(
-                f"{P}x{P} pooling must tile the {H_conv}x{W_conv} feature maps exactly "
-                f"(image_shape {image_shape}, filters {KH}x{KW}); choose sizes that divide"
-            )
-        self.filter_shape = filter_shape
-        self.image_shape = image_shape
-        self.poolsize = poolsize
-        self.pool = pool
-        self.init = init
-        self.activation = get_activation(activation)
-        self.input_shape = image_shape
-        self.conv_shape = (F, H_conv, W_conv)
-        self.output_shape = (F, H_conv // P, W_conv // P)
-        self.kernels = kernels
-        if kernels == "fast":
-            self._pool_forward, self._pool_backward = POOLS[pool]
-            self._conv_forward, self._conv_backward = conv.conv2d_forward, conv.conv2d_backward
-        else:
-            self._pool_forward, self._pool_backward = NAIVE_POOLS[pool]
-            self._conv_forward = conv.conv2d_forward_naive
-            self._conv_backward = conv.conv2d_backward_naive
-
-        rng = as_rng(rng)
-        n_out = F * KH * KW / (P * P)
-        n_in = C * KH * KW
-        std = math.sqrt(1.0 / (n_out if init == "faithful" else n_in))
-        self.w = normal_weights(filter_shape, std, rng, dtype)
-        self.b = bias_init(F, rng, dtype)
-        self.nabla_w = np.zeros_like(self.w)
-        self.nabla_b = np.zeros_like(self.b)
-        self._zero_b = np.zeros(F, dtype=dtype)
-
-    def config(self) -> dict:
-        """Constructor arguments (JSON-friendly) that rebuild this layer's shape and options."""
-        return {"type": "ConvPoolLayer", "filter_shape": list(self.filter_shape),
-                "image_shape": list(self.image_shape), "poolsize": list(self.poolsize),
-                "activation": self.activation.name, "pool": self.pool, "init": self.init}
-
-    def astype(self, dtype: np.dtype | type) -> ConvPoolLayer:
-        super().astype(dtype)
-        self._zero_b = np.zeros(self.filter_shape[0], dtype=dtype)
-        return self
-
-    def forward(self, x: np.ndarray, *, train: bool = False,
-                rng: np.random.Generator | None = None) -> np.ndarray:
-        """x: (N, C, H, W) → a: (N, F, H_pool, W_pool). No dropout in conv layers (as the book).
-
-        With the fast kernels ``a`` is a batch-last transposed view, not C-contiguous (see
-        :mod:`nndl_lib.conv`); the next layer takes it as it is (call ``np.ascontiguousarray``
-        if you need C order).
-        """
-        x = self._check_input(x)
-        if x.dtype != self.w.dtype:
-            x = x.astype(self.w.dtype)
-        P = self.poolsize[0]
-        conv_out = self._conv_forward(x, self.w, self._zero_b)  # w ⊛ x
-        pooled = self._pool_forward(conv_out, P, P)
-        z = pooled + self.b[None, :, None, None]  # shared bias after pooling
-        a = self.activation(z)
-        if train:  # what backward needs
-            self.x, self.conv_out, self.z, self.a = x, conv_out, z, a
-        return a
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout: ∂C/∂a (N, F, H_pool, W_pool) → dx: ∂C/∂x (N, C, H, W); fills nabla_w, nabla_b.
-
-        With the fast kernels ``dx`` is a batch-last view, like the forward output."""
-        self._check_dout(dout)
-        P = self.poolsize[0]
-        delta = dout * prime_from_output(self.activation, self.z, self.a)  # δ = ∂C/∂a ⊙ σ'(z)
-        self.nabla_b[...] = delta.sum(axis=(0, 2, 3))  # ∂C/∂b: the bias is shared by a whole map
-        dconv = self._pool_backward(delta, self.conv_out, P, P)  # route δ back through the pool
-        dx, dw, _ = self._conv_backward(dconv, self.x, self.w)
-        self.nabla_w[...] = dw
-        return dx
 
 
 class FullyConnectedLayer(Layer):

@@ -11,6 +11,7 @@ Helpers:
 - :func:`plot_curves`: one or more per-epoch series (accuracy, cost), with optional reference lines.
 - :func:`plot_activations`: activation functions on one axes (chapter 1's step vs sigmoid).
 - :func:`plot_descent_on_surface`: contours of a 2-D cost with a gradient-descent path on top.
+- :func:`show_filters`: a grid of small 2-D arrays on one colour scale (conv filters, feature maps).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "plot_curves",
     "plot_activations",
     "plot_descent_on_surface",
+    "show_filters",
 ]
 
 _SIDE = 28  # MNIST images are 28 x 28 pixels
@@ -279,4 +281,66 @@ def plot_descent_on_surface(
     if any(paths):
         ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
+    return fig
+
+
+def show_filters(
+    w: np.ndarray,
+    *,
+    channel: int = 0,
+    ncols: int = 10,
+    cmap: str = "RdBu_r",
+    symmetric: bool = True,
+    titles: Sequence[str] | None = None,
+    panel_size: float = 0.9,
+    title: str | None = None,
+    colorbar: bool = True,
+) -> Figure:
+    """Draw F small 2-D arrays in a grid on ONE shared colour scale (chapter 6's filters).
+
+    w: conv filters ``(F, C, KH, KW)`` (channel ``channel`` is drawn) or any stack ``(F, H, W)``
+    (e.g. feature maps ``a[n]``). symmetric: centre the scale on 0 (``±max|w|``), so with the
+    default diverging colormap positive weights are red, negative blue and zero white; otherwise
+    the scale runs from the minimum to the maximum. titles: one per panel, or None.
+    Returns the figure (panels in row-major order, then the colour bar if ``colorbar``).
+    """
+    w = np.asarray(w)
+    if w.ndim == 4:
+        if not 0 <= channel < w.shape[1]:
+            raise ValueError(f"channel must be in [0, {w.shape[1]}) for filters of shape "
+                             f"{w.shape}; got {channel}")
+        w = w[:, channel]
+    if w.ndim != 3 or w.shape[0] == 0:
+        raise ValueError(f"w must have shape (F, C, KH, KW) or (F, H, W) with F >= 1; "
+                         f"got {w.shape}")
+    if titles is not None and len(titles) != w.shape[0]:
+        raise ValueError(f"titles needs one entry per panel ({w.shape[0]}); got {len(titles)}")
+    if not isinstance(ncols, int | np.integer) or ncols < 1:
+        raise ValueError(f"ncols must be a positive integer; got {ncols!r}.")
+    n = w.shape[0]
+    ncols = int(min(ncols, n))
+    nrows = -(-n // ncols)
+    if symmetric:
+        vmax = float(np.max(np.abs(w))) or 1.0
+        vmin = -vmax
+    else:
+        vmin, vmax = float(np.min(w)), float(np.max(w))
+    height = nrows * panel_size * (1.25 if titles is not None else 1.0) + (0.4 if title else 0.0)
+    fig = plt.figure(figsize=(ncols * panel_size + (0.8 if colorbar else 0.0), height))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    image = None
+    for i, ax in enumerate(axes.ravel()):
+        if i >= n:
+            fig.delaxes(ax)
+            continue
+        image = ax.imshow(w[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=8)
+    if title:
+        fig.suptitle(title)
+    if colorbar:
+        fig.colorbar(image, ax=[a for a in axes.ravel() if a.figure is fig and a in fig.axes],
+                     shrink=0.8)
     return fig

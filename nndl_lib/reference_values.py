@@ -26,6 +26,7 @@ __all__ = [
     "CH5_GRADIENT_NORMS_AT_INIT",
     "WORKED_EXAMPLE_222",
     "EXERCISE_KEYS",
+    "APPENDIX_SAI",
 ]
 
 #: The table of the book's experiments (``experiments.toml``): one row per published number.
@@ -158,4 +159,24 @@ EXERCISE_KEYS: dict = {
     },
     "foundations_one_hot": {"categories": ((0, 1, 3), (1, 2, 1)), "sizes": (2, 3, 4),
                             "codes": ((1, 0, 0, 1, 0, 0, 0, 0, 1), (0, 1, 0, 0, 1, 0, 1, 0, 0))},
+}
+
+# The appendix "Is there a simple algorithm for intelligence?": the orders of magnitude its argument
+# uses. "source" says where each number comes from: "book" = stated in the appendix's text (taken
+# from the text as we know it; not re-checked against a copy of the page while writing),
+# "estimate" = a standard round figure the argument relies on, stated by us, "definition" = exact.
+APPENDIX_SAI: dict[str, dict] = {
+    "neurons": {"value": 1e11, "source": "book",
+                "note": "the human brain has on the order of 100 billion neurons"},
+    "synapses": {"value": 1e14, "source": "book",
+                 "note": "on the order of 100 trillion connections between neurons"},
+    "human_chimp_difference_base_pairs": {
+        "value": 125e6, "source": "book",
+        "note": "the human and chimpanzee genomes differ in roughly 125 million base pairs "
+                "(a few percent of the genome)"},
+    "bits_per_base_pair": {"value": 2, "source": "definition",
+                           "note": "one of four letters A, C, G, T: log2(4) = 2 bits"},
+    "genome_base_pairs": {"value": 3e9, "source": "estimate",
+                          "note": "the human genome has about 3 billion base pairs "
+                                  "(about 3.1 billion in the reference assembly)"},
 }

@@ -9,6 +9,7 @@ import pytest
 
 from nndl_lib import backprop_demo as bd
 from nndl_lib.costs import CrossEntropyCost, QuadraticCost
+from nndl_lib.metrics import count_parameters
 from nndl_lib.network import Network
 from nndl_lib.reference_values import EXERCISE_KEYS, WORKED_EXAMPLE_222
 
@@ -23,12 +24,12 @@ def _one_hot_rows(labels: np.ndarray, k: int) -> np.ndarray:
 
 def test_count_parameters_matches_the_chapter_1_exercise_key():
     for sizes, count in EXERCISE_KEYS["ch1_parameter_counts"].items():
-        assert bd.count_parameters(sizes) == count
+        assert count_parameters(sizes) == count
 
 
 def test_count_parameters_rejects_a_single_layer():
     with pytest.raises(ValueError, match="at least two"):
-        bd.count_parameters([784])
+        count_parameters([784])
 
 
 def test_worked_example_network_uses_the_notes_layout():
@@ -117,7 +118,7 @@ def test_time_finite_differences_counts_two_passes_per_parameter_and_leaves_net_
     fd = bd.time_finite_differences(net, x, y, n_rows=2, backprop_repeats=3)
     assert fd.n_checked == 2 * 20
     assert fd.forward_passes == 2 * fd.n_checked
-    assert fd.n_parameters == bd.count_parameters([20, 6, 3]) == 20 * 6 + 6 + 6 * 3 + 3
+    assert fd.n_parameters == count_parameters([20, 6, 3]) == 20 * 6 + 6 + 6 * 3 + 3
     assert fd.forward_passes_all == 2 * fd.n_parameters
     assert fd.relative_error < 1e-7  # backprop and finite differences agree
     assert fd.fd_seconds > 0 and fd.backprop_seconds > 0

@@ -58,8 +58,9 @@ def test_svm_baseline_without_sklearn_raises_a_clear_import_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.svm", None)
     pair = (np.zeros((4, 784)), np.array([0, 1, 0, 1]))
-    with pytest.raises(ImportError, match="pip install scikit-learn"):
+    with pytest.raises(ImportError, match="pip install scikit-learn") as err:
         svm_baseline(pair, pair)
+    assert 'pip install -e ".[learner]"' in str(err.value)  # quoted: zsh would expand [ ]
 
 
 @needs_real_mnist
@@ -71,3 +72,17 @@ def test_svm_baseline_on_a_small_real_sample_beats_average_darkness_by_far(mnist
     # the band allows for library versions.
     assert 0.83 < accuracy < 0.91
     assert accuracy == svm_baseline(train, (x_te[:1000], y_te[:1000]), n_train=500, gamma="scale")
+
+
+def test_svm_available_says_false_without_sklearn_and_true_with_it(monkeypatch):
+    from nndl_lib.baselines import svm_available
+
+    try:
+        import sklearn.svm  # noqa: F401
+        installed = True
+    except ImportError:
+        installed = False
+    assert svm_available() is installed
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.svm", None)
+    assert svm_available() is False

@@ -44,15 +44,30 @@ def chromium_path() -> str:
     return path
 
 
+def _book_is_current() -> bool:
+    """True when _build/html is newer than every page source and the book's configuration
+    (the test command's `book` part has just built it: building again would re-execute the
+    notebooks that compute numbers for their prose)."""
+    index = HTML / "index.html"
+    if not index.is_file():
+        return False
+    sources = [ROOT / "_config.yml", ROOT / "_toc.yml"]
+    sources += [ROOT / (page[:-len(".html")] + suffix) for page in _book_pages()
+                for suffix in (".md", ".ipynb")]
+    newest = max(p.stat().st_mtime for p in sources if p.is_file())
+    return index.stat().st_mtime > newest
+
+
 @pytest.fixture(scope="module")
 def built_book() -> Path:
-    """Build the book (incremental: the execution cache makes a rebuild quick)."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        from build_book import build
-    finally:
-        sys.path.pop(0)
-    build(ROOT)
+    """The built book: built now unless _build/html is already newer than every source."""
+    if not _book_is_current():
+        sys.path.insert(0, str(ROOT / "tools"))
+        try:
+            from build_book import build
+        finally:
+            sys.path.pop(0)
+        build(ROOT)
     return HTML
 
 

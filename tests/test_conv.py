@@ -1,18 +1,19 @@
 """Tests of nndl_lib.conv: fast kernels against naive twins, backward against finite differences,
-the chapter's worked examples, and the errors raised for bad input. All in float64."""
+the chapter's worked examples, and the errors raised for bad input. All in float64.
+
+Comparisons go through nndl_lib.checks (its tolerance table and structured results), like the
+exercise graders.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nndl_lib import conv
-from nndl_lib.gradcheck import numerical_gradient, rel_error
+from nndl_lib import checks, conv
+from nndl_lib.checks import ConvCase, PoolCase, check_fast_matches_naive, check_gradient_numerically
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-# Tolerances (one table): fast vs naive in float64, and centred differences with h = 1e-5.
-FAST_VS_NAIVE_ATOL = 1e-10
-GRADCHECK_REL = 1e-7
 CONV_H = 1e-2  # step for the (linear) convolution's check; pooling uses h = 1e-5
 
 POOLS = {
@@ -36,52 +37,34 @@ POOLS = {
     ),
 }
 
-# (N, C, H, W, F, KH, KW, stride, pad)
 CONV_CASES = [
-    (2, 1, 6, 6, 2, 3, 3, 1, 0),
-    (2, 3, 7, 7, 4, 3, 3, 2, 0),
-    (1, 2, 8, 7, 3, 3, 2, 1, 1),  # non-square kernel and image, pad 1
-    (2, 2, 9, 9, 3, 3, 3, 3, 0),  # stride 3
-    (1, 3, 5, 6, 2, 3, 4, 2, 2),  # non-square kernel, stride 2, pad 2
-    (2, 2, 5, 5, 2, 1, 1, 1, 0),  # 1x1 kernel
+    ConvCase(2, 1, 6, 6, 2, 3, 3, 1, 0),
+    ConvCase(2, 3, 7, 7, 4, 3, 3, 2, 0),
+    ConvCase(1, 2, 8, 7, 3, 3, 2, 1, 1),  # non-square kernel and image, pad 1
+    ConvCase(2, 2, 9, 9, 3, 3, 3, 3, 0),  # stride 3
+    ConvCase(1, 3, 5, 6, 2, 3, 4, 2, 2),  # non-square kernel, stride 2, pad 2
+    ConvCase(2, 2, 5, 5, 2, 1, 1, 1, 0),  # 1x1 kernel
 ]
-CONV_IDS = [f"N{c[0]}C{c[1]}H{c[2]}W{c[3]}F{c[4]}k{c[5]}x{c[6]}s{c[7]}p{c[8]}" for c in CONV_CASES]
+# plus random shapes with strides 1-3 and pads 0-2 (seeded)
+RANDOM_CONV_CASES = checks.conv_cases(np.random.default_rng(2024), count=6)
 
-# (N, C, H, W, size, stride)
 POOL_CASES = [
-    (2, 3, 8, 8, 2, 2),
-    (1, 2, 9, 6, 3, 3),  # windows 3x3 tiling a non-square map
-    (2, 2, 7, 7, 3, 2),  # overlapping windows
-    (1, 2, 5, 4, 2, 1),  # stride 1
-    (1, 1, 8, 8, 2, 3),  # gaps between windows
+    PoolCase(2, 3, 8, 8, 2, 2),
+    PoolCase(1, 2, 9, 6, 3, 3),  # windows 3x3 tiling a non-square map
+    PoolCase(2, 2, 7, 7, 3, 2),  # overlapping windows
+    PoolCase(1, 2, 5, 4, 2, 1),  # stride 1
+    PoolCase(1, 1, 8, 8, 2, 3),  # gaps between windows
 ]
-POOL_IDS = [f"N{c[0]}C{c[1]}H{c[2]}W{c[3]}size{c[4]}s{c[5]}" for c in POOL_CASES]
+RANDOM_POOL_CASES = checks.pool_cases(np.random.default_rng(2025), count=6)
 
 
-def _conv_data(case, seed=0):
-    N, C, H, W, F, KH, KW, stride, pad = case
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((N, C, H, W))
-    w = rng.standard_normal((F, C, KH, KW))
-    b = rng.standard_normal(F)
-    H_out = conv.conv_output_size(H, KH, stride, pad)
-    W_out = conv.conv_output_size(W, KW, stride, pad)
-    dout = rng.standard_normal((N, F, H_out, W_out))
-    return x, w, b, dout, stride, pad
+def _ids(cases):
+    return [c.label for c in cases]
 
 
-def _well_conditioned(shape, seed, signed=True):
-    """Entries with distinct magnitudes in [0.5, 1.5), at least 1/size apart, of random sign.
-
-    No ties (so max pooling is differentiable there, and h = 1e-5 never reorders entries) and no
-    entries near 0, whose tiny gradients would make a relative error measure rounding noise.
-    """
-    rng = np.random.default_rng(seed)
-    n = int(np.prod(shape))
-    magnitude = 0.5 + rng.permutation(n) / n
-    if not signed:
-        return magnitude.reshape(shape)
-    return (magnitude * rng.choice([-1.0, 1.0], size=n)).reshape(shape)
+def _conv_data(case: ConvCase, seed=0):
+    x, w, b, dout = case.arrays(seed)
+    return x, w, b, dout, case.stride, case.pad
 
 
 # --- conv_output_size and the chapter's worked examples ---------------------------------------
@@ -119,42 +102,46 @@ def test_conv_worked_example_reproduced_with_stride_1_and_2(forward):
 # --- fast against naive ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
+@pytest.mark.parametrize("case", CONV_CASES + RANDOM_CONV_CASES,
+                         ids=_ids(CONV_CASES + RANDOM_CONV_CASES))
 def test_conv_fast_matches_naive_forward_and_backward_to_1e10(case):
     x, w, b, dout, stride, pad = _conv_data(case)
-    z_fast = conv.conv2d_forward(x, w, b, stride, pad)
-    z_naive = conv.conv2d_forward_naive(x, w, b, stride, pad)
-    assert z_fast.shape == z_naive.shape == dout.shape
-    assert np.max(np.abs(z_fast - z_naive)) <= FAST_VS_NAIVE_ATOL
-    grads_fast = conv.conv2d_backward(dout, x, w, stride, pad)
-    grads_naive = conv.conv2d_backward_naive(dout, x, w, stride, pad)
-    for g_fast, g_naive, like in zip(grads_fast, grads_naive, (x, w, b), strict=True):
-        assert g_fast.shape == g_naive.shape == like.shape
-        assert np.max(np.abs(g_fast - g_naive)) <= FAST_VS_NAIVE_ATOL
+    forward = check_fast_matches_naive(conv.conv2d_forward, conv.conv2d_forward_naive,
+                                       (x, w, b, stride, pad), check="conv2d_forward")
+    assert forward, forward.message
+    backward = check_fast_matches_naive(conv.conv2d_backward, conv.conv2d_backward_naive,
+                                        (dout, x, w, stride, pad), check="conv2d_backward")
+    assert backward, backward.message
+    grads = conv.conv2d_backward(dout, x, w, stride, pad)
+    assert [g.shape for g in grads] == [x.shape, w.shape, b.shape]
 
 
+POOL_INPUTS = {"normal": lambda shape, seed: np.random.default_rng(seed).standard_normal(shape),
+               "tie-heavy": lambda shape, seed: checks.tie_heavy(shape, seed, levels=2)}
+
+
+@pytest.mark.parametrize("inputs", sorted(POOL_INPUTS))
 @pytest.mark.parametrize("kind", sorted(POOLS))
-@pytest.mark.parametrize("case", POOL_CASES, ids=POOL_IDS)
-def test_pool_fast_matches_naive_forward_and_backward_to_1e10(kind, case):
+@pytest.mark.parametrize("case", POOL_CASES + RANDOM_POOL_CASES,
+                         ids=_ids(POOL_CASES + RANDOM_POOL_CASES))
+def test_pool_fast_matches_naive_forward_and_backward_to_1e10(kind, case, inputs):
     forward, backward, forward_naive, backward_naive = POOLS[kind]
-    N, C, H, W, size, stride = case
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((N, C, H, W))
-    out = forward(x, size, stride)
-    out_naive = forward_naive(x, size, stride)
-    assert out.shape == out_naive.shape
-    assert np.max(np.abs(out - out_naive)) <= FAST_VS_NAIVE_ATOL
-    dout = rng.standard_normal(out.shape)
-    dx = backward(dout, x, size, stride)
-    dx_naive = backward_naive(dout, x, size, stride)
-    assert dx.shape == x.shape
-    assert np.max(np.abs(dx - dx_naive)) <= FAST_VS_NAIVE_ATOL
+    x = POOL_INPUTS[inputs]((case.N, case.C, case.H, case.W), 1)
+    result = check_fast_matches_naive(forward, forward_naive, (x, case.size, case.stride),
+                                      check=f"{kind}pool_forward")
+    assert result, result.message
+    dout = np.random.default_rng(2).standard_normal(case.out_shape)
+    result = check_fast_matches_naive(backward, backward_naive,
+                                      (dout, x, case.size, case.stride),
+                                      check=f"{kind}pool_backward")
+    assert result, result.message
 
 
 # --- backward against centred finite differences --------------------------------------------
 
 
-@pytest.mark.parametrize("case", CONV_CASES[:5], ids=CONV_IDS[:5])
+@pytest.mark.parametrize("case", CONV_CASES[:5] + RANDOM_CONV_CASES[:3],
+                         ids=_ids(CONV_CASES[:5] + RANDOM_CONV_CASES[:3]))
 def test_conv_backward_matches_numerical_gradient_with_stride_and_padding(case):
     x, w, b, dout, stride, pad = _conv_data(case, seed=2)
 
@@ -165,24 +152,26 @@ def test_conv_backward_matches_numerical_gradient_with_stride_and_padding(case):
     # error); h = CONV_H only shrinks the rounding error, which h = 1e-5 amplifies to ~1e-7
     # relative on entries whose sums nearly cancel.
     dx, dw, db = conv.conv2d_backward(dout, x, w, stride, pad)
-    assert rel_error(dx, numerical_gradient(cost, x, h=CONV_H)) <= GRADCHECK_REL
-    assert rel_error(dw, numerical_gradient(cost, w, h=CONV_H)) <= GRADCHECK_REL
-    assert rel_error(db, numerical_gradient(cost, b, h=CONV_H)) <= GRADCHECK_REL
+    for name, param, grad in (("dx", x, dx), ("dw", w, dw), ("db", b, db)):
+        result = check_gradient_numerically(cost, param, grad, h=CONV_H, kind="gradient_linear",
+                                            check=f"conv2d_backward {case.label}", location=name)
+        assert result, result.message
 
 
 @pytest.mark.parametrize("kind", sorted(POOLS))
-@pytest.mark.parametrize("case", POOL_CASES, ids=POOL_IDS)
+@pytest.mark.parametrize("case", POOL_CASES, ids=_ids(POOL_CASES))
 def test_pool_backward_matches_numerical_gradient(kind, case):
     forward, backward, _, _ = POOLS[kind]
-    N, C, H, W, size, stride = case
-    x = _well_conditioned((N, C, H, W), seed=3)
+    x = checks.well_conditioned((case.N, case.C, case.H, case.W), 3)
     # dout > 0: an entry shared by overlapping windows sums terms of one sign (no cancellation)
-    dout = _well_conditioned(forward(x, size, stride).shape, seed=4, signed=False)
+    dout = checks.well_conditioned(case.out_shape, 4, signed=False)
 
     def cost(*_):
-        return float(np.sum(forward(x, size, stride) * dout))
+        return float(np.sum(forward(x, case.size, case.stride) * dout))
 
-    assert rel_error(backward(dout, x, size, stride), numerical_gradient(cost, x)) <= GRADCHECK_REL
+    result = check_gradient_numerically(cost, x, backward(dout, x, case.size, case.stride),
+                                        check=f"{kind}pool_backward {case.label}", location="dx")
+    assert result, result.message
 
 
 @pytest.mark.parametrize("naive", [False, True], ids=["fast", "naive"])
@@ -236,7 +225,7 @@ def test_l2pool_backward_is_zero_on_all_zero_windows():
 def test_fast_kernels_give_identical_numbers_for_c_order_and_batch_last_inputs():
     """The fast kernels return batch-last views; feeding those (or C-order copies) on must not
     change a single number, e.g. conv -> pool -> conv and back as in a network."""
-    x, w, b, _, _, _ = _conv_data((3, 2, 10, 10, 4, 3, 3, 1, 0))
+    x, w, b, _, _, _ = _conv_data(ConvCase(3, 2, 10, 10, 4, 3, 3, 1, 0))
     w2 = np.random.default_rng(5).standard_normal((3, 4, 2, 2))
     for kind in sorted(POOLS):
         forward, backward, _, _ = POOLS[kind]
@@ -300,8 +289,10 @@ def test_fast_conv_gives_the_naive_dtype_for_mixed_float32_and_float64_inputs(wi
     fast = conv.conv2d_backward(dout, x, w, stride, pad)
     naive = conv.conv2d_backward_naive(dout, x, w, stride, pad)
     assert [g.dtype for g in fast] == [g.dtype for g in naive] == [np.float64] * 3
-    for g_fast, g_naive in zip(fast, naive, strict=True):
-        np.testing.assert_allclose(g_fast, g_naive, rtol=1e-5, atol=1e-5)
+    result = checks.check_against_reference(fast, naive, kind="fast_vs_naive",
+                                            tolerance=checks.tolerance_for("fast_vs_naive",
+                                                                           np.float32))
+    assert result, result.message
 
 
 # --- bad input -------------------------------------------------------------------------------

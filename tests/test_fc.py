@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nndl_lib import fc
-from nndl_lib.gradcheck import numerical_gradient, rel_error
+from nndl_lib.checks import check_against_reference, check_gradient_numerically
 from nndl_lib.init import bias_init, default_weight_init
 from nndl_lib.network import Network
 from nndl_lib.reference_values import WORKED_EXAMPLE_222 as EX
@@ -42,17 +42,15 @@ def test_backprop_is_the_mean_of_backprop_example_to_1e12(sizes, cost, act, out)
     weights, biases = _params(sizes)
     x, y = _batch(7, sizes)
     for masks in (None, _masks(7, sizes)):
-        nabla_b, nabla_w = fc.backprop(x, y, weights, biases, cost, act, out, masks)
+        matrix = fc.backprop(x, y, weights, biases, cost, act, out, masks)
         per_example = [fc.backprop_example(x[i], y[i], weights, biases, cost, act, out,
                                            None if masks is None else [m[i] for m in masks])
                        for i in range(7)]
-        for layer in range(len(weights)):
-            np.testing.assert_allclose(nabla_b[layer],
-                                       np.mean([g[0][layer] for g in per_example], axis=0),
-                                       rtol=1e-12, atol=1e-13)
-            np.testing.assert_allclose(nabla_w[layer],
-                                       np.mean([g[1][layer] for g in per_example], axis=0),
-                                       rtol=1e-12, atol=1e-13)
+        mean = tuple([np.mean([g[part][layer] for g in per_example], axis=0)
+                      for layer in range(len(weights))] for part in (0, 1))
+        result = check_against_reference(matrix, mean, check="backprop vs mean of examples",
+                                         location="(nabla_b, nabla_w)")
+        assert result, result.message
 
 
 @pytest.mark.parametrize("sizes, cost, act, out", CASES)
@@ -69,7 +67,8 @@ def test_backprop_matches_centred_differences_of_the_mean_cost(sizes, cost, act,
 
     nabla_b, nabla_w = fc.backprop(x, y, weights, biases, cost, act, out, masks)
     for param, grad in zip(weights + biases, nabla_w + nabla_b, strict=True):
-        assert rel_error(grad, numerical_gradient(mean_cost, param), norm=True) < 1e-7
+        result = check_gradient_numerically(mean_cost, param, grad)
+        assert result, result.message
 
 
 def test_feedforward_is_the_last_activation_of_forward_pass_and_rows_are_independent():

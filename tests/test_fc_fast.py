@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from nndl_lib import fc_fast
+from nndl_lib.checks import check_against_reference
 from nndl_lib.network import Network
 from nndl_lib.optimizers import SGD as PlainSGD
 
@@ -61,10 +62,10 @@ def test_fast_epoch_equals_per_example_backprop_when_blank_pixels_are_left_out(
     assert len(widths) == 2 * -(-60 // mini_batch_size)
     assert max(widths) < sizes[0] * fc_fast.LIT_FRACTION
     assert fast.weights[0] is first and first.flags.c_contiguous
-    tol = {"rtol": 1e-11, "atol": 1e-13} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-6}
-    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
-        assert p.dtype == dtype
-        np.testing.assert_allclose(p, q, **tol)
+    result = check_against_reference(fast.weights + fast.biases, slow.weights + slow.biases,
+                                     check="fast epoch vs per-example", kind="fast_vs_naive",
+                                     check_dtype=True)
+    assert result, result.message
 
 
 @pytest.mark.parametrize("cost, act", [("quadratic", "sigmoid"), ("log-likelihood", "relu"),
@@ -76,8 +77,9 @@ def test_fast_epoch_equals_matrix_backprop_with_an_optimizer_for_every_cost(widt
     slow.SGD((x, y), 1, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False,
              optimizer=PlainSGD(eta=0.5))
     assert widths == [12] * 4  # few blank pixels: all are kept
-    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
-        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
+    result = check_against_reference(fast.weights + fast.biases, slow.weights + slow.biases,
+                                     check="fast epoch vs matrix backprop", kind="fast_vs_naive")
+    assert result, result.message
 
 
 def test_fast_epoch_handles_a_mini_batch_with_no_lit_pixel(widths):
@@ -88,8 +90,9 @@ def test_fast_epoch_handles_a_mini_batch_with_no_lit_pixel(widths):
     slow.SGD((x, y), 2, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False,
              backprop="example")
     assert widths == [0] * 4
-    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
-        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
+    result = check_against_reference(fast.weights + fast.biases, slow.weights + slow.biases,
+                                     check="fast epoch on blank images", kind="fast_vs_naive")
+    assert result, result.message
 
 
 def test_fast_epoch_writes_the_first_layer_back_when_interrupted(monkeypatch):
@@ -115,5 +118,6 @@ def test_fast_epoch_writes_the_first_layer_back_when_interrupted(monkeypatch):
                     backprop=backprop)
     untrained = Network([20, 6, 3], seed=7)
     assert not np.allclose(fast.weights[0], untrained.weights[0])  # two steps were taken
-    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases, strict=True):
-        np.testing.assert_allclose(p, q, rtol=1e-11, atol=1e-13)
+    result = check_against_reference(fast.weights + fast.biases, slow.weights + slow.biases,
+                                     check="interrupted fast epoch", kind="fast_vs_naive")
+    assert result, result.message

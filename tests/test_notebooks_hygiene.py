@@ -21,9 +21,17 @@ def _cells(nb_path: Path) -> list[dict]:
     return json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
 
 
-def _code(nb_path: Path) -> list[str]:
+def _is_graded_solution(cell: dict) -> bool:
+    """An exercise's answer cell (nbgrader ``solution: true``): it defines, on purpose, the
+    function the learner writes, under the library's own name."""
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+
+def _code(nb_path: Path, skip_solutions: bool = False) -> list[str]:
     out = []
     for cell in _cells(nb_path):
+        if skip_solutions and _is_graded_solution(cell):
+            continue
         if cell["cell_type"] == "code":
             src = "".join(cell["source"])
             # IPython magics and shell escapes are not Python.
@@ -44,6 +52,17 @@ def test_there_are_chapters():
     assert CHAPTERS, "chapters/ has no notebooks"
 
 
+def test_the_solution_exemption_covers_only_answer_cells():
+    exercises = [nb for nb in NOTEBOOKS if nb not in CHAPTERS]
+    assert exercises, "exercises/source has no notebooks"
+    for nb in CHAPTERS:  # chapters have no answer cells: nothing of theirs is exempt
+        assert not any(_is_graded_solution(c) for c in _cells(nb)), nb.name
+    for nb in exercises:
+        cells = _cells(nb)
+        exempt = [c for c in cells if _is_graded_solution(c)]
+        assert exempt and len(exempt) < len(cells), nb.name
+
+
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_committed_without_outputs(nb):
     dirty = [i for i, c in enumerate(_cells(nb))
@@ -53,9 +72,11 @@ def test_notebook_is_committed_without_outputs(nb):
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_does_not_redefine_library_code(nb):
+    # Exercise answer cells are exempt (learners rewrite library functions there, graded against
+    # the library); every other cell of an exercise notebook, and every chapter cell, is not.
     library = _library_names()
     defined = set()
-    for src in _code(nb):
+    for src in _code(nb, skip_solutions=True):
         for node in ast.walk(ast.parse(src)):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 defined.add(node.name)
@@ -80,3 +101,18 @@ def test_chapter_has_the_full_switch_summary_and_exercises(nb):
 def test_chapter_kernel_is_python3(nb):
     meta = json.loads(nb.read_text(encoding="utf-8"))["metadata"]
     assert meta.get("kernelspec", {}).get("name") == "python3"
+
+
+def _inline(nb_path: Path) -> bool:
+    meta = json.loads(nb_path.read_text(encoding="utf-8"))["metadata"]
+    return meta.get("mystnb", {}).get("execution_mode") == "inline"
+
+
+@pytest.mark.parametrize("nb", [nb for nb in CHAPTERS if _inline(nb)], ids=lambda p: p.name)
+def test_inline_notebook_has_no_code_cell_ending_with_a_semicolon(nb):
+    # MyST-NB evaluates {eval} roles with store_history=False, so IPython still sees the previous
+    # cell as the last input: if that cell ends with ';', every {eval} of the next markdown cell
+    # is silenced ("does not return any outputs") and renders empty.
+    bad = [i for i, c in enumerate(_cells(nb)) if c["cell_type"] == "code"
+           and "".join(c["source"]).rstrip().endswith(";")]
+    assert bad == [], f"{nb.name}: code cells {bad} end with ';'; drop it (it silences {{eval}})"

@@ -16,6 +16,7 @@ from nndl_lib.plotting import (  # noqa: E402
     plot_curves,
     plot_descent_on_surface,
     show_digits,
+    show_filters,
 )
 
 
@@ -122,3 +123,33 @@ def test_plot_descent_on_surface_draws_paths_from_start_to_end():
         plot_descent_on_surface(lambda a, b: a + b, np.zeros((3, 3)))
     with pytest.raises(ValueError, match="grid's shape"):
         plot_descent_on_surface(lambda a, b: 1.0, path)
+
+
+def test_show_filters_draws_one_panel_per_filter_on_one_symmetric_scale():
+    w = np.random.default_rng(0).normal(size=(20, 1, 5, 5))
+    w[3, 0, 2, 2] = 4.0  # the largest magnitude sets the scale for every panel
+    fig = show_filters(w, ncols=10)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 20
+    for ax in panels:
+        assert ax.images[0].get_clim() == (-4.0, 4.0)
+    np.testing.assert_array_equal(panels[3].images[0].get_array(), w[3, 0])
+    assert len(fig.axes) == 21  # and a colour bar
+
+
+def test_show_filters_accepts_feature_maps_with_titles_and_an_unsymmetric_scale():
+    maps = np.random.default_rng(1).random((3, 12, 12))
+    fig = show_filters(maps, symmetric=False, titles=["a", "b", "c"], colorbar=False,
+                       cmap="gray_r")
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in panels] == ["a", "b", "c"]
+    assert panels[0].images[0].get_clim() == (maps.min(), maps.max())
+
+
+def test_show_filters_rejects_bad_shapes_and_channels():
+    with pytest.raises(ValueError, match=r"\(F, C, KH, KW\) or \(F, H, W\)"):
+        show_filters(np.zeros((5, 5)))
+    with pytest.raises(ValueError, match="channel must be in"):
+        show_filters(np.zeros((2, 1, 3, 3)), channel=1)
+    with pytest.raises(ValueError, match="titles needs one entry per panel"):
+        show_filters(np.zeros((2, 3, 3)), titles=["x"])

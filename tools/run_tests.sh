@@ -30,10 +30,16 @@ run_part() {
 
 run_start=$SECONDS
 run_part lint     60  $BIN/ruff check .
-run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser" tests
+run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading" tests
+# The graders end to end: hostile submissions against the out-of-kernel pass, and the instructor
+# loop (release, collect, autograde, feedback, grades) with nbgrader on a copy of the course.
+run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p no:cacheprovider \
+                      tests/test_grading_sandbox.py tests/test_grading_course.py
 run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nbval-cell-timeout=300 \
-                      -p no:cacheprovider chapters
+                      -p no:cacheprovider chapters exercises/source
 run_part book     900 $BIN/python tools/build_book.py
+# Every chapter (and released exercise) in JupyterLab with the learner install, Run All in Chromium.
+run_part lab      420 $BIN/pytest -q -p no:cacheprovider -m lab tests/test_lab.py
 run_part browser  300 $BIN/pytest -q -m browser tests/test_browser.py
 total=$((SECONDS - run_start))
 

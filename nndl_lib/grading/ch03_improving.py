@@ -1,0 +1,445 @@
+"""Checks of assignment ``ch03_improving`` (chapter 3: better costs, regularisation, dropout,
+momentum and Adam, initialisation).
+
+The learner writes the classes ``CrossEntropyCost`` and ``LogLikelihoodCost`` (static methods
+``fn(a, y)`` and ``delta(z, a, y)``, as in :mod:`nndl_lib.costs`), ``softmax``, ``l2_update``
+and ``l1_update`` (in place, as in :mod:`nndl_lib.regularization`), ``regularized_step``,
+``dropout_forward`` / ``dropout_backward`` / ``dropout_evaluate`` (the book's scheme), the
+optimiser classes ``Momentum`` and ``Adam`` (``step(params, grads)`` in place, as in
+:mod:`nndl_lib.optimizers`) and ``default_weight_init``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nndl_lib import activations, costs, init, optimizers, regularization
+from nndl_lib.checks import CheckResult, check_gradient_numerically, tolerance_for
+from nndl_lib.grading.framework import (
+    Assignment,
+    Case,
+    SubCheck,
+    Task,
+    all_of,
+    compare_arg,
+    compare_ret,
+    compare_unchanged,
+    compare_value,
+)
+from nndl_lib.grading.wire import RngSeed
+from nndl_lib.reference_values import EXERCISE_KEYS
+
+__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "regularized_step"]
+
+
+def regularized_step(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
+                     nabla_b: Sequence[np.ndarray], nabla_w: Sequence[np.ndarray], eta: float,
+                     lmbda: float, n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """One SGD step with L2 regularisation, as new lists: weights decay, biases do not.
+
+    w -> (1 - eta lmbda/n) w - eta nabla_w;  b -> b - eta nabla_b.
+    """
+    new_weights = []
+    for w, nw in zip(weights, nabla_w, strict=True):
+        w = np.array(w, copy=True)
+        regularization.l2_update(w, nw, eta, lmbda, n)
+        new_weights.append(w)
+    new_biases = [b - eta * nb for b, nb in zip(biases, nabla_b, strict=True)]
+    return new_weights, new_biases
+
+
+REFERENCES = {
+    "CrossEntropyCost": costs.CrossEntropyCost,
+    "softmax": activations.softmax,
+    "LogLikelihoodCost": costs.LogLikelihoodCost,
+    "l2_update": regularization.l2_update,
+    "l1_update": regularization.l1_update,
+    "regularized_step": regularized_step,
+    "dropout_forward": regularization.dropout_forward,
+    "dropout_backward": regularization.dropout_backward,
+    "dropout_evaluate": regularization.dropout_evaluate,
+    "Momentum": optimizers.Momentum,
+    "Adam": optimizers.Adam,
+    "default_weight_init": init.default_weight_init,
+}
+
+
+def _call(fn: str, *args, label: str, attr: str | None = None, **kwargs) -> Case:
+    data = {"fn": fn, "args": list(args)}
+    if attr:
+        data["attr"] = attr
+    if kwargs:
+        data["kwargs"] = kwargs
+    return Case(label, data)
+
+
+def _probabilities(rng, shape):
+    return rng.uniform(0.02, 0.98, size=shape)
+
+
+def _onehot(rng, N, K):
+    return np.eye(K)[rng.integers(0, K, size=N)]
+
+
+# --- CrossEntropyCost ---------------------------------------------------------------------------
+
+
+def _ce_fn(rng):
+    cases = []
+    for N, K in ((4, 3), (7, 10)):
+        cases.append(_call("CrossEntropyCost", _probabilities(rng, (N, K)), _onehot(rng, N, K),
+                           attr="fn", label=f"a, y of shape ({N}, {K}), one-hot y"))
+    cases.append(_call("CrossEntropyCost", _probabilities(rng, (5, 2)),
+                       rng.uniform(0, 1, (5, 2)), attr="fn",
+                       label="a, y of shape (5, 2), y between 0 and 1"))
+    return cases
+
+
+def _ce_edges(rng):
+    y = _onehot(rng, 4, 3)
+    return [_call("CrossEntropyCost", y.copy(), y, attr="fn",
+                  label="a = y with entries 0 and 1 (0 ln 0 counts as 0)")]
+
+
+def _ce_vector(rng):
+    return [_call("CrossEntropyCost", _probabilities(rng, 4), _onehot(rng, 1, 4)[0], attr="fn",
+                  label="one example: a, y of shape (4,)")]
+
+
+def _delta_cases(fn, rng, softmax_output=False):
+    cases = []
+    for N, K in ((3, 4), (6, 10)):
+        z = 2 * rng.standard_normal((N, K))
+        a = activations.softmax(z) if softmax_output else activations.sigmoid(z)
+        cases.append(_call(fn, z, a, _onehot(rng, N, K), attr="delta",
+                           label=f"z, a, y of shape ({N}, {K})"))
+    return cases
+
+
+# --- softmax -----------------------------------------------------------------------------------
+
+
+def _softmax_values(rng):
+    key = EXERCISE_KEYS["ch3_softmax"]
+    return [_call("softmax", np.array([key["z"]]), label="the book's example z = (3, 1, -3)"),
+            _call("softmax", 3 * rng.standard_normal((5, 4)), label="z of shape (5, 4)"),
+            _call("softmax", 3 * rng.standard_normal((1, 10)), label="z of shape (1, 10)")]
+
+
+def _softmax_large(rng):
+    z = rng.uniform(500, 1000, size=(3, 4))
+    z[0] = [1000.0, 999.0, 0.0, -1000.0]
+    return [_call("softmax", z, label="z of shape (3, 4) with entries up to 1000")]
+
+
+def _softmax_vector(rng):
+    return [_call("softmax", rng.standard_normal(6), label="one vector z of shape (6,)")]
+
+
+# --- LogLikelihoodCost ------------------------------------------------------------------------
+
+
+def _ll_fn(rng):
+    cases = []
+    for N, K in ((4, 3), (8, 10)):
+        a = activations.softmax(2 * rng.standard_normal((N, K)))
+        cases.append(_call("LogLikelihoodCost", a, _onehot(rng, N, K), attr="fn",
+                           label=f"a = softmax(z), one-hot y, shape ({N}, {K})"))
+    return cases
+
+
+# --- L2 / L1 updates, regularized_step -----------------------------------------------------------
+
+
+def _update(fn, rng, shape, eta, lmbda, n, label=""):
+    w = rng.standard_normal(shape)
+    return _call(fn, w, rng.standard_normal(shape), eta, lmbda, n,
+                 label=label or f"w of shape {shape}, eta = {eta:g}, lmbda = {lmbda:g}, n = {n}")
+
+
+def _l2_cases(rng):
+    key = EXERCISE_KEYS["ch3_l2_decay_factor"]
+    return [_update("l2_update", rng, (3, 4), key["eta"], key["lmbda"], key["n"],
+                    label="the book's eta = 0.5, lmbda = 5, n = 50,000 (decay factor 0.99995)"),
+            _update("l2_update", rng, (5, 2), 0.3, 20.0, 100),
+            _update("l2_update", rng, (2, 3, 2), 1.0, 1.0, 10)]
+
+
+def _l2_zero(rng):
+    return [_update("l2_update", rng, (3, 3), 0.5, 0.0, 1000, label="lmbda = 0: plain SGD")]
+
+
+def _l1_cases(rng):
+    return [_update("l1_update", rng, (3, 4), 0.5, 5.0, 1000),
+            _update("l1_update", rng, (4, 2), 0.2, 30.0, 50)]
+
+
+def _l1_zeros(rng):
+    w = rng.standard_normal((3, 4))
+    w[0] = 0.0
+    g = rng.standard_normal((3, 4))
+    g[0] = 0.0
+    return [_call("l1_update", w, g, 0.5, 10.0, 100,
+                  label="a row of zero weights with zero gradient (sgn(0) = 0)")]
+
+
+def _reg_step(rng):
+    cases = []
+    for sizes in ((3, 4, 2), (5, 3, 3, 2)):
+        weights = [rng.standard_normal((o, i)) for i, o in zip(sizes[:-1], sizes[1:],
+                                                               strict=True)]
+        biases = [rng.standard_normal(o) for o in sizes[1:]]
+        nabla_b = [rng.standard_normal(b.shape) for b in biases]
+        nabla_w = [rng.standard_normal(w.shape) for w in weights]
+        cases.append(_call("regularized_step", weights, biases, nabla_b, nabla_w, 0.5, 5.0,
+                           100, label=f"network {list(sizes)}, eta = 0.5, lmbda = 5, n = 100"))
+    return cases
+
+
+_WB = ("weights", "biases")
+
+# --- dropout -----------------------------------------------------------------------------------
+
+
+def _mask(rng, shape, p):
+    return (rng.random(shape) >= p).astype(float)
+
+
+def _dropout_fwd(rng):
+    cases = []
+    for shape, p in (((4, 6), 0.5), ((10, 3), 0.2)):
+        cases.append(_call("dropout_forward", rng.standard_normal(shape), _mask(rng, shape, p),
+                           label=f"x of shape {shape}, mask dropping with p = {p:g}"))
+    return cases
+
+
+def _dropout_bwd(rng):
+    cases = []
+    for shape, p in (((4, 6), 0.5), ((7, 3), 0.3)):
+        cases.append(_call("dropout_backward", rng.standard_normal(shape),
+                           _mask(rng, shape, p),
+                           label=f"dout of shape {shape}, mask dropping with p = {p:g}"))
+    return cases
+
+
+def _compare_dropout_numerical(got, exp, case, check=""):
+    dout, mask = (np.array(a) for a in case.data["args"])
+    x = np.random.default_rng(0).standard_normal(dout.shape)
+    result = compare_value(got["ret"], exp["ret"], check=check, location="dx")
+    if not result.passed and result.kind != "value":
+        return result
+    return check_gradient_numerically(
+        lambda _: float(np.sum(dout * regularization.dropout_forward(x, mask))), x,
+        np.asarray(got["ret"], dtype=float), kind="gradient_linear", h=1e-2, check=check,
+        location="dx")
+
+
+def _dropout_eval(rng):
+    return [_call("dropout_evaluate", rng.standard_normal((4, 5)), p,
+                  label=f"x of shape (4, 5), p = {p:g}") for p in (0.3, 0.75)]
+
+
+def _dropout_half(rng):
+    return [_call("dropout_evaluate", rng.standard_normal((3, 3)), 0.5,
+                  label="p = 0.5: the book halves the outgoing signal")]
+
+
+# --- Momentum, Adam ----------------------------------------------------------------------------
+
+
+def _opt_case(fn, rng, kwargs, shapes, steps, label):
+    params = [rng.standard_normal(s) for s in shapes]
+    grads_seq = [[rng.standard_normal(s) for s in shapes] for _ in range(steps)]
+    return Case(label, {"fn": fn, "kwargs": kwargs, "params": params, "grads_seq": grads_seq})
+
+
+def _momentum_first(rng):
+    return [_opt_case("Momentum", rng, {"eta": 0.5, "mu": 0.9}, [(3, 2)], 1,
+                      "Momentum(eta=0.5, mu=0.9), one step from v = 0")]
+
+
+def _momentum_steps(rng):
+    return [_opt_case("Momentum", rng, {"eta": 0.1, "mu": 0.8}, [(4,)], 4,
+                      "Momentum(eta=0.1, mu=0.8), four steps"),
+            _opt_case("Momentum", rng, {"eta": 0.3}, [(2, 2)], 3,
+                      "Momentum(eta=0.3) with the default mu = 0.9, three steps")]
+
+
+def _momentum_many(rng):
+    return [_opt_case("Momentum", rng, {"eta": 0.2, "mu": 0.5}, [(3, 4), (3,), (2, 3)], 3,
+                      "three parameter arrays of different shapes, three steps")]
+
+
+def _adam_first(rng):
+    return [_opt_case("Adam", rng, {"eta": 0.01}, [(3, 2)], 1,
+                      "Adam(eta=0.01), one step")]
+
+
+def _adam_steps(rng):
+    return [_opt_case("Adam", rng, {"eta": 0.05, "beta1": 0.8, "beta2": 0.9}, [(5,)], 5,
+                      "Adam(eta=0.05, beta1=0.8, beta2=0.9), five steps"),
+            _opt_case("Adam", rng, {"eta": 0.001}, [(2, 3)], 3,
+                      "Adam(eta=0.001) with the default betas, three steps")]
+
+
+def _adam_many(rng):
+    return [_opt_case("Adam", rng, {"eta": 0.1, "beta1": 0.5, "beta2": 0.7},
+                      [(3, 4), (3,), (2, 3)], 3,
+                      "three parameter arrays of different shapes, three steps")]
+
+
+_STEPS = compare_ret(location="params after each step")
+
+# --- default_weight_init -------------------------------------------------------------------------
+
+
+def _init_shape(rng):
+    return [_call("default_weight_init", 3, 7, RngSeed(int(rng.integers(2**31))),
+                  label="n_out = 3, n_in = 7, float64"),
+            _call("default_weight_init", 5, 2, RngSeed(int(rng.integers(2**31))), "float32",
+                  label="n_out = 5, n_in = 2, dtype float32")]
+
+
+def _init_large(rng):
+    n_out, n_in = int(rng.integers(300, 500)), int(rng.integers(600, 900))
+    return [_call("default_weight_init", n_out, n_in, RngSeed(int(rng.integers(2**31))),
+                  label=f"n_out = {n_out}, n_in = {n_in}")]
+
+
+def _compare_shape_dtype(got, exp, case, check=""):
+    g, e = got["ret"], np.asarray(exp["ret"])
+    if not isinstance(g, np.ndarray) or g.shape != e.shape or g.dtype != e.dtype:
+        return CheckResult(check, False, "shape",
+                           message=f"{check}: should return an array of shape {e.shape} and "
+                                   f"dtype {e.dtype} (n_out, n_in); got "
+                                   f"{getattr(g, 'shape', type(g).__name__)} "
+                                   f"{getattr(g, 'dtype', '')}")
+    return CheckResult(check, True, message=f"{check}: shape and dtype ok")
+
+
+def _compare_std(got, exp, case, check=""):
+    g = np.asarray(got["ret"], dtype=float) if not isinstance(got["ret"], str) else None
+    e = np.asarray(exp["ret"])
+    if g is None or g.shape != e.shape:
+        return _compare_shape_dtype(got, exp, case, check)
+    n_in = case.data["args"][1]
+    want = 1 / np.sqrt(n_in)
+    std, mean = float(g.std()), float(g.mean())
+    tol = tolerance_for("sample_std")
+    if abs(std - want) > tol.allowed(want) or abs(mean) > 5 * want / np.sqrt(g.size):
+        return CheckResult(check, False, "value", expected=want, got=std,
+                           message=f"{check}: the weights' standard deviation should be "
+                                   f"1/sqrt(n_in) = {want:.5g}; got {std:.5g} (mean {mean:.3g})")
+    return CheckResult(check, True, message=f"{check}: std {std:.5g}")
+
+
+TASKS = [
+    Task("CrossEntropyCost", [
+        SubCheck("fn: mean over the rows of -sum [y ln a + (1 - y) ln(1 - a)]", 1.0, _ce_fn,
+                 compare_ret(location="cost"),
+                 hint="sum over the outputs of each row, then divide by the number of rows"),
+        SubCheck("fn: a = y with entries 0 and 1 gives 0, not nan", 0.5, _ce_edges,
+                 compare_ret(location="cost"), hint="np.nan_to_num turns 0 * (-inf) = nan into 0"),
+        SubCheck("fn: one example given as vectors", 0.5, _ce_vector,
+                 compare_ret(location="cost")),
+        SubCheck("delta: a - y, with no sigma'(z) factor", 1.0,
+                 lambda rng: _delta_cases("CrossEntropyCost", rng),
+                 compare_ret(location="delta"),
+                 hint="sigma'(z) = a(1 - a) cancels against dC/da"),
+    ]),
+    Task("softmax", [
+        SubCheck("values: each row e^z_j / sum_k e^z_k", 1.0, _softmax_values, compare_ret(),
+                 hint="normalise each row (axis=-1), not each column"),
+        SubCheck("large z (up to 1000): no overflow", 0.5, _softmax_large, compare_ret(),
+                 hint="subtract each row's maximum first: softmax(z - c) = softmax(z)"),
+        SubCheck("one vector z of shape (K,)", 0.5, _softmax_vector, compare_ret(),
+                 hint="axis=-1 and keepdims=True work for (K,) and (N, K) alike"),
+    ]),
+    Task("LogLikelihoodCost", [
+        SubCheck("fn: mean over the rows of -ln a_y", 1.0, _ll_fn, compare_ret(location="cost"),
+                 hint="with one-hot y, -sum_j y_j ln a_j picks -ln a_y; then average over rows"),
+        SubCheck("delta: a - y for a softmax output layer (every output, not only the target)",
+                 1.0, lambda rng: _delta_cases("LogLikelihoodCost", rng, softmax_output=True),
+                 compare_ret(location="delta")),
+    ]),
+    Task("l2_update", [
+        SubCheck("w -> (1 - eta lmbda/n) w - eta nabla_w, in place", 1.5, _l2_cases,
+                 compare_arg(0, "w"),
+                 hint="multiply w by the decay factor, then subtract the gradient step, both "
+                      "in place (*=, -=)"),
+        SubCheck("lmbda = 0 is plain gradient descent", 0.5, _l2_zero, compare_arg(0, "w")),
+    ]),
+    Task("l1_update", [
+        SubCheck("w -> w - (eta lmbda/n) sgn(w) - eta nabla_w, in place", 1.5, _l1_cases,
+                 compare_arg(0, "w"), hint="np.sign(w) is sgn(w), with sgn(0) = 0"),
+        SubCheck("zero weights with zero gradient stay zero", 0.5, _l1_zeros,
+                 compare_arg(0, "w")),
+    ]),
+    Task("regularized_step", [
+        SubCheck("weights: decay, then the gradient step", 1.0, _reg_step,
+                 compare_ret(pick=lambda r: r[0], location="weights")),
+        SubCheck("biases: the plain gradient step (biases are not regularised)", 1.0, _reg_step,
+                 compare_ret(pick=lambda r: r[1], location="biases"),
+                 hint="only weights decay; b -> b - eta nabla_b"),
+        SubCheck("the arrays given are not changed", 0.5, _reg_step,
+                 compare_unchanged([0, 1], ["weights", "biases"])),
+    ]),
+    Task("dropout_forward", [
+        SubCheck("x * mask: dropped units output 0, kept ones are not rescaled", 0.75,
+                 _dropout_fwd, compare_ret(),
+                 hint="the book's scheme scales at evaluation time, not during training"),
+        SubCheck("x and mask are left unchanged", 0.25, _dropout_fwd,
+                 compare_unchanged([0, 1], ["x", "mask"])),
+    ]),
+    Task("dropout_backward", [
+        SubCheck("dout * mask: a dropped unit passes no gradient back", 1.0, _dropout_bwd,
+                 compare_ret(location="dx")),
+        SubCheck("agrees with a numerical gradient of sum(dout * dropout_forward(x, mask))", 0.5,
+                 _dropout_bwd, _compare_dropout_numerical),
+    ]),
+    Task("dropout_evaluate", [
+        SubCheck("(1 - p) x, the expected training-time output", 1.0, _dropout_eval,
+                 compare_ret(), hint="p is the probability of DROPPING a unit"),
+        SubCheck("p = 0.5 halves x", 0.5, _dropout_half, compare_ret(), fixed=True),
+    ]),
+    Task("Momentum", [
+        SubCheck("one step from v = 0", 0.5, _momentum_first, _STEPS,
+                 driver="optimizer_steps", hint="v -> mu v - eta g; w -> w + v (in place)"),
+        SubCheck("several steps: the velocity carries over", 1.0, _momentum_steps, _STEPS,
+                 driver="optimizer_steps", hint="keep one velocity per parameter array"),
+        SubCheck("several parameter arrays of different shapes", 0.5, _momentum_many, _STEPS,
+                 driver="optimizer_steps"),
+    ]),
+    Task("Adam", [
+        SubCheck("one step", 0.5, _adam_first, _STEPS, driver="optimizer_steps",
+                 hint="with bias correction the first step is about eta * sign(g)"),
+        SubCheck("several steps with bias correction", 1.5, _adam_steps, _STEPS,
+                 driver="optimizer_steps",
+                 hint="m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), t = 1, 2, ..."),
+        SubCheck("several parameter arrays of different shapes", 0.5, _adam_many, _STEPS,
+                 driver="optimizer_steps"),
+    ]),
+    Task("default_weight_init", [
+        SubCheck("shape (n_out, n_in) and the dtype asked for", 0.5, _init_shape,
+                 _compare_shape_dtype),
+        SubCheck("standard deviation 1/sqrt(n_in)", 1.0, _init_large, _compare_std,
+                 hint="scale standard normal draws by 1/sqrt(n_in) (not n_out)"),
+        SubCheck("the library's numbers for the same seed", 0.5, _init_shape,
+                 all_of(_compare_shape_dtype, compare_ret()),
+                 hint="draw rng.standard_normal((n_out, n_in)) once, then scale"),
+    ]),
+]
+
+ASSIGNMENT = Assignment(
+    name="ch03_improving",
+    tasks=TASKS,
+    references=REFERENCES,
+    prelude="import numpy as np\n",
+    allowed_modules=(),
+    manual={"why_cross_entropy": 2.0},
+)
+
+#: The notebooks' test cells: ``result = checks.check("softmax", softmax)``.
+check = ASSIGNMENT.check

@@ -1,0 +1,138 @@
+"""How a graded object is called: the same code calls the learner's object and the reference.
+
+A driver is ``driver(ns, **data) -> dict``: ``ns`` maps names to objects (the learner's notebook
+namespace, or an assignment's references), ``data`` is plain data (see :mod:`wire`). The result
+is a dict whose ``"ret"`` is what the call returned; drivers add what else a check needs (the
+arguments after the call, for in-place updates and purity; how often a callback was called).
+
+This module uses the standard library and NumPy only: the sandboxed grading process imports it
+before any learner code runs, and it holds no reference implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from nndl_lib.grading.wire import RngSeed
+
+__all__ = ["DRIVERS", "run_driver", "materialize"]
+
+
+def materialize(value: Any) -> Any:
+    """Replace every RngSeed by a fresh ``numpy.random.Generator`` (recursively)."""
+    if isinstance(value, RngSeed):
+        return np.random.default_rng(value.seed)
+    if isinstance(value, list):
+        return [materialize(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(materialize(v) for v in value)
+    if isinstance(value, dict):
+        return {k: materialize(v) for k, v in value.items()}
+    return value
+
+
+def _plain(args: list[Any]) -> list[Any]:
+    """The arguments after a call, with generators left out (they are not data)."""
+    return [None if isinstance(a, np.random.Generator) else a for a in args]
+
+
+def _resolve(ns: Mapping[str, Any], fn: str, attr: str | None = None) -> Any:
+    if fn not in ns:
+        raise NameError(f"name {fn!r} is not defined: run the cell that defines it "
+                        "(and keep its name)")
+    obj = ns[fn]
+    if attr is not None:
+        if not hasattr(obj, attr):
+            raise AttributeError(f"{fn} has no attribute {attr!r}: it must define {attr}()")
+        obj = getattr(obj, attr)
+    return obj
+
+
+def call(ns: Mapping[str, Any], fn: str, args: list | tuple = (), kwargs: dict | None = None,
+         attr: str | None = None) -> dict:
+    """``ns[fn](*args, **kwargs)`` (or ``ns[fn].attr(...)``); returns ret and the arguments
+    after the call (which an in-place update changes and a pure function must not)."""
+    f = _resolve(ns, fn, attr)
+    args = materialize(list(args))
+    kwargs = materialize(dict(kwargs or {}))
+    ret = f(*args, **kwargs)
+    return {"ret": ret, "args": _plain(args)}
+
+
+def call_with_gradient(ns: Mapping[str, Any], fn: str, args: list | tuple,
+                       nabla_b: list, nabla_w: list) -> dict:
+    """``ns[fn](*args, gradient)`` where ``gradient(x, y, weights, biases)`` returns copies of
+    the given (nabla_b, nabla_w) and counts its calls: a one-step update "given a gradient
+    routine" is checked without any backpropagation code."""
+    f = _resolve(ns, fn)
+    calls: list[list[Any]] = []
+
+    def gradient(x: Any, y: Any, weights: Any, biases: Any) -> tuple[list, list]:
+        calls.append([list(np.shape(x)), list(np.shape(y)), len(weights), len(biases)])
+        return [np.array(b) for b in nabla_b], [np.array(w) for w in nabla_w]
+
+    args = list(args)
+    ret = f(*args, gradient)
+    return {"ret": ret, "args": _plain(args), "calls": len(calls), "seen": calls}
+
+
+def numerical_gradient_of(ns: Mapping[str, Any], fn: str, x: np.ndarray, coeffs: list,
+                          h: float | None = None) -> dict:
+    """``ns[fn](f, x[, h])`` for the smooth scalar
+    f(v) = sum(a sin v) + 1/2 sum(b v^2) + 1/3 sum(c v^3), with (a, b, c) = coeffs.
+    Returns the result and x after the call (it must be restored)."""
+    a, b, c = (np.asarray(k) for k in coeffs)
+    calls = [0]
+
+    def f(v: np.ndarray) -> float:
+        calls[0] += 1
+        v = np.asarray(v, dtype=np.float64)
+        return float(np.sum(a * np.sin(v)) + 0.5 * np.sum(b * v * v) + np.sum(c * v**3) / 3.0)
+
+    g = _resolve(ns, fn)
+    ret = g(f, x) if h is None else g(f, x, h)
+    return {"ret": ret, "x_after": x, "calls": calls[0]}
+
+
+def optimizer_steps(ns: Mapping[str, Any], fn: str, kwargs: dict, params: list,
+                    grads_seq: list) -> dict:
+    """``opt = ns[fn](**kwargs)``, then ``opt.step(params, grads)`` for each grads of
+    grads_seq; returns the parameters after every step (the optimiser updates in place)."""
+    opt = _resolve(ns, fn)(**kwargs)
+    snapshots = []
+    for grads in grads_seq:
+        opt.step(params, [np.array(g) for g in grads])
+        snapshots.append([np.array(p) for p in params])
+    return {"ret": snapshots}
+
+
+def example_then_backprop(ns: Mapping[str, Any], fn: str, backprop: str) -> dict:
+    """``x, y, weights, biases = ns[fn]()``, then ``ns[backprop](x, y, weights, biases)``:
+    the worked example's numbers computed with the learner's own backprop."""
+    x, y, weights, biases = _resolve(ns, fn)()
+    nabla_b, nabla_w = _resolve(ns, backprop)(np.asarray(x, dtype=np.float64),
+                                              np.asarray(y, dtype=np.float64),
+                                              [np.asarray(w, dtype=np.float64) for w in weights],
+                                              [np.asarray(b, dtype=np.float64) for b in biases])
+    return {"ret": [nabla_b, nabla_w]}
+
+
+DRIVERS: dict[str, Callable[..., dict]] = {
+    "call": call,
+    "call_with_gradient": call_with_gradient,
+    "numerical_gradient_of": numerical_gradient_of,
+    "optimizer_steps": optimizer_steps,
+    "example_then_backprop": example_then_backprop,
+}
+
+
+def run_driver(name: str, ns: Mapping[str, Any], data: dict) -> dict:
+    """Run driver ``name`` on ``ns`` with ``data`` (a dict of keyword arguments)."""
+    try:
+        driver = DRIVERS[name]
+    except KeyError:
+        raise ValueError(f"unknown driver {name!r}; known: {sorted(DRIVERS)}") from None
+    return driver(ns, **data)

@@ -1,0 +1,385 @@
+"""Seeded wrong versions ("mutants") of every graded function of the exercises.
+
+MUTANTS[assignment][task][name] is the source of a cell that defines ``task`` wrongly in one
+specific way (a mistake learners make, or one the course's source notes contain). Each must
+lose points under the assignment's checks; tests/test_grading_checks.py runs them at function
+level and tests/test_grading_course.py runs one through the whole autograde.
+"""
+
+from __future__ import annotations
+
+MUTANTS: dict[str, dict[str, dict[str, str]]] = {
+    "ch01_digits": {
+        "perceptron_output": {
+            ">= instead of >": "def perceptron_output(x, w, b):\n"
+                               "    return (np.asarray(x) @ w + b >= 0).astype(int)",
+            "bias left out": "def perceptron_output(x, w, b):\n"
+                             "    return (np.asarray(x) @ w > 0).astype(int)",
+            "bias subtracted": "def perceptron_output(x, w, b):\n"
+                               "    return (np.asarray(x) @ w - b > 0).astype(int)",
+            "one input only (w . x fails for rows)": "def perceptron_output(x, w, b):\n"
+                                                     "    return int(np.dot(w, x) + b > 0)",
+        },
+        "sigmoid": {
+            "sign of z lost": "def sigmoid(z):\n    return 1 / (1 + np.exp(np.asarray(z)))",
+            "overflowing form exp(z)/(1+exp(z))": "def sigmoid(z):\n"
+                                                 "    e = np.exp(np.asarray(z))\n"
+                                                 "    return e / (1 + e)",
+            "casts to float64": "def sigmoid(z):\n"
+                                "    z = np.asarray(z, dtype=np.float64)\n"
+                                "    return 1 / (1 + np.exp(-z))",
+            "tanh instead of sigma": "def sigmoid(z):\n    return np.tanh(z)",
+        },
+        "sigmoid_neuron_output": {
+            "bias left out": "def sigmoid_neuron_output(x, w, b):\n"
+                             "    return sigmoid(np.asarray(x) @ w)",
+            "step instead of sigmoid": "def sigmoid_neuron_output(x, w, b):\n"
+                                       "    return (np.asarray(x) @ w + b > 0).astype(float)",
+            "no sigmoid": "def sigmoid_neuron_output(x, w, b):\n"
+                          "    return np.asarray(x) @ w + b",
+        },
+        "feedforward": {
+            "no sigmoid on the output layer": (
+                "def feedforward(x, weights, biases):\n"
+                "    a = x\n"
+                "    for w, b in zip(weights[:-1], biases[:-1], strict=True):\n"
+                "        a = sigmoid(a @ w.T + b)\n"
+                "    return a @ weights[-1].T + biases[-1]"),
+            "weights not transposed": (
+                "def feedforward(x, weights, biases):\n"
+                "    a = x\n"
+                "    for w, b in zip(weights, biases, strict=True):\n"
+                "        a = sigmoid(a @ w + b)\n"
+                "    return a"),
+            "first layer only": "def feedforward(x, weights, biases):\n"
+                                "    return sigmoid(x @ weights[0].T + biases[0])",
+            "bias subtracted": (
+                "def feedforward(x, weights, biases):\n"
+                "    a = x\n"
+                "    for w, b in zip(weights, biases, strict=True):\n"
+                "        a = sigmoid(a @ w.T - b)\n"
+                "    return a"),
+            "centres x in place": (
+                "def feedforward(x, weights, biases):\n"
+                "    x -= 0.5 * x\n"
+                "    a = 2 * x\n"
+                "    for w, b in zip(weights, biases, strict=True):\n"
+                "        a = sigmoid(a @ w.T + b)\n"
+                "    return a"),
+        },
+        "update_mini_batch": {
+            "wrong sign (gradient ascent)": (
+                "def update_mini_batch(x, y, weights, biases, eta, gradient):\n"
+                "    nabla_b, nabla_w = gradient(x, y, weights, biases)\n"
+                "    return ([w + eta * nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
+                "            [b + eta * nb for b, nb in zip(biases, nabla_b, strict=True)])"),
+            "eta ignored": (
+                "def update_mini_batch(x, y, weights, biases, eta, gradient):\n"
+                "    nabla_b, nabla_w = gradient(x, y, weights, biases)\n"
+                "    return ([w - nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
+                "            [b - nb for b, nb in zip(biases, nabla_b, strict=True)])"),
+            "gradients swapped (nabla_w, nabla_b)": (
+                "def update_mini_batch(x, y, weights, biases, eta, gradient):\n"
+                "    nabla_w, nabla_b = gradient(x, y, weights, biases)\n"
+                "    return ([w - eta * nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
+                "            [b - eta * nb for b, nb in zip(biases, nabla_b, strict=True)])"),
+            "updates the given arrays in place": (
+                "def update_mini_batch(x, y, weights, biases, eta, gradient):\n"
+                "    nabla_b, nabla_w = gradient(x, y, weights, biases)\n"
+                "    for w, nw in zip(weights, nabla_w, strict=True):\n"
+                "        w -= eta * nw\n"
+                "    for b, nb in zip(biases, nabla_b, strict=True):\n"
+                "        b -= eta * nb\n"
+                "    return weights, biases"),
+            "sum over the batch instead of the mean (times N)": (
+                "def update_mini_batch(x, y, weights, biases, eta, gradient):\n"
+                "    nabla_b, nabla_w = gradient(x, y, weights, biases)\n"
+                "    n = len(x)\n"
+                "    return ([w - eta * n * nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
+                "            [b - eta * n * nb for b, nb in zip(biases, nabla_b, strict=True)])"),
+        },
+        "accuracy": {
+            "count instead of fraction": "def accuracy(a, labels):\n"
+                                         "    return int(np.sum(np.argmax(a, axis=1) == labels))",
+            "percent": "def accuracy(a, labels):\n"
+                       "    return 100 * float(np.mean(np.argmax(a, axis=1) == labels))",
+            "argmin": "def accuracy(a, labels):\n"
+                      "    return float(np.mean(np.argmin(a, axis=1) == labels))",
+        },
+        "count_parameters": {
+            "weights only": "def count_parameters(sizes):\n"
+                            "    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:], "
+                            "strict=True))",
+            "a bias for the input layer too": "def count_parameters(sizes):\n"
+                                              "    return sum(a * b for a, b in zip(sizes[:-1], "
+                                              "sizes[1:], strict=True)) + sum(sizes)",
+            "sum instead of product": "def count_parameters(sizes):\n"
+                                      "    return sum(a + b + b for a, b in zip(sizes[:-1], "
+                                      "sizes[1:], strict=True))",
+        },
+    },
+    "ch02_backprop": {
+        "backprop_example": {
+            "missing sigma' in BP1": "BP1_NO_PRIME",
+            "missing sigma' in BP2": "BP2_NO_PRIME",
+            "BP4 outer product reversed": "BP4_REVERSED",
+            "wrong sign (y - a)": "SIGN",
+            "sigma' of the activation instead of z": "PRIME_OF_A",
+        },
+        "backprop": {
+            "sum instead of mean over the mini-batch": "SUM",
+            "missing sigma' in BP2": "BP2_NO_PRIME",
+            "mean over the outputs instead of the examples": "MEAN_OUTPUTS",
+            "casts to float64": "FLOAT64",
+        },
+        "numerical_gradient": {
+            "forward difference": (
+                "def numerical_gradient(f, x, h=1e-5):\n"
+                "    grad = np.zeros(x.shape)\n"
+                "    f0 = f(x)\n"
+                "    for i in np.ndindex(x.shape):\n"
+                "        old = x[i]\n"
+                "        x[i] = old + h\n"
+                "        grad[i] = (f(x) - f0) / h\n"
+                "        x[i] = old\n"
+                "    return grad"),
+            "h ignored": (
+                "def numerical_gradient(f, x, h=1e-5):\n"
+                "    grad = np.zeros(x.shape)\n"
+                "    for i in np.ndindex(x.shape):\n"
+                "        old = x[i]\n"
+                "        x[i] = old + 1e-5\n"
+                "        fp = f(x)\n"
+                "        x[i] = old - 1e-5\n"
+                "        fm = f(x)\n"
+                "        x[i] = old\n"
+                "        grad[i] = (fp - fm) / 2e-5\n"
+                "    return grad"),
+            "x not restored": (
+                "def numerical_gradient(f, x, h=1e-5):\n"
+                "    grad = np.zeros(x.shape)\n"
+                "    for i in np.ndindex(x.shape):\n"
+                "        old = x[i]\n"
+                "        x[i] = old + h\n"
+                "        fp = f(x)\n"
+                "        x[i] = old - h\n"
+                "        fm = f(x)\n"
+                "        grad[i] = (fp - fm) / (2 * h)\n"
+                "    return grad"),
+            "divides by h instead of 2h": (
+                "def numerical_gradient(f, x, h=1e-5):\n"
+                "    grad = np.zeros(x.shape)\n"
+                "    for i in np.ndindex(x.shape):\n"
+                "        old = x[i]\n"
+                "        x[i] = old + h\n"
+                "        fp = f(x)\n"
+                "        x[i] = old - h\n"
+                "        fm = f(x)\n"
+                "        x[i] = old\n"
+                "        grad[i] = (fp - fm) / h\n"
+                "    return grad"),
+            "vectors only": (
+                "def numerical_gradient(f, x, h=1e-5):\n"
+                "    grad = np.zeros(len(x))\n"
+                "    for i in range(len(x)):\n"
+                "        old = x[i]\n"
+                "        x[i] = old + h\n"
+                "        fp = f(x)\n"
+                "        x[i] = old - h\n"
+                "        fm = f(x)\n"
+                "        x[i] = old\n"
+                "        grad[i] = (fp - fm) / (2 * h)\n"
+                "    return grad"),
+        },
+        "worked_example": {
+            "weights transposed": (
+                "def worked_example():\n"
+                "    return (np.array([0.05, 0.10]), np.array([0.01, 0.99]),\n"
+                "            [np.array([[0.15, 0.25], [0.20, 0.30]]),\n"
+                "             np.array([[0.40, 0.50], [0.45, 0.55]])],\n"
+                "            [np.array([0.35, 0.35]), np.array([0.60, 0.60])])"),
+            "biases swapped": (
+                "def worked_example():\n"
+                "    return (np.array([0.05, 0.10]), np.array([0.01, 0.99]),\n"
+                "            [np.array([[0.15, 0.20], [0.25, 0.30]]),\n"
+                "             np.array([[0.40, 0.45], [0.50, 0.55]])],\n"
+                "            [np.array([0.60, 0.60]), np.array([0.35, 0.35])])"),
+            "x and y swapped": (
+                "def worked_example():\n"
+                "    return (np.array([0.01, 0.99]), np.array([0.05, 0.10]),\n"
+                "            [np.array([[0.15, 0.20], [0.25, 0.30]]),\n"
+                "             np.array([[0.40, 0.45], [0.50, 0.55]])],\n"
+                "            [np.array([0.35, 0.35]), np.array([0.60, 0.60])])"),
+        },
+    },
+    "ch03_improving": {
+        "CrossEntropyCost": {
+            "sum instead of mean": "CE_SUM",
+            "delta keeps sigma'(z)": "CE_PRIME",
+            "0 ln 0 gives nan": "CE_NAN",
+            "(1 - y) ln(1 - a) term missing": "CE_HALF",
+        },
+        "softmax": {
+            "normalises columns (axis 0)": "def softmax(z):\n"
+                                           "    e = np.exp(z - np.max(z))\n"
+                                           "    return e / e.sum(axis=0)",
+            "no max subtracted (overflows)": "def softmax(z):\n"
+                                             "    e = np.exp(z)\n"
+                                             "    return e / e.sum(axis=-1, keepdims=True)",
+            "rows only (axis=1)": "def softmax(z):\n"
+                                  "    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
+                                  "    return e / e.sum(axis=1, keepdims=True)",
+        },
+        "LogLikelihoodCost": {
+            "sum instead of mean": "LL_SUM",
+            "delta only at the target (seed 003's error)": "LL_TARGET_ONLY",
+            "minus sign lost": "LL_SIGN",
+        },
+        "l2_update": {
+            "new array, not in place": "def l2_update(w, nabla_w, eta, lmbda, n):\n"
+                                       "    w = (1 - eta * lmbda / n) * w - eta * nabla_w",
+            "decay without /n": "def l2_update(w, nabla_w, eta, lmbda, n):\n"
+                                "    w *= 1 - eta * lmbda\n"
+                                "    w -= eta * nabla_w",
+            "decay applied after the step": "def l2_update(w, nabla_w, eta, lmbda, n):\n"
+                                            "    w -= eta * nabla_w\n"
+                                            "    w *= 1 - eta * lmbda / n",
+        },
+        "l1_update": {
+            "w instead of sgn(w) (that is L2)": "def l1_update(w, nabla_w, eta, lmbda, n):\n"
+                                                "    w -= (eta * lmbda / n) * w\n"
+                                                "    w -= eta * nabla_w",
+            "sign of the gradient": "def l1_update(w, nabla_w, eta, lmbda, n):\n"
+                                    "    w -= (eta * lmbda / n) * np.sign(nabla_w)\n"
+                                    "    w -= eta * nabla_w",
+            "sgn(0) = 1": "def l1_update(w, nabla_w, eta, lmbda, n):\n"
+                          "    w -= (eta * lmbda / n) * np.where(w >= 0, 1.0, -1.0)\n"
+                          "    w -= eta * nabla_w",
+        },
+        "regularized_step": {
+            "biases regularised too": (
+                "def regularized_step(weights, biases, nabla_b, nabla_w, eta, lmbda, n):\n"
+                "    d = 1 - eta * lmbda / n\n"
+                "    return ([d * w - eta * nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
+                "            [d * b - eta * nb for b, nb in zip(biases, nabla_b, strict=True)])"),
+            "no weight decay": (
+                "def regularized_step(weights, biases, nabla_b, nabla_w, eta, lmbda, n):\n"
+                "    return ([w - eta * nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
+                "            [b - eta * nb for b, nb in zip(biases, nabla_b, strict=True)])"),
+            "updates the given arrays in place": (
+                "def regularized_step(weights, biases, nabla_b, nabla_w, eta, lmbda, n):\n"
+                "    for w, nw in zip(weights, nabla_w, strict=True):\n"
+                "        w *= 1 - eta * lmbda / n\n"
+                "        w -= eta * nw\n"
+                "    for b, nb in zip(biases, nabla_b, strict=True):\n"
+                "        b -= eta * nb\n"
+                "    return weights, biases"),
+        },
+        "dropout_forward": {
+            "inverted dropout (kept units rescaled)": "def dropout_forward(x, mask):\n"
+                                                      "    return x * mask / mask.mean()",
+            "keeps the dropped units": "def dropout_forward(x, mask):\n"
+                                       "    return x * (1 - mask)",
+            "no dropout": "def dropout_forward(x, mask):\n    return x",
+        },
+        "dropout_backward": {
+            "gradient not masked": "def dropout_backward(dout, mask):\n    return dout",
+            "inverted scaling": "def dropout_backward(dout, mask):\n"
+                                "    return dout * mask / mask.mean()",
+            "complement of the mask": "def dropout_backward(dout, mask):\n"
+                                      "    return dout * (1 - mask)",
+        },
+        "dropout_evaluate": {
+            "scaled by p": "def dropout_evaluate(x, p):\n    return p * x",
+            "scaled by 1/(1 - p) (inverted dropout's training factor)":
+                "def dropout_evaluate(x, p):\n    return x / (1 - p)",
+            "not scaled": "def dropout_evaluate(x, p):\n    return x",
+        },
+        "Momentum": {
+            "wrong sign (v -> mu v + eta g)": "MOM_SIGN",
+            "no memory (v reset every step)": "MOM_RESET",
+            "w -> w - v": "MOM_MINUS",
+            "one velocity shared by all parameters": "MOM_SHARED",
+        },
+        "Adam": {
+            "no bias correction": "ADAM_NO_CORRECTION",
+            "eps inside the square root": "ADAM_EPS",
+            "step count never increases": "ADAM_T",
+            "beta1 and beta2 swapped": "ADAM_SWAP",
+        },
+        "default_weight_init": {
+            "std 1/n_in": "def default_weight_init(n_out, n_in, rng, dtype=np.float64):\n"
+                          "    return (rng.standard_normal((n_out, n_in)) / n_in).astype(dtype)",
+            "std 1/sqrt(n_out)": "def default_weight_init(n_out, n_in, rng, dtype=np.float64):\n"
+                                 "    return (rng.standard_normal((n_out, n_in)) / "
+                                 "np.sqrt(n_out)).astype(dtype)",
+            "N(0, 1) (the large initialisation)": (
+                "def default_weight_init(n_out, n_in, rng, dtype=np.float64):\n"
+                "    return rng.standard_normal((n_out, n_in)).astype(dtype)"),
+            "drawn as (n_in, n_out) then transposed": (
+                "def default_weight_init(n_out, n_in, rng, dtype=np.float64):\n"
+                "    return (rng.standard_normal((n_in, n_out)).T / np.sqrt(n_in)).astype(dtype)"),
+            "dtype ignored": "def default_weight_init(n_out, n_in, rng, dtype=np.float64):\n"
+                             "    return rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)",
+        },
+    },
+}
+
+# Mutants written as edits of the reference solution: (old text, new text) applied to the source
+# notebook's answer cell of the task (see :func:`mutant_source`).
+EDITS: dict[str, list[tuple[str, str]]] = {
+    # ch02 backprop_example / backprop
+    "BP1_NO_PRIME": [("(activations[-1] - y) * sigmoid_prime(zs[-1])", "(activations[-1] - y)")],
+    "BP2_NO_PRIME": [("delta = (weights[i].T @ delta) * sigmoid_prime(zs[i - 1])",
+                      "delta = weights[i].T @ delta"),
+                     ("delta = (delta @ weights[i]) * sigmoid_prime(zs[i - 1])",
+                      "delta = delta @ weights[i]")],
+    "BP4_REVERSED": [("np.outer(delta, activations[i])", "np.outer(activations[i], delta)")],
+    "SIGN": [("(activations[-1] - y) * sigmoid_prime", "(y - activations[-1]) * sigmoid_prime")],
+    "PRIME_OF_A": [("* sigmoid_prime(zs[-1])", "* sigmoid_prime(activations[-1])"),
+                   ("* sigmoid_prime(zs[i - 1])", "* sigmoid_prime(activations[i])")],
+    "SUM": [(" / x.shape[0]", "")],
+    "MEAN_OUTPUTS": [(" / x.shape[0]", " / y.shape[1]")],
+    "FLOAT64": [("a, zs, activations = x, [], [x]",
+                 "x = x.astype(np.float64)\n    a, zs, activations = x, [], [x]")],
+    # ch03 costs
+    "CE_SUM": [("return float(np.sum(terms) / rows)", "return float(np.sum(terms))")],
+    "CE_PRIME": [("return a - y", "return (a - y) * a * (1 - a)")],
+    "CE_NAN": [("terms = np.nan_to_num(-y * np.log(a) - (1 - y) * np.log(1 - a))",
+                "terms = -y * np.log(a) - (1 - y) * np.log(1 - a)")],
+    "CE_HALF": [("terms = np.nan_to_num(-y * np.log(a) - (1 - y) * np.log(1 - a))",
+                 "terms = np.nan_to_num(-y * np.log(a))")],
+    "LL_SUM": [("return float(np.sum(terms) / a.shape[0])", "return float(np.sum(terms))")],
+    "LL_TARGET_ONLY": [("return a - y", "return y * (a - 1)")],
+    "LL_SIGN": [("terms = np.nan_to_num(-y * np.log(a))", "terms = np.nan_to_num(y * np.log(a))")],
+    # ch03 optimisers
+    "MOM_SIGN": [("v -= self.eta * g", "v += self.eta * g")],
+    "MOM_RESET": [("v *= self.mu", "v *= 0.0")],
+    "MOM_MINUS": [("w += v", "w -= v")],
+    "MOM_SHARED": [("for w, g, v in zip(params, grads, self.velocities, strict=True):",
+                    "for w, g in zip(params, grads, strict=True):\n"
+                    "            v = self.velocities[0]")],
+    "ADAM_NO_CORRECTION": [("m_hat = m / (1 - self.beta1 ** self.t)", "m_hat = m"),
+                           ("v_hat = v / (1 - self.beta2 ** self.t)", "v_hat = v")],
+    "ADAM_EPS": [("(np.sqrt(v_hat) + self.eps)", "np.sqrt(v_hat + self.eps)")],
+    "ADAM_T": [("self.t += 1", "self.t = 1")],
+    "ADAM_SWAP": [("m[...] = self.beta1 * m + (1 - self.beta1) * g",
+                   "m[...] = self.beta2 * m + (1 - self.beta2) * g"),
+                  ("v[...] = self.beta2 * v + (1 - self.beta2) * g * g",
+                   "v[...] = self.beta1 * v + (1 - self.beta1) * g * g")],
+}
+
+
+def mutant_source(spec: str, solution_source: str) -> str:
+    """The code of a mutant: ``spec`` itself, or the reference solution with EDITS[spec]."""
+    if spec not in EDITS:
+        return spec
+    text = solution_source
+    applied = 0
+    for old, new in EDITS[spec]:
+        if old in text:
+            text = text.replace(old, new)
+            applied += 1
+    if applied == 0:
+        raise ValueError(f"mutant {spec}: none of its edits applies to the reference solution")
+    return text

@@ -1,0 +1,107 @@
+"""Helpers for the grading tests: reference and stub submissions built from the source
+notebooks, namespaces to run checks in, and notebook edits."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nndl_lib.grading.course import Course
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = ROOT / "exercises"
+#: every assignment of the course (a notebook in exercises/source/<name>/ and a check module
+#: nndl_lib/grading/<name>.py): the tests cover each one found here
+ASSIGNMENTS = Course(COURSE).assignments()
+MODULES = {a: Course(COURSE).check_module(a) for a in ASSIGNMENTS}
+
+
+def source_nb(assignment: str) -> dict:
+    return json.loads((COURSE / "source" / assignment / f"{assignment}.ipynb").read_text())
+
+
+def nbgrader_meta(cell: dict) -> dict:
+    return (cell.get("metadata") or {}).get("nbgrader") or {}
+
+
+def cell_text(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _without_markers(text: str) -> str:
+    return "\n".join(line for line in text.split("\n")
+                     if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
+
+
+def _stub(text: str) -> str:
+    out, inside = [], False
+    for line in text.split("\n"):
+        if "BEGIN SOLUTION" in line:
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            out += [indent + "# YOUR CODE HERE", indent + "raise NotImplementedError()"]
+        elif "END SOLUTION" in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _without_hidden(text: str) -> str:
+    out, inside = [], False
+    for line in text.split("\n"):
+        if "BEGIN HIDDEN TESTS" in line:
+            inside = True
+        elif "END HIDDEN TESTS" in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def solution_code(assignment: str) -> dict[str, str]:
+    """grade_id -> the reference answer cell's code (markers removed)."""
+    return {nbgrader_meta(c)["grade_id"]: _without_markers(cell_text(c))
+            for c in source_nb(assignment)["cells"]
+            if c["cell_type"] == "code" and nbgrader_meta(c).get("solution")}
+
+
+def learner_notebook(assignment: str, answers: str = "reference",
+                     replace: dict[str, str] | None = None) -> dict:
+    """A submission as a learner would hand it in: the released notebook (no hidden tests)
+    whose answer cells hold the reference code ("reference") or the stub ("stub"), with the
+    cells named in ``replace`` (grade_id -> source) replaced."""
+    nb = copy.deepcopy(source_nb(assignment))
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        text = cell_text(cell)
+        if meta.get("solution"):
+            text = _without_markers(text) if answers == "reference" else _stub(text)
+            if cell["cell_type"] == "markdown" and answers != "reference":
+                text = "YOUR ANSWER HERE"
+        text = _without_hidden(text)
+        if replace and meta.get("grade_id") in replace:
+            text = replace[meta["grade_id"]]
+        cell["source"] = text
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return nb
+
+
+def namespace(assignment: str, replace: dict[str, str] | None = None,
+              answers: str = "reference") -> dict[str, Any]:
+    """Run the assignment's prelude and every answer cell (as in learner_notebook) in a fresh
+    namespace, as the learner's kernel would hold them."""
+    module = Course(COURSE).check_module(assignment)
+    ns: dict[str, Any] = {"__name__": "__main__", "np": np}
+    exec(module.ASSIGNMENT.prelude, ns)
+    nb = learner_notebook(assignment, answers, replace)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and nbgrader_meta(cell).get("solution"):
+            exec(cell_text(cell), ns)
+    return ns
