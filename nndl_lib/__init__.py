@@ -35,7 +35,9 @@ The reproduction ledger
     book page's tables and figure).
 Chapter companions
     ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo``, ``hand_example`` and
-    ``epoch_timing`` (chapter 2), ``saturation`` (chapters 1-2), ``single_neuron`` (chapter 3),
+    ``epoch_timing`` (chapter 2), ``saturation`` (chapters 1-2), ``single_neuron``, ``augment``
+    (rotations, shifts, elastic distortions), ``curves`` (reading per-epoch curves;
+    ``WeightWatch``) and ``hyper_search`` (grid and random search) (chapter 3),
     ``learning_speed`` (chapter 5: gradients per layer, chains of neurons), ``plotting``
     (figures for all chapters), ``tables`` (the book's numbers beside measured ones, and other
     Markdown tables).
