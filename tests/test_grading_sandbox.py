@@ -115,6 +115,7 @@ def test_infinite_loop_in_a_graded_function_costs_only_what_calls_it():
     assert time.monotonic() - start < 30
     assert "ran out of time" in str(result.task("accuracy").to_dict()) or "stopped after" in (
         str(result.task("accuracy").to_dict()))
+    assert any(n.startswith("accuracy: a call ran out of time") for n in result.notes)
 
 
 def test_infinite_loop_at_the_top_of_a_cell_is_stopped_and_the_rest_graded():
@@ -128,6 +129,7 @@ def test_a_loop_that_ignores_the_alarm_is_killed_and_the_child_restarted():
             "def accuracy(a, labels):\n    while True:\n        pass")
     result = grade({"accuracy": code})
     assert lost(result) == {"accuracy"}
+    assert any(n.startswith("accuracy: a call ran out of time") for n in result.notes)
 
 
 def test_huge_allocation_fails_alone():

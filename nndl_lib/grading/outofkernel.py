@@ -308,6 +308,10 @@ def grade_notebook(assignment: Assignment, source_nb: dict, submission: Path | d
                for o in task_outcomes):
             task_notes.append("the course library's reference modules cannot be imported "
                               "while your work is graded: these points need your own code")
+        if any(isinstance(o, wire.RaisedError) and o.type_name == "GradingTimeout"
+               for o in task_outcomes):  # said at submission level, so the grades CSV flags it
+            notes.append(f"{task.name}: a call ran out of time (an endless loop?); the cases "
+                         "it did not finish earned nothing")
         results.append(assignment.score(task, [planned[i] for i in idx], task_outcomes,
                                         "graded", task_notes))
     return SubmissionResult(assignment.name, student, results, notes,
