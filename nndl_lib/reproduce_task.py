@@ -93,6 +93,7 @@ def run_task(key: str, tier: str, seed: int, threads: int | None = None,
     progress: a queue (or None) that receives (key, seed, 1) after each epoch.
     """
     from nndl_lib.experiments import EXPERIMENTS, run
+    from nndl_lib.resumable import checkpoint_seconds
 
     experiment = EXPERIMENTS[key]
     spec = experiment.spec_for(tier)
@@ -107,18 +108,22 @@ def run_task(key: str, tier: str, seed: int, threads: int | None = None,
         if progress is not None:
             progress.put((key, seed, 1))
 
+    earlier = checkpoint_seconds(checkpoint)  # training time saved before an interruption
     with limit_threads(threads):
         result = run(key, tier, seed, data=mnist(dtype), callback=tick, checkpoint=checkpoint,
                      checkpoint_every=checkpoint_every)
         env = environment(threads, dtype) | {"nndl_lib_commit": env["nndl_lib_commit"]}
     history = result.history
     record = {
-        "seed": seed, "value": round(float(result.value), 8), "wall_s": round(result.seconds, 3),
+        "seed": seed, "value": round(float(result.value), 8),
+        "wall_s": round(earlier + result.seconds, 3),
         "signature": experiment.signature(tier), "started": started,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"), "environment": env,
     }
     if history is not None:
         record.update(epochs_run=history.epochs_run, best_epoch=history.best_epoch)
+    if earlier:
+        record["resumed_after_s"] = round(earlier, 3)  # included in wall_s
     if checkpoint is not None:
         shutil.rmtree(checkpoint, ignore_errors=True)  # the result is all that is kept
     return record

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from nndl_lib.persist import load_model, save_model
 from nndl_lib.training import History, train
 from nndl_lib.validate import as_rng, check_int
 
-__all__ = ["train_in_pieces", "join_histories", "CHECKPOINT_KIND"]
+__all__ = ["train_in_pieces", "join_histories", "checkpoint_seconds", "CHECKPOINT_KIND"]
 
 CHECKPOINT_KIND = "TrainingCheckpoint"
 _SERIES = ("training_cost", "training_accuracy", "evaluation_cost", "evaluation_accuracy",
@@ -54,11 +55,20 @@ def join_histories(first: History, second: History, ties: str = "first") -> Hist
 
 
 def _save(path: Path, model: Any, history: History, rng: np.random.Generator, epochs_done: int,
-          fingerprint: str) -> None:
-    config = {"epochs_done": epochs_done, "fingerprint": fingerprint,
+          fingerprint: str, seconds: float) -> None:
+    config = {"epochs_done": epochs_done, "fingerprint": fingerprint, "seconds": seconds,
               "history": history.as_dict(), "rng": rng.bit_generator.state}
     arrays = list(model.weights) + list(model.biases)
     save_model(path, CHECKPOINT_KIND, json.loads(json.dumps(config)), arrays)
+
+
+def checkpoint_seconds(path: str | os.PathLike | None) -> float:
+    """Seconds of training already saved in checkpoint ``path`` (0.0 if there is none, or it
+    predates this record): what a resumed run adds to its own time for its total wall time."""
+    if path is None or not Path(path).exists():
+        return 0.0
+    config, _ = load_model(Path(path), CHECKPOINT_KIND)
+    return float(config.get("seconds", 0.0))
 
 
 def _load(path: Path, model: Any, fingerprint: str) -> tuple[History, dict, int]:
@@ -112,8 +122,9 @@ def train_in_pieces(
     path = Path(checkpoint)
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = as_rng(seed)
-    history, done = History(), 0
+    history, done, seconds = History(), 0, 0.0
     if path.exists():
+        seconds = checkpoint_seconds(path)
         history, state, done = _load(path, model, fingerprint)
         rng = np.random.Generator(type(rng.bit_generator)())
         rng.bit_generator.state = state
@@ -126,11 +137,13 @@ def train_in_pieces(
         def shifted(epoch: int, m: Any, h: History, offset: int = offset) -> Any:
             return callback(offset + epoch, m, h) if callback is not None else None
 
+        start = time.perf_counter()
         piece = train(model, training_data, n, mini_batch_size, eta, lmbda, seed=rng,
                       callback=shifted, **train_options)
+        seconds += time.perf_counter() - start
         history = join_histories(history, piece, ties) if done else piece
         done += piece.epochs_run
-        _save(path, model, history, rng, done, fingerprint)
+        _save(path, model, history, rng, done, fingerprint, seconds)
         if piece.stop_reason == "callback":
             break
     return history

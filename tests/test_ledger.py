@@ -280,7 +280,7 @@ class _Stop(Exception):
 
 def test_training_in_pieces_is_the_same_run_even_when_interrupted(tmp_path):
     from nndl_lib.network import Network
-    from nndl_lib.resumable import train_in_pieces
+    from nndl_lib.resumable import checkpoint_seconds, train_in_pieces
     from nndl_lib.training import train
 
     data, valid = _blobs(200), _blobs(60, seed=1)
@@ -302,9 +302,12 @@ def test_training_in_pieces_is_the_same_run_even_when_interrupted(tmp_path):
     with pytest.raises(_Stop):
         train_in_pieces(net(), data, 7, 10, 0.5, 0.1, checkpoint=path, every=2, seed=5,
                         fingerprint="run", callback=stop_at_epoch_4, **kw)
+    before = checkpoint_seconds(path)  # the two saved pieces' training time
+    assert before > 0 and checkpoint_seconds(tmp_path / "none.npz") == 0.0
     resumed = net()
     h = train_in_pieces(resumed, data, 7, 10, 0.5, 0.1, checkpoint=path, every=2, seed=5,
                         fingerprint="run", **kw)
+    assert checkpoint_seconds(path) > before  # a resumed run's time adds to the earlier pieces'
     for a, b in zip(whole.weights + whole.biases, resumed.weights + resumed.biases, strict=True):
         np.testing.assert_array_equal(a, b)
     assert h.evaluation_accuracy == h_whole.evaluation_accuracy and h.epochs_run == 7
