@@ -27,26 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nndl_lib.grading.course import Course  # noqa: E402
-
-
-def reference_submission(source: Path) -> dict:
-    """The source notebook as a learner would hand it in with the reference answers: markers
-    and hidden tests removed, no outputs."""
-    nb = json.loads(source.read_text())
-    for cell in nb["cells"]:
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        lines, hidden = [], False
-        for line in text.split("\n"):
-            if "BEGIN HIDDEN TESTS" in line:
-                hidden = True
-            elif "END HIDDEN TESTS" in line:
-                hidden = False
-            elif not hidden and "BEGIN SOLUTION" not in line and "END SOLUTION" not in line:
-                lines.append(line)
-        cell["source"] = "\n".join(lines)
-        if cell["cell_type"] == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    return nb
+from nndl_lib.grading.submissions import submission  # noqa: E402
 
 
 def main() -> None:
@@ -69,7 +50,7 @@ def main() -> None:
         src, _ = course.source_notebook(args.assignment)
         downloads = Path(tmp) / "downloads"
         downloads.mkdir()
-        text = json.dumps(reference_submission(src))
+        text = json.dumps(submission(json.loads(src.read_text(encoding="utf-8"))))
         for i in range(args.students):
             (downloads / f"student{i:02d}_{i}_{args.assignment}.ipynb").write_text(text)
         course.collect(args.assignment, downloads)

@@ -3,7 +3,6 @@ notebooks, namespaces to run checks in, and notebook edits."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from nndl_lib.grading.course import Course
+from nndl_lib.grading.submissions import reference_answer, submission
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "exercises"
@@ -33,64 +33,19 @@ def cell_text(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def _without_markers(text: str) -> str:
-    return "\n".join(line for line in text.split("\n")
-                     if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
-
-
-def _stub(text: str) -> str:
-    out, inside = [], False
-    for line in text.split("\n"):
-        if "BEGIN SOLUTION" in line:
-            inside = True
-            indent = line[: len(line) - len(line.lstrip())]
-            out += [indent + "# YOUR CODE HERE", indent + "raise NotImplementedError()"]
-        elif "END SOLUTION" in line:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
-
-
-def _without_hidden(text: str) -> str:
-    out, inside = [], False
-    for line in text.split("\n"):
-        if "BEGIN HIDDEN TESTS" in line:
-            inside = True
-        elif "END HIDDEN TESTS" in line:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
-
-
 def solution_code(assignment: str) -> dict[str, str]:
     """grade_id -> the reference answer cell's code (markers removed)."""
-    return {nbgrader_meta(c)["grade_id"]: _without_markers(cell_text(c))
+    return {nbgrader_meta(c)["grade_id"]: reference_answer(cell_text(c))
             for c in source_nb(assignment)["cells"]
             if c["cell_type"] == "code" and nbgrader_meta(c).get("solution")}
 
 
 def learner_notebook(assignment: str, answers: str = "reference",
                      replace: dict[str, str] | None = None) -> dict:
-    """A submission as a learner would hand it in: the released notebook (no hidden tests)
-    whose answer cells hold the reference code ("reference") or the stub ("stub"), with the
-    cells named in ``replace`` (grade_id -> source) replaced."""
-    nb = copy.deepcopy(source_nb(assignment))
-    for cell in nb["cells"]:
-        meta = nbgrader_meta(cell)
-        text = cell_text(cell)
-        if meta.get("solution"):
-            text = _without_markers(text) if answers == "reference" else _stub(text)
-            if cell["cell_type"] == "markdown" and answers != "reference":
-                text = "YOUR ANSWER HERE"
-        text = _without_hidden(text)
-        if replace and meta.get("grade_id") in replace:
-            text = replace[meta["grade_id"]]
-        cell["source"] = text
-        if cell["cell_type"] == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    return nb
+    """A submission as a learner would hand it in (``nndl_lib.grading.submissions``): the
+    released notebook whose answer cells hold the reference code ("reference") or the stub
+    ("stub"), with the cells named in ``replace`` (grade_id -> source) replaced."""
+    return submission(source_nb(assignment), answers, replace)
 
 
 def namespace(assignment: str, replace: dict[str, str] | None = None,

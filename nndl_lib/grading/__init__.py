@@ -18,6 +18,8 @@ Modules
     ``kernel``         the sandboxed Jupyter kernel nbgrader runs each submission in
     ``scratch``        nbgrader's autograde of one submission in its scratch course
     ``leaks``          finding solution code and hidden tests; scrubbing them from feedback
+    ``submissions``    learner-like submissions made from a source notebook (reference
+                       answers or stubs), for testing and timing the graders
     ``course``         release / collect / autograde / feedback / grades over nbgrader
     ``cli``            the ``nndl-course`` console script
 
