@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
-import shutil
 import sys
 import threading
 from pathlib import Path
@@ -26,22 +24,6 @@ HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 pytestmark = pytest.mark.browser
-
-
-def _chromium() -> str | None:
-    candidates = [os.environ.get("NNDL_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"]
-    return next((c for c in candidates if c and Path(c).is_file()), None)
-
-
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    path = _chromium()
-    if path is None:
-        message = "Chromium not found: run `make test` as root (apt-get) or set NNDL_CHROMIUM"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def _book_is_current() -> bool:

@@ -73,11 +73,6 @@ def _label(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-def _chromium() -> str | None:
-    candidates = [os.environ.get("NNDL_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"]
-    return next((c for c in candidates if c and Path(c).is_file()), None)
-
-
 # ------------------------------------------------------------------------------------------------
 # JupyterLab, started as the README says
 # ------------------------------------------------------------------------------------------------
@@ -133,17 +128,6 @@ def _copy_notebooks() -> dict[Path, Path]:
                 shutil.copy2(path, WORK / rel)
         copies[path] = WORK / rel
     return copies
-
-
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    path = _chromium()
-    if path is None:
-        message = "Chromium not found: run `make test` as root (apt-get) or set NNDL_CHROMIUM"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")
