@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nndl_lib.validate import as_rng
+from nndl_lib.validate import as_rng, check_int
 
 __all__ = [
     "IMAGE_SHAPE",
@@ -195,20 +195,19 @@ def expand_training_data(
     if y.shape[:1] != (images.shape[0],):
         raise ValueError(f"y must have one label per image, shape ({images.shape[0]},...); got "
                          f"{y.shape}")
-    if isinstance(copies, bool) or not isinstance(copies, int | np.integer) or copies < 0:
-        raise ValueError(f"copies must be a non-negative integer; got {copies!r}")
+    copies = check_int(copies, "copies", minimum=0)
     rng = as_rng(seed)
     flat = images.reshape(images.shape[0], -1)
     blocks = [flat]
     n = flat.shape[0]
-    for _ in range(int(copies)):
+    for _ in range(copies):
         new = rotate(flat, rng.uniform(-max_degrees, max_degrees, size=n),
                      image_shape=image_shape)
         new = _shift_each(new, rng.uniform(-max_shift, max_shift, size=(n, 2)), image_shape)
         if elastic is not None:
             new = elastic_distortion(new, *elastic, seed=rng, image_shape=image_shape)
         blocks.append(np.clip(new, 0.0, 1.0).astype(flat.dtype, copy=False))
-    return np.concatenate(blocks), np.concatenate([y] * (int(copies) + 1))
+    return np.concatenate(blocks), np.concatenate([y] * (copies + 1))
 
 
 def _shift_each(x: np.ndarray, d: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
