@@ -15,7 +15,7 @@ random images otherwise — the JSON says which):
    ``conv1`` = 20@5×5 on (N, 1, 28, 28), ``conv2`` = 40@20×5×5 on (N, 20, 12, 12), at N = 10 and
    N = 100, float32 and float64.
    - naive: :class:`ConvPoolLayer` with ``kernels="naive"`` (the loop twins in
-     :mod:`nndl_lib.conv`), timed on ONE example and multiplied by N (the loops are linear in
+     :mod:`nndl_lib.deep.conv`), timed on ONE example and multiplied by N (the loops are linear in
      N). In ``--quick`` mode on one example and F' = 2 filters, multiplied by N·F/F' (the loops are
      also linear in F).
    - fast: :class:`ConvPoolLayer` with the vectorised kernels.
@@ -59,8 +59,8 @@ from common import (  # noqa: E402
     write_json,
 )
 
-from nndl_lib.convnet import book_network  # noqa: E402
-from nndl_lib.layers import ConvPoolLayer  # noqa: E402
+from nndl_lib.deep.convnet import book_network  # noqa: E402
+from nndl_lib.deep.layers import ConvPoolLayer  # noqa: E402
 
 LAYERS = {  # name -> (filter_shape, image_shape)
     "conv1": ((20, 1, 5, 5), (1, 28, 28)),

@@ -1,46 +1,40 @@
 """nndl_lib: the reference NumPy library of the course "Neural Networks and Deep Learning,
 executable".
 
-One implementation of every idea the chapters and exercises use; modules have one job each.
+One implementation of every idea the chapters and exercises use; modules have one job each, and
+the folders are the layers (``pyproject.toml``'s import contracts enforce them: a module imports
+only its own layer and those below; nothing imports upward, and there is no import cycle).
 
-Data and configuration
-    ``data`` (MNIST loader: search path, sha256, mirrors, cache; expanded data),
-    ``config`` (the fast/full switch), ``reference_values`` (the book's published numbers, read
-    from ``experiments.toml``), ``experiments`` (every published experiment as a spec:
-    ``run(key, tier)``).
-Shared machinery
-    ``training`` (the one trainer and its ``History``, for every model), ``validate`` (input
-    checks), ``persist`` (the one model file format), ``activations``, ``costs``, ``init``,
-    ``regularization`` (L2/L1, dropout kernels), ``optimizers``, ``gradcheck``, ``checks``
-    (random cases, the one tolerance table, comparisons returning structured results).
-Fully connected networks (chapters 1-3, 5)
+The core (this folder; imports nothing above it)
     ``fc`` (the pure kernels: feedforward, backprop_example, backprop, update_mini_batch, sgd),
     ``fc_fast`` (the training loop's fast path, tested against ``fc``), ``network`` (the
-    ``Network`` class), ``batchnorm``, ``metrics`` (accuracy, parameter count).
-Convolutional and recurrent networks (chapter 6)
-    ``conv`` (naive kernels; the fast ones from ``conv_fast``), ``conv_shapes`` (sizes and input
-    checks), ``layers``, ``convnet``, ``ensemble``, ``rnn`` (a vanilla RNN trained by
-    backpropagation through time; an LSTM forward pass).
-Foundations page
-    ``normalization`` (min-max and z-score scaling, local response normalisation),
-    ``batchnorm_layer`` (a batch-normalisation layer for ``convnet``).
-Exercises
-    ``grading`` (the checks of each assignment, the out-of-kernel grader, the ``nndl-course``
-    commands; see its package docstring).
-The reproduction ledger
-    ``reproduce`` (the runner: ``python -m nndl_lib.reproduce``; local workers or Dask),
-    ``reproduce_task`` (one (row, seed) as a worker's task, with its environment), ``ledger``
-    (the ledger file; ``full_results()`` for the chapters), ``resumable`` (training in
-    checkpointed pieces), ``row_timing`` (one measured epoch per row), ``ledger_report`` (the
-    book page's tables and figure).
-Chapter companions
-    ``baselines`` and ``perceptron`` (chapter 1), ``backprop_demo``, ``hand_example`` and
-    ``epoch_timing`` (chapter 2), ``saturation`` (chapters 1-2), ``single_neuron``, ``augment``
-    (rotations, shifts, elastic distortions), ``curves`` (reading per-epoch curves;
-    ``WeightWatch``) and ``hyper_search`` (grid and random search) (chapter 3),
-    ``learning_speed`` (chapter 5: gradients per layer, chains of neurons), ``plotting``
-    (figures for all chapters), ``tables`` (the book's numbers beside measured ones, and other
-    Markdown tables).
+    ``Network`` class), ``training`` (the one trainer and its ``History``, for every model),
+    ``costs``, ``activations``, ``init``, ``regularization`` (L2/L1, dropout kernels),
+    ``optimizers``, ``batchnorm``, ``gradcheck``, ``metrics`` (accuracy, parameter count),
+    ``data`` (MNIST loader: search path, sha256, mirrors, cache; expanded data), ``validate``
+    (input checks), ``persist`` (the one model file format), ``config`` (the fast/full switch),
+    ``reference_values`` (the book's published numbers, read from ``experiments.toml``, and the
+    worked examples and exercise answers).
+``deep`` (chapter 6: the convolutional and recurrent stack; imports the core)
+    ``conv`` (naive kernels; the fast ones from ``conv_fast``), ``conv_shapes``, ``layer_base``,
+    ``conv_layer``, ``layers``, ``batchnorm_layer``, ``convnet``, ``ensemble``, ``rnn``.
+``companions`` (what one chapter needs beyond the core, named by chapter; imports the core)
+    ``ch01_perceptron``, ``ch01_baselines``, ``ch01_saturation``, ``ch02_backprop_demo``,
+    ``ch02_hand_example``, ``ch02_epoch_timing``, ``ch03_single_neuron``, ``ch03_augment``,
+    ``ch03_curves``, ``ch03_hyper_search``, ``ch04_universality``, ``ch04_universality_beyond``,
+    ``ch05_learning_speed``, ``foundations_normalization``; ``plotting`` and ``tables`` for all.
+``reproduction`` (the reproduction ledger; imports everything but ``grading``)
+    ``experiments`` (every published experiment as a spec: ``run(key, tier)``), ``runner``
+    (``python -m nndl_lib.reproduce``; local workers or Dask), ``task``, ``ledger``
+    (``full_results()`` for the chapters), ``report``, ``resumable`` (training in checkpointed
+    pieces), ``row_timing``.
+``grading`` (the exercises; imports everything but ``reproduction``)
+    ``assignments`` (one check module per assignment, public as ``nndl_lib.grading.<name>``),
+    the machinery (``framework``, ``checks``: the one tolerance table, ``cases``, ...), the
+    out-of-kernel and autograde passes as parent/child pairs, the ``nndl-course`` commands; see
+    its package docstring.
+``reproduce``
+    the public entry point ``python -m nndl_lib.reproduce``.
 
 The kernel convention
 ---------------------
@@ -60,10 +54,10 @@ dropout) follows one convention, so that it can be called, checked and graded th
    ``x: (N, C, H, W)``; a fully connected ``w`` is ``(n_out, n_in)`` and computes
    ``x @ w.T + b``. Every docstring states them.
 
-Examples: ``conv.conv2d_backward(dout, x, w, stride, pad) -> (dx, dw, db)``,
-``conv.maxpool_backward(dout, x, size, stride) -> dx``,
+Examples: ``deep.conv.conv2d_backward(dout, x, w, stride, pad) -> (dx, dw, db)``,
+``deep.conv.maxpool_backward(dout, x, size, stride) -> dx``,
 ``batchnorm.batchnorm_backward(dout, x, gamma, eps) -> (dx, dgamma, dbeta)``,
-``regularization.dropout_backward(dout, mask) -> dx``. Layer objects (``layers``,
+``regularization.dropout_backward(dout, mask) -> dx``. Layer objects (``deep.layers``,
 ``batchnorm.BatchNorm``) call these kernels and keep what a backward pass needs in named
 attributes, never in positional caches. Whole-network kernels (``fc.backprop``) follow the book:
 ``backprop(x, y, weights, biases, ...) -> (nabla_b, nabla_w)``.

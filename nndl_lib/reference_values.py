@@ -5,7 +5,8 @@ library against them with tolerances stated where they are used; the reproductio
 ``BOOK_RESULTS`` entries as its expected values. Nothing here is computed by the library.
 
 The published results are read from ``experiments.toml`` beside this module: one row per
-published number, with the configuration that reproduces it (see :mod:`nndl_lib.experiments`).
+published number, with the configuration that reproduces it (see
+:mod:`nndl_lib.reproduction.experiments`).
 Sources: Nielsen's *Neural Networks and Deep Learning* (text and result files of its code) and the
 course plan's corrected worked examples (see ``../shared/course-plan.md``).
 """

@@ -15,7 +15,7 @@ from nndl_lib.grading.submissions import reference_answer, submission
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "exercises"
 #: every assignment of the course (a notebook in exercises/source/<name>/ and a check module
-#: nndl_lib/grading/<name>.py): the tests cover each one found here
+#: nndl_lib/grading/assignments/<name>.py): the tests cover each one found here
 ASSIGNMENTS = Course(COURSE).assignments()
 MODULES = {a: Course(COURSE).check_module(a) for a in ASSIGNMENTS}
 

@@ -1,11 +1,11 @@
-"""Rotations, shifts and elastic distortions of digits (nndl_lib.augment)."""
+"""Rotations, shifts and elastic distortions of digits (nndl_lib.companions.ch03_augment)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nndl_lib import augment as au
+from nndl_lib.companions import ch03_augment as au
 from nndl_lib.data import SHIFT_ORDER, expand_by_shifts
 
 

@@ -1,4 +1,4 @@
-"""Tests for nndl_lib.backprop_demo (chapter 2's experiments)."""
+"""Tests for nndl_lib.companions.ch02_backprop_demo (chapter 2's experiments)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from nndl_lib import backprop_demo as bd
+from nndl_lib.companions import ch02_backprop_demo as bd
 from nndl_lib.costs import CrossEntropyCost, QuadraticCost
 from nndl_lib.metrics import count_parameters
 from nndl_lib.network import Network

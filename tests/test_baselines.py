@@ -1,4 +1,5 @@
-"""Tests of nndl_lib.baselines: average darkness, random guessing, the SVM baseline."""
+"""Tests of nndl_lib.companions.ch01_baselines: average darkness, random guessing, the SVM
+baseline."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from real_mnist import SHARED_MNIST, needs_real_mnist
 
-from nndl_lib.baselines import AverageDarkness, random_guess_accuracy, svm_baseline
+from nndl_lib.companions.ch01_baselines import AverageDarkness, random_guess_accuracy, svm_baseline
 from nndl_lib.data import load_mnist
 from nndl_lib.reference_values import book_result
 
@@ -75,7 +76,7 @@ def test_svm_baseline_on_a_small_real_sample_beats_average_darkness_by_far(mnist
 
 
 def test_svm_available_says_false_without_sklearn_and_true_with_it(monkeypatch):
-    from nndl_lib.baselines import svm_available
+    from nndl_lib.companions.ch01_baselines import svm_available
 
     try:
         import sklearn.svm  # noqa: F401

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nndl_lib.batchnorm import BatchNorm, batchnorm_backward, batchnorm_forward
-from nndl_lib.checks import check_gradient_numerically
+from nndl_lib.grading.checks import check_gradient_numerically
 from nndl_lib.optimizers import SGD
 
 

@@ -1,13 +1,13 @@
-"""Tests of nndl_lib.batchnorm_layer: the layer's gradients, evaluation mode, training in a
+"""Tests of nndl_lib.deep.batchnorm_layer: the layer's gradients, evaluation mode, training in a
 ConvNetwork."""
 
 import numpy as np
 import pytest
 
-from nndl_lib.batchnorm_layer import BatchNormLayer
-from nndl_lib.convnet import ConvNetwork
+from nndl_lib.deep.batchnorm_layer import BatchNormLayer
+from nndl_lib.deep.convnet import ConvNetwork
+from nndl_lib.deep.layers import FullyConnectedLayer, SoftmaxLayer
 from nndl_lib.gradcheck import numerical_gradient, rel_error
-from nndl_lib.layers import FullyConnectedLayer, SoftmaxLayer
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "relu", "linear"])

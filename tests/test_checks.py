@@ -1,4 +1,5 @@
-"""Tests of nndl_lib.checks: the comparisons explain what is wrong and where, the tolerance table
+"""Tests of nndl_lib.grading.checks: the comparisons explain what is wrong and where, the tolerance
+table
 is the one place tolerances live, and the case generators produce what they promise."""
 
 from __future__ import annotations
@@ -6,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nndl_lib import checks, conv
-from nndl_lib.checks import (
+from nndl_lib.deep import conv
+from nndl_lib.grading import checks
+from nndl_lib.grading.checks import (
     TOLERANCES,
     CheckResult,
     Tolerance,

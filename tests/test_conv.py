@@ -1,7 +1,9 @@
-"""Tests of nndl_lib.conv: fast kernels against naive twins, backward against finite differences,
+"""Tests of nndl_lib.deep.conv: fast kernels against naive twins, backward against finite
+differences,
 the chapter's worked examples, and the errors raised for bad input. All in float64.
 
-Comparisons go through nndl_lib.checks (its tolerance table and structured results), like the
+Comparisons go through nndl_lib.grading.checks (its tolerance table and structured results), like
+the
 exercise graders.
 """
 
@@ -10,8 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nndl_lib import checks, conv
-from nndl_lib.checks import ConvCase, PoolCase, check_fast_matches_naive, check_gradient_numerically
+from nndl_lib.deep import conv
+from nndl_lib.grading import checks
+from nndl_lib.grading.checks import (
+    ConvCase,
+    PoolCase,
+    check_fast_matches_naive,
+    check_gradient_numerically,
+)
 from nndl_lib.reference_values import EXERCISE_KEYS
 
 CONV_H = 1e-2  # step for the (linear) convolution's check; pooling uses h = 1e-5

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from real_mnist import needs_real_mnist
 
-from nndl_lib.convnet import BOOK_NETWORKS, ConvNetwork, book_network
+from nndl_lib.deep.convnet import BOOK_NETWORKS, ConvNetwork, book_network
+from nndl_lib.deep.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
 from nndl_lib.gradcheck import numerical_gradient, rel_error
-from nndl_lib.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
 from nndl_lib.network import Network
 from nndl_lib.reference_values import EXERCISE_KEYS
 from nndl_lib.regularization import penalty

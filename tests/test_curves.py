@@ -1,12 +1,12 @@
-"""Per-epoch curve helpers (nndl_lib.curves)."""
+"""Per-epoch curve helpers (nndl_lib.companions.ch03_curves)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from nndl_lib.companions.ch03_curves import overflowed, plateau_epoch, rises
 from nndl_lib.costs import CrossEntropyCost
-from nndl_lib.curves import overflowed, plateau_epoch, rises
 
 
 def test_a_saturated_wrong_output_gives_a_cost_that_counts_as_overflow():
@@ -35,7 +35,7 @@ def test_plateau_epoch_is_where_the_best_gets_within_tolerance_of_the_final_best
 
 
 def test_weight_watch_records_length_turn_and_tracked_weights():
-    from nndl_lib.curves import WeightWatch
+    from nndl_lib.companions.ch03_curves import WeightWatch
 
     class Model:
         weights = [np.array([[3.0, 0.0]]), np.array([[0.0], [4.0]])]
@@ -50,7 +50,7 @@ def test_weight_watch_records_length_turn_and_tracked_weights():
 
 
 def test_weight_watch_works_as_a_training_callback():
-    from nndl_lib.curves import WeightWatch
+    from nndl_lib.companions.ch03_curves import WeightWatch
     from nndl_lib.network import Network
 
     rng = np.random.default_rng(0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nndl_lib.ensemble import ensemble_accuracy, ensemble_predict, plurality_vote
+from nndl_lib.deep.ensemble import ensemble_accuracy, ensemble_predict, plurality_vote
 
 
 def test_plurality_vote_picks_the_most_common_label_per_image():

@@ -1,11 +1,11 @@
-"""Tests for nndl_lib.epoch_timing (chapter 2's three ways to run an epoch)."""
+"""Tests for nndl_lib.companions.ch02_epoch_timing (chapter 2's three ways to run an epoch)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nndl_lib.epoch_timing import EPOCH_METHODS, time_epoch
+from nndl_lib.companions.ch02_epoch_timing import EPOCH_METHODS, time_epoch
 
 
 def _data(n=40, n_in=12, k=3):

@@ -1,19 +1,20 @@
-"""Tests for nndl_lib.experiments: chapter 3's experiment runners (synthetic data, seconds)."""
+"""Tests for nndl_lib.reproduction.experiments: chapter 3's experiment runners (synthetic data,
+seconds)."""
 
 import numpy as np
 import pytest
 
 from nndl_lib.activations import softmax
-from nndl_lib.backprop_demo import backprop_throughput
-from nndl_lib.experiments import (
+from nndl_lib.companions.ch02_backprop_demo import backprop_throughput
+from nndl_lib.network import Network
+from nndl_lib.reference_values import EXERCISE_KEYS, book_result
+from nndl_lib.regularization import fraction_below, weight_decay_factor
+from nndl_lib.reproduction.experiments import (
     RunSpec,
     more_data_sweep,
     run_spec,
     spec_from_book,
 )
-from nndl_lib.network import Network
-from nndl_lib.reference_values import EXERCISE_KEYS, book_result
-from nndl_lib.regularization import fraction_below, weight_decay_factor
 
 
 def _blobs(n, n_in=20, n_classes=3, seed=0):
@@ -106,8 +107,8 @@ def test_run_spec_passes_hidden_and_output_activations_to_the_network():
 # -- the table of the book's experiments and run(key, tier) --------------------------------------
 
 def test_every_row_of_the_table_is_a_book_result_and_builds_through_the_public_api():
-    from nndl_lib.experiments import EXPERIMENTS
     from nndl_lib.reference_values import BOOK_RESULTS
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
 
     published = [k for k, e in EXPERIMENTS.items() if e.variant_of is None]
     assert published == list(BOOK_RESULTS)  # corrected variants are not published numbers
@@ -126,7 +127,7 @@ def test_every_row_of_the_table_is_a_book_result_and_builds_through_the_public_a
 
 
 def test_fast_tier_overrides_only_what_the_row_says():
-    from nndl_lib.experiments import EXPERIMENTS
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
 
     e = EXPERIMENTS["ch3_overfit_1000"]
     full, fast = e.spec_for("full"), e.spec_for("fast")
@@ -137,7 +138,7 @@ def test_fast_tier_overrides_only_what_the_row_says():
 
 
 def test_run_is_deterministic_in_the_seed_and_measures_what_the_row_says():
-    from nndl_lib.experiments import run
+    from nndl_lib.reproduction.experiments import run
 
     x, y = _blobs(10_200, n_in=784, n_classes=10, seed=3)  # the fast tier trains on 10,000
     data = ((x[:10_000], y[:10_000]), (x[10_000:10_100], y[10_000:10_100]), (x[10_100:],
@@ -153,7 +154,7 @@ def test_run_is_deterministic_in_the_seed_and_measures_what_the_row_says():
 
 
 def test_expanded_training_set_has_five_images_per_original():
-    from nndl_lib.experiments import ExperimentSpec
+    from nndl_lib.reproduction.experiments import ExperimentSpec
 
     x, y = _blobs(50, n_in=784, seed=4)
     spec = ExperimentSpec(network="conv1", training_size=100, expanded=True)

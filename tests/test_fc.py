@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nndl_lib import fc
-from nndl_lib.checks import check_against_reference, check_gradient_numerically
+from nndl_lib.grading.checks import check_against_reference, check_gradient_numerically
 from nndl_lib.init import bias_init, default_weight_init
 from nndl_lib.network import Network
 from nndl_lib.reference_values import WORKED_EXAMPLE_222 as EX

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nndl_lib import fc_fast
-from nndl_lib.checks import check_against_reference
+from nndl_lib.grading.checks import check_against_reference
 from nndl_lib.network import Network
 from nndl_lib.optimizers import SGD as PlainSGD
 

@@ -19,10 +19,11 @@ from grading_support import (
 )
 
 from nndl_lib import fc
-from nndl_lib.grading import ch01_digits, ch02_backprop, ch03_improving, leaks, wire
+from nndl_lib.grading import leaks, wire
+from nndl_lib.grading.assignments import ch01_digits, ch02_backprop, ch03_improving
 from nndl_lib.grading.drivers import run_driver
 from nndl_lib.grading.lms import CourseError, id_for, student_id_from_name
-from nndl_lib.grading.outofkernel import learner_cells, student_seed
+from nndl_lib.grading.outofkernel_parent import learner_cells, student_seed
 from nndl_lib.reference_values import EXERCISE_KEYS, WORKED_EXAMPLE_222
 
 SEEDS = [11, 2024]  # two "graded" draws besides the visible cases

@@ -26,7 +26,7 @@ from grading_support import (
 
 from nndl_lib.grading import cli, leaks
 from nndl_lib.grading.course import Course
-from nndl_lib.grading.outofkernel import Limits
+from nndl_lib.grading.outofkernel_parent import Limits
 
 pytestmark = pytest.mark.grading
 

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from nndl_lib import backprop_demo as bd
-from nndl_lib.hand_example import by_hand
+from nndl_lib.companions import ch02_backprop_demo as bd
+from nndl_lib.companions.ch02_hand_example import by_hand
 from nndl_lib.reference_values import WORKED_EXAMPLE_222 as REF
 
 TOL = 0.5e-9 + 1e-12  # the reference values are printed with 9 decimals

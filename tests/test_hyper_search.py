@@ -1,4 +1,4 @@
-"""Grid and random search (nndl_lib.hyper_search)."""
+"""Grid and random search (nndl_lib.companions.ch03_hyper_search)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from nndl_lib.hyper_search import SearchResult, best, evaluate, grid_points, random_points
+from nndl_lib.companions.ch03_hyper_search import (
+    SearchResult,
+    best,
+    evaluate,
+    grid_points,
+    random_points,
+)
 
 
 def test_grid_is_every_combination_last_axis_fastest():

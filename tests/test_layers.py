@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nndl_lib.deep.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
 from nndl_lib.gradcheck import numerical_gradient, rel_error
-from nndl_lib.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
 
 TOL = 1e-7  # relative error allowed between analytic and numerical gradients (float64)
 H = 1e-3  # finite-difference step; Richardson extrapolation removes the O(H^2) error
@@ -91,8 +91,8 @@ def test_convpool_gradcheck_inputs_are_away_from_kinks_and_ties(pool):
 
 def test_convpool_applies_bias_and_activation_after_pooling():
     """a = σ(pool(w ⊛ x) + b): for L2 pooling this differs from pooling σ(w ⊛ x + b)."""
-    from nndl_lib import conv
     from nndl_lib.activations import sigmoid
+    from nndl_lib.deep import conv
 
     layer = ConvPoolLayer((2, 1, 3, 3), (1, 6, 6), pool="l2", rng=3, dtype=np.float64)
     x = np.random.default_rng(4).standard_normal((2, 1, 6, 6))

@@ -1,12 +1,12 @@
-"""Tests for nndl_lib.learning_speed: chapter 5's gradient norms, chains of neurons and products."""
+"""Tests for nndl_lib.companions.ch05_learning_speed: chapter 5's gradient norms, chains of neurons
+and products."""
 
 import numpy as np
 import pytest
 
 from nndl_lib import fc
 from nndl_lib.activations import sigmoid_prime
-from nndl_lib.gradcheck import numerical_gradient, rel_error
-from nndl_lib.learning_speed import (
+from nndl_lib.companions.ch05_learning_speed import (
     GradientNormRecorder,
     backward_jacobians,
     chain_backward,
@@ -25,6 +25,7 @@ from nndl_lib.learning_speed import (
     random_chain,
     widest_factor_interval,
 )
+from nndl_lib.gradcheck import numerical_gradient, rel_error
 from nndl_lib.network import Network
 from nndl_lib.reference_values import EXERCISE_KEYS
 
@@ -267,7 +268,7 @@ def test_backward_jacobians_are_sigma_prime_times_transposed_weights():
 
 def test_gradient_norms_at_init_reproduce_the_experiment_tables_rows():
     # what the chapter computes for its bar chart is what experiments.run measures for the ledger
-    from nndl_lib.experiments import EXPERIMENTS, run
+    from nndl_lib.reproduction.experiments import EXPERIMENTS, run
 
     rng = np.random.default_rng(4)
     x = (rng.random((1000, 784)) < 0.2).astype(np.float32)

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from real_mnist import needs_real_mnist
 
-from nndl_lib.experiments import EXPERIMENTS
-from nndl_lib.ledger import (
+from nndl_lib.reproduction.experiments import EXPERIMENTS
+from nndl_lib.reproduction.ledger import (
     LedgerError,
     full_results,
     read_ledger,
@@ -62,7 +62,7 @@ def test_every_row_builds_at_both_tiers_through_the_public_api():
 
 
 def test_a_malformed_row_is_refused_with_its_key():
-    from nndl_lib.experiments import _experiment
+    from nndl_lib.reproduction.experiments import _experiment
 
     row = {"key": "x", "chapter": 1, "description": "d", "book": 1.0, "metric": "test",
            "measure": "max", "compare": "median"}
@@ -149,7 +149,7 @@ def test_ledger_round_trip_and_full_results(tmp_path):
 ])
 def test_an_unreadable_ledger_is_an_error_and_is_never_overwritten(tmp_path, capsys, content,
                                                                    problem):
-    from nndl_lib.reproduce import main
+    from nndl_lib.reproduction.runner import main
 
     path = tmp_path / "ledger.json"
     path.write_text(content)
@@ -222,7 +222,7 @@ def test_the_fast_tier_fails_when_a_row_leaves_its_band(tmp_path, monkeypatch, c
 
 @needs_real_mnist
 def test_rows_with_identical_runs_share_one_run(tmp_path):
-    from nndl_lib.reproduce import plan
+    from nndl_lib.reproduction.runner import plan
 
     tasks = plan(["ch3_init_default_30", "ch5_depth_1", "ch3_ce_30"], "full", None, {})
     merged = [t for t in tasks if len(t.keys) > 1]
@@ -232,7 +232,7 @@ def test_rows_with_identical_runs_share_one_run(tmp_path):
 
 
 def test_a_row_takes_the_finished_runs_of_an_identical_row(tmp_path):
-    from nndl_lib.reproduce import Runner
+    from nndl_lib.reproduction.runner import Runner
 
     path = tmp_path / "ledger.json"
     e = EXPERIMENTS["ch3_init_default_30"]
@@ -280,7 +280,7 @@ class _Stop(Exception):
 
 def test_training_in_pieces_is_the_same_run_even_when_interrupted(tmp_path):
     from nndl_lib.network import Network
-    from nndl_lib.resumable import checkpoint_seconds, train_in_pieces
+    from nndl_lib.reproduction.resumable import checkpoint_seconds, train_in_pieces
     from nndl_lib.training import train
 
     data, valid = _blobs(200), _blobs(60, seed=1)
@@ -329,7 +329,7 @@ def test_the_page_is_committed_clean_and_trains_nothing():
     assert all(not c.get("outputs") and not c.get("execution_count")
                for c in nb["cells"] if c["cell_type"] == "code")
     assert "full_results()" in code
-    for call in ("train(", ".SGD(", "run(", "import nndl_lib.reproduce", "load_mnist"):
+    for call in ("train(", ".SGD(", "run(", "import nndl_lib.reproduction.runner", "load_mnist"):
         assert call not in code, f"the reproduction page must only read the ledger ({call})"
     assert nb["metadata"]["mystnb"]["execution_mode"] == "inline"  # re-read on every build
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
@@ -337,7 +337,7 @@ def test_the_page_is_committed_clean_and_trains_nothing():
 
 
 def test_the_page_tables_say_plainly_which_rows_were_not_run():
-    from nndl_lib.ledger_report import ledger_table, plot_ours_vs_book, tally, timing_table
+    from nndl_lib.reproduction.report import ledger_table, plot_ours_vs_book, tally, timing_table
 
     rows = {k: summarize(EXPERIMENTS[k], _runs([95.3, 95.5, 94.9]), "full")
             for k in ("ch1_30", "ch1_100")}

@@ -1,12 +1,11 @@
-"""Tests of nndl_lib.normalization (data scaling, local response normalisation) and of
+"""Tests of nndl_lib.companions.foundations_normalization (data scaling, local response
+normalisation) and of
 data.one_hot_features."""
 
 import numpy as np
 import pytest
 
-from nndl_lib.data import one_hot_features
-from nndl_lib.gradcheck import numerical_gradient, rel_error
-from nndl_lib.normalization import (
+from nndl_lib.companions.foundations_normalization import (
     lrn_backward,
     lrn_forward,
     minmax_normalize,
@@ -14,6 +13,8 @@ from nndl_lib.normalization import (
     zscore_normalize,
     zscore_statistics,
 )
+from nndl_lib.data import one_hot_features
+from nndl_lib.gradcheck import numerical_gradient, rel_error
 from nndl_lib.reference_values import EXERCISE_KEYS
 
 

@@ -42,8 +42,9 @@ def _code(nb_path: Path, skip_solutions: bool = False) -> list[str]:
 
 def _library_names() -> set[str]:
     names: set[str] = set()
-    for mod in pkgutil.iter_modules(nndl_lib.__path__):
-        module = importlib.import_module(f"nndl_lib.{mod.name}")
+    # Every module of every subpackage (core, deep, companions, reproduction, grading).
+    for mod in pkgutil.walk_packages(nndl_lib.__path__, "nndl_lib."):
+        module = importlib.import_module(mod.name)
         names |= set(getattr(module, "__all__", []))
     return names
 

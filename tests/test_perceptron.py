@@ -1,4 +1,5 @@
-"""Tests for nndl_lib.perceptron: the perceptron rule, NAND, adders built from NAND perceptrons."""
+"""Tests for nndl_lib.companions.ch01_perceptron: the perceptron rule, NAND, adders built from NAND
+perceptrons."""
 
 import itertools
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from nndl_lib.activations import sigmoid
-from nndl_lib.perceptron import (
+from nndl_lib.companions.ch01_perceptron import (
     NAND_BIAS,
     NAND_WEIGHTS,
     NandCircuit,

@@ -1,4 +1,5 @@
-"""Tests for nndl_lib.plotting (Agg backend): what is drawn, labels, and errors on bad input."""
+"""Tests for nndl_lib.companions.plotting (Agg backend): what is drawn, labels, and errors on bad
+input."""
 
 import matplotlib
 
@@ -10,7 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from nndl_lib.activations import sigmoid  # noqa: E402
-from nndl_lib.plotting import (  # noqa: E402
+from nndl_lib.companions.plotting import (  # noqa: E402
     as_digit_images,
     plot_activations,
     plot_curves,

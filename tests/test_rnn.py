@@ -1,11 +1,9 @@
-"""Tests of nndl_lib.rnn: BPTT against numerical gradients, the forward equations, training."""
+"""Tests of nndl_lib.deep.rnn: BPTT against numerical gradients, the forward equations, training."""
 
 import numpy as np
 import pytest
 
-from nndl_lib.gradcheck import numerical_gradient, rel_error
-from nndl_lib.optimizers import SGD, Adam
-from nndl_lib.rnn import (
+from nndl_lib.deep.rnn import (
     RNN,
     input_sensitivity,
     lstm_forward,
@@ -18,6 +16,8 @@ from nndl_lib.rnn import (
     sequence_cost_gradient,
     train_rnn,
 )
+from nndl_lib.gradcheck import numerical_gradient, rel_error
+from nndl_lib.optimizers import SGD, Adam
 
 
 def random_rnn_problem(N=3, T=5, D=2, H=4, seed=0):

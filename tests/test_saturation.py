@@ -1,4 +1,4 @@
-"""Tests for nndl_lib.saturation."""
+"""Tests for nndl_lib.companions.ch01_saturation."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from nndl_lib.activations import sigmoid_prime
+from nndl_lib.companions.ch01_saturation import output_class_counts, saturated_fraction
 from nndl_lib.network import Network
-from nndl_lib.saturation import output_class_counts, saturated_fraction
 
 
 def test_saturated_fraction_counts_small_derivatives_per_layer():

@@ -1,11 +1,10 @@
-"""Tests for nndl_lib.single_neuron: chapter 3's one-neuron calculations."""
+"""Tests for nndl_lib.companions.ch03_single_neuron: chapter 3's one-neuron calculations."""
 
 import numpy as np
 import pytest
 
 from nndl_lib.activations import sigmoid_prime, tanh_prime
-from nndl_lib.reference_values import EXERCISE_KEYS
-from nndl_lib.single_neuron import (
+from nndl_lib.companions.ch03_single_neuron import (
     neuron_cost,
     neuron_gradients,
     sample_weighted_input,
@@ -13,6 +12,7 @@ from nndl_lib.single_neuron import (
     train_single_neuron,
     weighted_input_std,
 )
+from nndl_lib.reference_values import EXERCISE_KEYS
 
 KEY = EXERCISE_KEYS["ch3_single_neuron"]
 

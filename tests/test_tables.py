@@ -1,9 +1,9 @@
-"""Tests for nndl_lib.tables: the book's numbers beside measured ones."""
+"""Tests for nndl_lib.companions.tables: the book's numbers beside measured ones."""
 
 import pytest
 
+from nndl_lib.companions.tables import book_comparison_table, format_value, ledger_column
 from nndl_lib.reference_values import book_result
-from nndl_lib.tables import book_comparison_table, format_value, ledger_column
 
 
 def test_format_value_uses_the_rows_unit():
@@ -55,7 +55,7 @@ def test_pipes_in_descriptions_are_escaped_so_rows_keep_their_cells():
 
 
 def test_ledger_column_says_how_each_full_run_compares():
-    from nndl_lib.ledger import LedgerRow
+    from nndl_lib.reproduction.ledger import LedgerRow
 
     def row(value, compare, seeds, passed, unit="%", std=0.2):
         return LedgerRow(id="k", chapter=1, description="", tier="full", unit=unit, metric="test",

@@ -1,10 +1,11 @@
-"""Tests for nndl_lib.tables.markdown_table (tables whose rows are not the book's results)."""
+"""Tests for nndl_lib.companions.tables.markdown_table (tables whose rows are not the book's
+results)."""
 
 from __future__ import annotations
 
 import pytest
 
-from nndl_lib.tables import markdown_table
+from nndl_lib.companions.tables import markdown_table
 
 
 def test_one_row_per_key_in_order_with_the_label_heading_the_first_column():

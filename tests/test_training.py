@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from nndl_lib.convnet import ConvNetwork
-from nndl_lib.layers import FullyConnectedLayer, SoftmaxLayer
+from nndl_lib.deep.convnet import ConvNetwork
+from nndl_lib.deep.layers import FullyConnectedLayer, SoftmaxLayer
 from nndl_lib.network import Network
 from nndl_lib.optimizers import SGD as PlainSGD
 from nndl_lib.training import History, mini_batches, sgd_step, train

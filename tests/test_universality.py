@@ -1,12 +1,12 @@
-"""Tests for nndl_lib.universality: chapter 4's hand-built networks."""
+"""Tests for nndl_lib.companions.ch04_universality: chapter 4's hand-built networks."""
 
 import numpy as np
 import pytest
 
 from nndl_lib import fc
-from nndl_lib import universality as u
-from nndl_lib import universality_beyond as ub
 from nndl_lib.activations import Activation, sigmoid
+from nndl_lib.companions import ch04_universality as u
+from nndl_lib.companions import ch04_universality_beyond as ub
 
 L_SINE = 0.4 * 2 * np.pi  # Lipschitz constant of sine_target
 

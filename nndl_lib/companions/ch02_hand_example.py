@@ -5,7 +5,8 @@ the forward pass neuron by neuron, then dE/dw5 (a weight into an output neuron) 
 three factors, then dE/dw1 (a weight into a hidden neuron), whose error collects the errors of
 both outputs. :func:`by_hand` does exactly that arithmetic with Python floats, so every number
 the text quotes has a name here; the library's matrix kernels compute the same values
-independently (``nndl_lib.backprop_demo.worked_example_results``), and the tests compare both
+independently (``nndl_lib.companions.ch02_backprop_demo.worked_example_results``), and the tests
+compare both
 with the reference values.
 
 The network (see ``nndl_lib.reference_values.WORKED_EXAMPLE_222``): inputs i1, i2; hidden

@@ -15,7 +15,8 @@ output approximates a target function, following the chapter's visual proof:
   approximations, each shifted and scaled by 1/M, keeps every point out of most windows
   (:func:`shifted_bump_network`).
 
-Towers in two dimensions and ReLU networks are in :mod:`nndl_lib.universality_beyond`.
+Towers in two dimensions and ReLU networks are in
+:mod:`nndl_lib.companions.ch04_universality_beyond`.
 
 Networks are :class:`ConstructedNetwork` objects: the lists ``weights`` and ``biases`` in the layout
 of :mod:`nndl_lib.fc` (``weights[i]``: ``(n_out, n_in)``, a layer computes ``a @ w.T + b``), so

@@ -1,7 +1,9 @@
 """Universality beyond one input and beyond sigmoid neurons (the second half of chapter 4).
 
-The first half, :mod:`nndl_lib.universality`, builds sigmoid step and bump networks of one input.
-Here, with the same :class:`~nndl_lib.universality.ConstructedNetwork` and error measures:
+The first half, :mod:`nndl_lib.companions.ch04_universality`, builds sigmoid step and bump networks
+of one input.
+Here, with the same :class:`~nndl_lib.companions.ch04_universality.ConstructedNetwork` and error
+measures:
 
 - ReLU has no such limits, but the difference of two ramps is a step and three ramps make a hat,
   so ReLU networks interpolate any f piecewise linearly (:func:`relu_step`, :func:`hat`,
@@ -16,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from nndl_lib.activations import relu
-from nndl_lib.universality import (  # the shared checks and building blocks of chapter 4
+from nndl_lib.companions.ch04_universality import (  # chapter 4's shared blocks
     ApproximationError,
     ConstructedNetwork,
     Function1D,

@@ -59,7 +59,8 @@ def book_comparison_table(keys: Iterable[str],
 
 
 def ledger_column(rows: Mapping[str, Any], keys: Iterable[str] | None = None) -> dict[str, str]:
-    """Table cells for the reproduction ledger's full runs (``nndl_lib.ledger.full_results()``).
+    """Table cells for the reproduction ledger's full runs
+    (``nndl_lib.reproduction.ledger.full_results()``).
 
     rows: {key: row} with ``value`` (the compared number), ``compare`` ("best" or "mean"),
     ``mean``, ``std``, ``seeds``, ``unit`` and ``passed``. Each cell reads, e.g.,

@@ -1,11 +1,12 @@
-"""Batch normalisation as a layer of :class:`nndl_lib.convnet.ConvNetwork` (the foundations page).
+"""Batch normalisation as a layer of :class:`nndl_lib.deep.convnet.ConvNetwork` (the foundations
+page).
 
 :class:`BatchNormLayer` normalises its input with :class:`nndl_lib.batchnorm.BatchNorm` (batch
 statistics in training, running averages at evaluation) and applies an activation:
 
     a = σ(γ x̂ + β),   x̂ = (x − μ_B) / √(σ_B² + ε)
 
-It goes between a :class:`~nndl_lib.layers.FullyConnectedLayer` with ``activation="linear"``
+It goes between a :class:`~nndl_lib.deep.layers.FullyConnectedLayer` with ``activation="linear"``
 (which supplies the weighted input z = x wᵀ + b) and the next layer, so that the normalisation
 acts on z, before the non-linearity, as in Ioffe and Szegedy (2015). (The fully connected layer's
 bias is then redundant: subtracting the batch mean removes it, and β takes its place.)
@@ -21,7 +22,7 @@ import numpy as np
 
 from nndl_lib.activations import Activation, get_activation, prime_from_output
 from nndl_lib.batchnorm import BatchNorm
-from nndl_lib.layer_base import Layer
+from nndl_lib.deep.layer_base import Layer
 
 __all__ = ["BatchNormLayer"]
 

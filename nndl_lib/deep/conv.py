@@ -13,13 +13,13 @@ Every kernel comes as a pair ``*_forward`` / ``*_backward`` and in two versions:
 
 - ``*_naive``: plain loops that read like the definition (the reference that learners' exercises
   are graded against);
-- the fast version (no suffix; written in :mod:`nndl_lib.conv_fast`, imported from here): the
+- the fast version (no suffix; written in :mod:`nndl_lib.deep.conv_fast`, imported from here): the
   same numbers, vectorised. Convolution uses im2col (a strided view of every window, one copy)
   and one matrix product; its ``dx`` adds the columns back with a loop over the KH*KW kernel
   offsets (col2im). Pooling loops over the size*size window offsets and works on strided slices
   of the whole batch at once. For speed the fast kernels keep the batch axis last in memory:
   their results are (N, ...) arrays that are transposed views, not C-contiguous (see the layout
-  note in :mod:`nndl_lib.conv_fast`); the values are the same.
+  note in :mod:`nndl_lib.deep.conv_fast`); the values are the same.
 
 Backward functions follow the library's kernel convention (see :mod:`nndl_lib`): they take the
 upstream gradient ``dout = dC/d(output)`` and the forward inputs and return the gradients with the
@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nndl_lib.conv_shapes import (
+from nndl_lib.deep.conv_shapes import (
     check_bias,
     check_conv,
     check_dout,
@@ -279,7 +279,7 @@ def l2pool_backward_naive(
 
 
 # The fast kernels (same numbers, vectorised) live in conv_fast; they are part of this module's API.
-from nndl_lib.conv_fast import (  # noqa: E402
+from nndl_lib.deep.conv_fast import (  # noqa: E402
     avgpool_backward,
     avgpool_forward,
     conv2d_backward,

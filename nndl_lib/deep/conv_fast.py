@@ -1,8 +1,8 @@
 """The fast convolution and pooling kernels: the numbers of the naive kernels of
-:mod:`nndl_lib.conv`, vectorised (tests/test_conv.py checks every one against its naive twin).
+:mod:`nndl_lib.deep.conv`, vectorised (tests/test_conv.py checks every one against its naive twin).
 
 Shapes, conventions, the tie rule of max pooling and the L2-pooling zero rule are those of
-:mod:`nndl_lib.conv`, which re-exports these functions; import them from there.
+:mod:`nndl_lib.deep.conv`, which re-exports these functions; import them from there.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from nndl_lib.conv_shapes import check_bias, check_conv, check_dout, check_pool
+from nndl_lib.deep.conv_shapes import check_bias, check_conv, check_dout, check_pool
 
 __all__ = [
     "conv2d_forward",

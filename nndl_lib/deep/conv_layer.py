@@ -1,4 +1,4 @@
-"""Chapter 6's convolution + pooling layer (see :mod:`nndl_lib.layers` for the interface).
+"""Chapter 6's convolution + pooling layer (see :mod:`nndl_lib.deep.layers` for the interface).
 
 Forward ``a = σ(pool(w ⊛ x) + b)``: the filters are applied without bias, the feature maps pooled,
 then the shared bias added and the activation applied, as in the book's code.
@@ -10,15 +10,15 @@ import math
 
 import numpy as np
 
-from nndl_lib import conv
 from nndl_lib.activations import Activation, get_activation, prime_from_output
+from nndl_lib.deep import conv
+from nndl_lib.deep.layer_base import INITS, Layer
 from nndl_lib.init import bias_init, normal_weights
-from nndl_lib.layer_base import INITS, Layer
 from nndl_lib.validate import as_rng
 
 __all__ = ["ConvPoolLayer", "POOLS", "NAIVE_POOLS", "KERNELS"]
 
-# pool name -> (forward, backward) kernels from nndl_lib.conv, each (x, size, stride).
+# pool name -> (forward, backward) kernels from nndl_lib.deep.conv, each (x, size, stride).
 POOLS = {
     "max": (conv.maxpool_forward, conv.maxpool_backward),
     "avg": (conv.avgpool_forward, conv.avgpool_backward),
@@ -45,7 +45,8 @@ class ConvPoolLayer(Layer):
         take square windows, so PH == PW.
     pool: "max" (the book), "avg" or "l2".
     init: "faithful" (std sqrt(1/n_out), n_out = F·KH·KW / (PH·PW)) or "corrected" (n_in = C·KH·KW).
-    kernels: "fast" (vectorised, default) or "naive" (the loop twins of :mod:`nndl_lib.conv`; the
+    kernels: "fast" (vectorised, default) or "naive" (the loop twins of :mod:`nndl_lib.deep.conv`;
+    the
         same numbers, thousands of times slower).
     """
 
@@ -137,7 +138,7 @@ class ConvPoolLayer(Layer):
         """x: (N, C, H, W) → a: (N, F, H_pool, W_pool). No dropout in conv layers (as the book).
 
         With the fast kernels ``a`` is a batch-last transposed view, not C-contiguous (see
-        :mod:`nndl_lib.conv`); the next layer takes it as it is (call ``np.ascontiguousarray``
+        :mod:`nndl_lib.deep.conv`); the next layer takes it as it is (call ``np.ascontiguousarray``
         if you need C order).
         """
         x = self._check_input(x)

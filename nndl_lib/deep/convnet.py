@@ -1,7 +1,8 @@
 """Chapter 6's layered network: stack layers, train with the library's one trainer, evaluate as
 the book does.
 
-:class:`ConvNetwork` stacks layers from :mod:`nndl_lib.layers` (conv-pool, fully connected, ending
+:class:`ConvNetwork` stacks layers from :mod:`nndl_lib.deep.layers` (conv-pool, fully connected,
+ending
 with a softmax layer) on the log-likelihood cost, and trains them with
 :func:`nndl_lib.training.train` (the trainer of chapters 1-3). Three details follow the book's
 chapter 6 code:
@@ -18,10 +19,11 @@ chapter 6 code:
   is the test accuracy at the epoch of best validation accuracy.
 
 :func:`book_network` builds the book's architectures by name; the book's experiments (their
-hyper-parameters and published results) are in :mod:`nndl_lib.experiments`. A typical run::
+hyper-parameters and published results) are in :mod:`nndl_lib.reproduction.experiments`. A typical
+run::
 
     from nndl_lib.data import load_mnist
-    from nndl_lib.convnet import book_network
+    from nndl_lib.deep.convnet import book_network
 
     train, validation, test = load_mnist()
     net = book_network("conv2_relu", rng=0)
@@ -37,7 +39,7 @@ import os
 import numpy as np
 
 from nndl_lib.costs import LogLikelihoodCost
-from nndl_lib.layers import (
+from nndl_lib.deep.layers import (
     ConvPoolLayer,
     FullyConnectedLayer,
     Layer,
@@ -62,7 +64,7 @@ ConvTrainingHistory = History
 
 
 class ConvNetwork:
-    """A stack of layers ending in a :class:`~nndl_lib.layers.SoftmaxLayer`.
+    """A stack of layers ending in a :class:`~nndl_lib.deep.layers.SoftmaxLayer`.
 
     layers: e.g. ``[ConvPoolLayer(...), FullyConnectedLayer(...), SoftmaxLayer(...)]``; consecutive
         layers must agree (a layer's input takes the previous output, flattened if needed).
@@ -80,7 +82,7 @@ class ConvNetwork:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(
-                    f"layer {i} must be an nndl_lib.layers layer; got {type(layer).__name__}"
+                    f"layer {i} must be an nndl_lib.deep.layers layer; got {type(layer).__name__}"
                 )
         if not isinstance(layers[-1], SoftmaxLayer):
             raise ValueError(

@@ -1,6 +1,6 @@
 """The base class of chapter 6's layers: parameter lists, dtype conversion, shape checks.
 
-See :mod:`nndl_lib.layers` for the interface every layer implements.
+See :mod:`nndl_lib.deep.layers` for the interface every layer implements.
 """
 
 from __future__ import annotations

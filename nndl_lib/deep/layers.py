@@ -1,17 +1,18 @@
 """Chapter 6's layers: convolution + pooling, fully connected, softmax (with dropout).
 
 Every layer is a class whose ``forward`` and ``backward`` sit next to each other and share one
-interface, so :class:`nndl_lib.convnet.ConvNetwork` can stack them:
+interface, so :class:`nndl_lib.deep.convnet.ConvNetwork` can stack them:
 
 - ``params``: ``[w, b]``, the arrays that learn (updated in place by the network);
 - ``grads``: ``[nabla_w, nabla_b]``, the same shapes, filled by ``backward``;
 - ``weights`` / ``biases`` (and ``weight_grads`` / ``bias_grads``): ``params`` split into what the
   L2 term regularises and what it leaves alone; ``buffers``: state saved but not learned (see
-  :mod:`nndl_lib.batchnorm_layer`, whose γ and β are never regularised);
+  :mod:`nndl_lib.deep.batchnorm_layer`, whose γ and β are never regularised);
 - ``forward(x, *, train, rng)`` → the layer's activations; ``train=True`` applies dropout (drawing
   the mask from ``rng``) and keeps what ``backward`` needs;
 - ``backward(dout)`` → ``dx``: given ∂C/∂(this layer's output), fill ``grads`` and return
-  ∂C/∂(this layer's input), with the input's shape. It calls the kernels of :mod:`nndl_lib.conv`
+  ∂C/∂(this layer's input), with the input's shape. It calls the kernels of
+  :mod:`nndl_lib.deep.conv`
   and :mod:`nndl_lib.regularization` (the library's kernel convention) on what the last training
   forward pass kept in named attributes (``x``, ``z``, ``a``, ``mask``, ...);
 - ``input_shape`` / ``output_shape``: per-example shapes, without the batch axis N.
@@ -40,10 +41,10 @@ from __future__ import annotations
 import numpy as np
 
 from nndl_lib.activations import Activation, get_activation, prime_from_output, softmax
-from nndl_lib.conv_layer import KERNELS, NAIVE_POOLS, POOLS, ConvPoolLayer
 from nndl_lib.costs import LogLikelihoodCost
+from nndl_lib.deep.conv_layer import KERNELS, NAIVE_POOLS, POOLS, ConvPoolLayer
+from nndl_lib.deep.layer_base import INITS, Layer
 from nndl_lib.init import bias_init, ch6_weight_init, default_weight_init
-from nndl_lib.layer_base import INITS, Layer
 from nndl_lib.regularization import (
     dropout_backward,
     dropout_evaluate,
@@ -69,7 +70,7 @@ def layer_from_config(config: dict, dtype: np.dtype | type = np.float32) -> Laye
     """Rebuild a layer from :meth:`config` (weights freshly initialised; load them separately)."""
     kwargs = dict(config)
     kind = kwargs.pop("type", None)
-    from nndl_lib.batchnorm_layer import BatchNormLayer  # its module imports this one
+    from nndl_lib.deep.batchnorm_layer import BatchNormLayer  # its module imports this one
 
     classes = {"ConvPoolLayer": ConvPoolLayer, "FullyConnectedLayer": FullyConnectedLayer,
                "SoftmaxLayer": SoftmaxLayer, "BatchNormLayer": BatchNormLayer}

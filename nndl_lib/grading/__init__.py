@@ -1,29 +1,42 @@
 """The course's grading system: checks per assignment, an out-of-kernel grader, the instructor CLI.
 
 This package imports nothing on import, so the sandboxed grading process can load its
-numpy-only helpers (``wire``, ``drivers``, ``sandbox``) without touching any reference code.
+numpy-only helpers (``wire``, ``drivers``, ``guard``, ``outofkernel_child``) without touching any
+reference code (an import contract in ``pyproject.toml`` keeps them numpy-only).
 
-Modules
+The assignments
+    ``assignments.ch01_digits``,  one check module per assignment: its tasks, points, references
+    ``assignments.ch02_backprop``, and the ``check(name, obj)`` used by the notebooks' test
+    ``assignments.ch03_improving`` cells; notebooks import them by their public path
+                                  ``nndl_lib.grading.<name>`` (the one-line modules beside this)
+The checks' machinery
     ``framework``      tasks, sub-checks with points, cases, reports (in the learner's kernel
                        and in the trusted grader alike)
+    ``compare``        a learner's output against the reference's, sub-check by sub-check
+    ``checks``         the one tolerance table and comparisons returning structured results
+    ``cases``          random inputs for the kernels' checks
     ``wire``           plain-data encoding of inputs and outputs between grader and sandbox
     ``drivers``        how a graded function is called (plain call, in-place update, optimiser
                        steps, ...); the same code calls the learner's function and the reference
-    ``ch01_digits``,   one check module per assignment: its tasks, points, references and the
-    ``ch02_backprop``, ``check(name, obj)`` used by the notebooks' test cells
-    ``ch03_improving``
-    ``guard``          resource limits and the audit hook of every process running learner code
-    ``sandbox``        the child process of the out-of-kernel pass (stdlib + numpy only)
-    ``outofkernel``    the trusted parent: per-student secret inputs, limits, comparisons
-    ``kernel``         the sandboxed Jupyter kernel nbgrader runs each submission in
-    ``scratch``        nbgrader's autograde of one submission in its scratch course
+The two grading passes, each a trusted parent and the child it starts
+    ``outofkernel_parent``  the out-of-kernel pass: per-student secret inputs, limits, comparisons
+    ``outofkernel_child``   its child process (stdlib + numpy only)
+    ``autograde_parent``    nbgrader's autograde of one submission in its scratch course
+    ``autograde_child``     the nbgrader run inside that scratch course
+    ``autograde_kernel``    the sandboxed Jupyter kernel nbgrader starts there
+    ``guard``               resource limits and the audit hook of every process running learner code
+    ``users``               the unprivileged user and the Python those processes run
+The course
+    ``course``         release / collect / autograde / feedback / grades over nbgrader
+    ``gradebook``      the real gradebook: merging one student's results, overrides, grade rows
+    ``lms``            reading LMS downloads for ``collect``: files and student ids
     ``leaks``          finding solution code and hidden tests; scrubbing them from feedback
     ``submissions``    learner-like submissions made from a source notebook (reference
                        answers or stubs), for testing and timing the graders
-    ``course``         release / collect / autograde / feedback / grades over nbgrader
     ``cli``            the ``nndl-course`` console script
 
 Adding an assignment (chapters 4-6): write ``exercises/source/<name>/<name>.ipynb`` and
-``nndl_lib/grading/<name>.py`` (copy the shape of ``ch01_digits``: TASKS, REFERENCES, PRELUDE,
-ALLOWED_MODULES, ``ASSIGNMENT`` and ``check``); nothing else needs to change.
+``nndl_lib/grading/assignments/<name>.py`` (copy the shape of ``ch01_digits``: TASKS, REFERENCES,
+PRELUDE, ALLOWED_MODULES, ``ASSIGNMENT`` and ``check``), and have the notebook import it as
+``from nndl_lib.grading.assignments import <name> as checks``; nothing else needs to change.
 """

@@ -1,9 +1,10 @@
 """Run nbgrader's autograde for one student inside a scratch copy of the course.
 
-``python -m nndl_lib.grading.scratch SCRATCH ASSIGNMENT STUDENT`` is started by
+``python -m nndl_lib.grading.autograde_child SCRATCH ASSIGNMENT STUDENT`` is started by
 :mod:`nndl_lib.grading.course` (as an unprivileged user where possible) in a folder that holds
 only the assignment's source, this one student's submission, a copy of a gradebook containing
-just the assignment, and a kernel spec pointing at :mod:`nndl_lib.grading.kernel`. It writes
+just the assignment, and a kernel spec pointing at :mod:`nndl_lib.grading.autograde_kernel`. It
+writes
 ``SCRATCH/result.json`` (success and the end of nbgrader's log); the trusted parent reads the
 scratch gradebook and merges the scores into the real one.
 """

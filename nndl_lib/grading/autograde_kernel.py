@@ -1,7 +1,8 @@
 """The Jupyter kernel nbgrader starts for each submission during ``nndl-course autograde``.
 
 A scratch course's ``jupyter/kernels/python3/kernel.json`` runs
-``python -m nndl_lib.grading.kernel -f {connection_file}``: this sets resource limits and the
+``python -m nndl_lib.grading.autograde_kernel -f {connection_file}``: this sets resource limits and
+the
 guard (:mod:`guard`: writes only inside the folders listed in ``NNDL_SANDBOX_WRITE``, no new
 processes, no ``ctypes``), then starts an ordinary IPython kernel. The submission's test cells
 run as usual; the score they give is the one the learner saw, and the out-of-kernel pass decides

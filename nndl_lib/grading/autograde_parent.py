@@ -3,7 +3,7 @@ tripwire on the real course.
 
 The scratch course holds the assignment's source, this one submission and a gradebook with only
 the assignment; nbgrader runs there in its own process (as the sandbox user where possible) with
-the kernel spec of :mod:`nndl_lib.grading.kernel`. The trusted parent reads the scratch
+the kernel spec of :mod:`nndl_lib.grading.autograde_kernel`. The trusted parent reads the scratch
 gradebook (read-only SQL) and the autograded notebook; :class:`Tripwire` checks that nothing in
 the real course changed.
 """
@@ -46,7 +46,8 @@ def nbgrader_in_scratch(course_root: Path, assignment: str, student: str, scratc
     kernels.mkdir(parents=True)
     python, python_env = kernel_python(user)
     (kernels / "kernel.json").write_text(json.dumps({
-        "argv": [python, "-s", "-m", "nndl_lib.grading.kernel", "-f", "{connection_file}"],
+        "argv": [python, "-s", "-m", "nndl_lib.grading.autograde_kernel", "-f",
+                 "{connection_file}"],
         "display_name": "Python 3 (grading sandbox)", "language": "python",
         "env": python_env,
     }))
@@ -76,7 +77,7 @@ def nbgrader_in_scratch(course_root: Path, assignment: str, student: str, scratc
         "NNDL_KERNEL_MEMORY": str(2 * 2**30),
         "NNDL_KERNEL_FILE_SIZE": str(64 * 2**20),
     }
-    cmd = [sys.executable, "-s", "-m", "nndl_lib.grading.scratch", str(scratch), assignment,
+    cmd = [sys.executable, "-s", "-m", "nndl_lib.grading.autograde_child", str(scratch), assignment,
            student]
     kwargs: dict = {}
     if user is not None:

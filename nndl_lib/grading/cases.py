@@ -5,7 +5,7 @@ saturated weighted inputs (:func:`saturated`), inputs for finite differences
 (:func:`well_conditioned`), tie-heavy pooling inputs (:func:`tie_heavy`), convolution and pooling
 shapes with strides and padding (:func:`conv_cases`, :func:`pool_cases`), batch-normalisation
 and dropout problems. Every generator takes a ``numpy.random.Generator`` (or an int seed).
-:mod:`nndl_lib.checks` re-exports them beside the comparisons that use them.
+:mod:`nndl_lib.grading.checks` re-exports them beside the comparisons that use them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from nndl_lib.conv import conv_output_size
+from nndl_lib.deep.conv import conv_output_size
 
 __all__ = [
     "FCCase",

@@ -17,7 +17,7 @@ Tolerances live in ONE table, :data:`TOLERANCES`, keyed by the kind of compariso
 An entry passes when ``|got - expected| <= atol + rtol * |expected|`` (NumPy's ``allclose``
 rule); integer and boolean outputs must match exactly.
 
-Case generators (defined in :mod:`nndl_lib.cases`, re-exported here) take a
+Case generators (defined in :mod:`nndl_lib.grading.cases`, re-exported here) take a
 ``numpy.random.Generator`` and return plain arrays: fully connected networks of random sizes and
 dtypes (:func:`fc_case`), saturated activations (:func:`saturated`), convolution and pooling
 shapes with strides and padding (:func:`conv_cases`, :func:`pool_cases`), tie-heavy pooling
@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from nndl_lib.cases import (
+from nndl_lib.gradcheck import numerical_gradient
+from nndl_lib.grading.cases import (
     ConvCase,
     FCCase,
     PoolCase,
@@ -48,7 +49,6 @@ from nndl_lib.cases import (
     tie_heavy,
     well_conditioned,
 )
-from nndl_lib.gradcheck import numerical_gradient
 
 __all__ = [
     "Tolerance",

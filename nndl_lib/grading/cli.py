@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from nndl_lib.grading.course import DEFAULT_COURSE, Course, CourseError, Outcome
-from nndl_lib.grading.outofkernel import Limits
+from nndl_lib.grading.outofkernel_parent import Limits
 
 __all__ = ["main"]
 

@@ -7,9 +7,10 @@ works on it too. What ``autograde`` adds:
 - **Isolation.** Each submission is autograded by nbgrader in its own scratch copy of the course
   (the assignment's source, this one submission, a gradebook holding only the assignment), in a
   separate process, as an unprivileged user where the grader runs as root, with a kernel that
-  runs under the guard (:mod:`nndl_lib.grading.kernel`). The trusted parent merges the scores
+  runs under the guard (:mod:`nndl_lib.grading.autograde_kernel`). The trusted parent merges the
+  scores
   into the real gradebook. A kernel that dies gets zeros and a flag, not a missing row.
-- **The out-of-kernel pass decides.** :mod:`nndl_lib.grading.outofkernel` grades every task
+- **The out-of-kernel pass decides.** :mod:`nndl_lib.grading.outofkernel_parent` grades every task
   again on the student's own secret random inputs; where its score differs from the in-kernel
   one, it is written as nbgrader's manual-score override of that test cell and the grade CSV's
   ``flag`` says why. An instructor's own later override is kept.
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from nndl_lib.grading import leaks
+from nndl_lib.grading.autograde_parent import COURSE_ID, Tripwire, nbgrader_in_scratch
 from nndl_lib.grading.gradebook import (
     Outcome,
     backup_gradebook,
@@ -54,9 +56,8 @@ from nndl_lib.grading.gradebook import (
     quiet,
     read_json,
 )
-from nndl_lib.grading.isolation import COURSE_ID, Tripwire, nbgrader_in_scratch
 from nndl_lib.grading.lms import CourseError, id_for, lms_entries, student_id_from_name
-from nndl_lib.grading.outofkernel import Limits, grade_notebook
+from nndl_lib.grading.outofkernel_parent import Limits, grade_notebook
 from nndl_lib.grading.users import path_with_venv, sandbox_user
 
 __all__ = ["Course", "CourseError", "Outcome", "student_id_from_name", "DEFAULT_COURSE"]
@@ -105,12 +106,12 @@ class Course:
         return notebooks[0], json.loads(notebooks[0].read_text(encoding="utf-8"))
 
     def check_module(self, assignment: str) -> Any:
-        """``nndl_lib.grading.<assignment>``: the assignment's checks (ASSIGNMENT, check)."""
+        """``nndl_lib.grading.assignments.<assignment>``: the assignment's checks."""
         try:
-            return import_module(f"nndl_lib.grading.{assignment}")
+            return import_module(f"nndl_lib.grading.assignments.{assignment}")
         except ModuleNotFoundError:
             raise CourseError(f"assignment {assignment} has no check module: add "
-                              f"nndl_lib/grading/{assignment}.py") from None
+                              f"nndl_lib/grading/assignments/{assignment}.py") from None
 
     def config(self, db_url: str | None = None) -> Any:
         from traitlets.config import Config

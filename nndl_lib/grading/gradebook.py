@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nndl_lib.grading.isolation import COURSE_ID, write_fallback_autograded
-from nndl_lib.grading.outofkernel import SubmissionResult
+from nndl_lib.grading.autograde_parent import COURSE_ID, write_fallback_autograded
+from nndl_lib.grading.outofkernel_parent import SubmissionResult
 
 __all__ = ["Outcome", "TEST_PREFIX", "quiet", "backup_gradebook", "merge_results",
            "grade_rows", "read_json", "inject_report", "cache_alembic_head"]

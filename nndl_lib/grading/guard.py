@@ -1,7 +1,9 @@
 """Guards for processes that run learner code: resource limits and an audit hook.
 
-Used by the out-of-kernel grading child (:mod:`nndl_lib.grading.sandbox`) and by the kernel
-nbgrader starts for each submission (:mod:`nndl_lib.grading.kernel`). Standard library only.
+Used by the out-of-kernel grading child (:mod:`nndl_lib.grading.outofkernel_child`) and by the
+kernel
+nbgrader starts for each submission (:mod:`nndl_lib.grading.autograde_kernel`). Standard library
+only.
 
 :func:`set_limits` caps CPU time, address space, file size and core dumps (``resource``).
 :func:`install` adds a ``sys.addaudithook`` hook that, from then on, refuses
@@ -126,7 +128,7 @@ def _make_hook(write_roots: tuple[str, ...], blocked_package: str | None,
     grading_helpers = frozenset({f"{blocked_package}.grading", f"{blocked_package}.grading.wire",
                                  f"{blocked_package}.grading.drivers",
                                  f"{blocked_package}.grading.guard",
-                                 f"{blocked_package}.grading.sandbox"})
+                                 f"{blocked_package}.grading.outofkernel_child"})
 
     def inside(path: str) -> bool:
         return any(path == r or path.startswith(r + sep) for r in write_roots)

@@ -1,6 +1,7 @@
 """The child process of the out-of-kernel grading pass (standard library and NumPy only).
 
-Run as ``python -m nndl_lib.grading.sandbox WORKDIR`` by :mod:`nndl_lib.grading.outofkernel`,
+Run as ``python -m nndl_lib.grading.outofkernel_child WORKDIR`` by
+:mod:`nndl_lib.grading.outofkernel_parent`,
 with resource limits already set. It reads ``WORKDIR/request.json`` (see :mod:`wire`):
 
 - ``prelude``: trusted code run first (the imports a notebook's setup cell provides);
@@ -114,7 +115,7 @@ def main(workdir: str, cpu_s: int = -1, memory: int = -1, file_size: int = -1,
     for name in list(sys.modules):
         if name.startswith("nndl_lib.") and name not in allowed and not name.startswith(
                 ("nndl_lib.grading.wire", "nndl_lib.grading.drivers", "nndl_lib.grading.guard",
-                 "nndl_lib.grading.sandbox")) and name != "nndl_lib.grading":
+                 "nndl_lib.grading.outofkernel_child")) and name != "nndl_lib.grading":
             del sys.modules[name]
     guard.install((workdir,), blocked_package="nndl_lib", allowed_modules=allowed)
     note(event="ready", pid=os.getpid())

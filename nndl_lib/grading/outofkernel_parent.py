@@ -8,7 +8,7 @@ For one submission (a notebook) and its assignment's check module:
 2. draw every task's cases from a seed derived from the course secret, the assignment, the
    student and the task (:func:`student_seed`): each student gets their own inputs, which no
    released file can predict;
-3. run :mod:`nndl_lib.grading.sandbox` in a fresh subprocess, in its own temporary folder,
+3. run :mod:`nndl_lib.grading.outofkernel_child` in a fresh subprocess, in its own temporary folder,
    with CPU-time, memory and file-size limits, a wall-clock limit per cell and per case, the
    guard (no writes outside that folder, no processes, reference modules not importable) and,
    where available, an unprivileged user; it returns only the learner's outputs;
@@ -194,7 +194,8 @@ def _run_child(workdir: Path, limits: Limits, deadline: float,
     # The child sets these limits on itself before anything else (no learner code runs before).
     limit_args = [str(limits.cpu_s), str(limits.memory_mb * 2**20), str(limits.file_mb * 2**20),
                   "256" if user is not None else "-1"]
-    cmd = [sys.executable, "-s", "-m", "nndl_lib.grading.sandbox", str(workdir), *limit_args]
+    cmd = [sys.executable, "-s", "-m", "nndl_lib.grading.outofkernel_child", str(workdir),
+           *limit_args]
     kwargs: dict = {}
     if user is not None:
         cmd, kwargs = user.wrap(cmd)

@@ -87,7 +87,7 @@ def sandbox_user(name: str = "nobody") -> SandboxUser | None:
             with tempfile.TemporaryDirectory(prefix="nndl-probe-") as tmp:
                 os.chown(tmp, uid, gid)
                 probe = [sys.executable, "-c",
-                         "import os, numpy, nndl_lib.grading.sandbox; "
+                         "import os, numpy, nndl_lib.grading.outofkernel_child; "
                          f"assert os.getuid() == {uid}"]
                 for candidate in candidates:
                     cmd, kwargs = candidate.wrap(probe)
@@ -140,7 +140,7 @@ def kernel_python(user: SandboxUser | None) -> tuple[str, dict]:
                 exe = os.path.join(folder, name)
                 if os.access(exe, os.X_OK):
                     candidates.append(exe)
-        probe = ("import sys, ipykernel, numpy, nndl_lib.grading.kernel; "
+        probe = ("import sys, ipykernel, numpy, nndl_lib.grading.autograde_kernel; "
                  f"assert sys.version.startswith('{version}')")
         # nbgrader (running as the user) starts the kernel with Popen: probe exactly that
         chooser = (

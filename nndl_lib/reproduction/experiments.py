@@ -2,7 +2,7 @@
 
 An :class:`ExperimentSpec` names everything that defines a training run: the model (fully
 connected ``sizes`` with cost, initialisation and activation, or a chapter 6 ``network`` built by
-:func:`nndl_lib.convnet.book_network`), the training set (size, expanded or not), and the
+:func:`nndl_lib.deep.convnet.book_network`), the training set (size, expanded or not), and the
 hyper-parameters. ``spec.build(seed)`` makes the model and ``spec.train_options()`` the options of
 the one trainer, :func:`nndl_lib.training.train`, so running a spec never branches on the kind of
 network: chapter 6's conventions (no shuffling, a last partial mini-batch dropped, lambda per
@@ -69,7 +69,7 @@ class ExperimentSpec:
     """One training run. ``lmbda`` is the book's lambda of the network's chapter (see below).
 
     sizes: a fully connected :class:`~nndl_lib.network.Network` (chapters 1-3, 5), or
-    network: a chapter 6 architecture name for :func:`~nndl_lib.convnet.book_network` (then
+    network: a chapter 6 architecture name for :func:`~nndl_lib.deep.convnet.book_network` (then
         ``sizes``, ``cost`` and ``activation`` are the book's for that network and ignored, and
         ``init`` is "faithful" (the default: the book's code) or "corrected"). Chapter 6's
         conventions apply: lambda adds 0.5 lambda ||w||^2 / (mini-batches per epoch) to the
@@ -135,7 +135,7 @@ class ExperimentSpec:
     def build(self, seed: int | np.random.Generator | None = 0) -> Any:
         """A fresh model with its initial weights drawn from ``seed``."""
         if self.network is not None:
-            from nndl_lib.convnet import book_network
+            from nndl_lib.deep.convnet import book_network
 
             return book_network(self.network, rng=seed, init=self.init, dtype=self.dtype)
         from nndl_lib.network import Network
@@ -355,7 +355,7 @@ def _measure(experiment: Experiment, history: Any) -> float:
 
 
 def _baseline(experiment: Experiment, tier: str, seed: int, train_set: Pair, test: Pair) -> float:
-    from nndl_lib import baselines
+    from nndl_lib.companions import ch01_baselines as baselines
 
     if experiment.measure == "random_guess":
         return baselines.random_guess_accuracy(test[1], seed=seed)
@@ -384,7 +384,8 @@ def run(
     an ensemble uses seed + 1000 m). data: the (training, validation, test) pairs of
     ``load_mnist`` (loaded when None). checkpoint: a folder; training then goes in pieces of
     ``checkpoint_every`` epochs, each saved there, and a run that was interrupted continues from
-    its last piece with the same result (see :mod:`nndl_lib.resumable`). Returns the measured
+    its last piece with the same result (see :mod:`nndl_lib.reproduction.resumable`). Returns the
+    measured
     value (percent, or the row's unit) beside the book's, with the history and the (last) model.
     """
     if key not in EXPERIMENTS:
@@ -401,14 +402,14 @@ def run(
         return ExperimentResult(key, tier, seed, 100 * value, experiment.book,
                                 time.perf_counter() - start, None)
     if experiment.measure == "gradient_norm":  # chapter 5: a property of the untrained network
-        from nndl_lib.learning_speed import gradient_norms
+        from nndl_lib.companions.ch05_learning_speed import gradient_norms
 
         model = spec.build(seed)
         norms = gradient_norms(model, *subset(training_data, experiment.images))
         return ExperimentResult(key, tier, seed, norms[experiment.layer - 1], experiment.book,
                                 time.perf_counter() - start, spec, model=model)
-    from nndl_lib.ensemble import ensemble_accuracy
-    from nndl_lib.resumable import train_in_pieces
+    from nndl_lib.deep.ensemble import ensemble_accuracy
+    from nndl_lib.reproduction.resumable import train_in_pieces
 
     train_set = spec.training_set(training_data)
     evaluation = {"test": test, "validation": validation, "training": train_set}.get(
@@ -533,5 +534,5 @@ def more_data_sweep(
 
 
 # Chapter 3 imports these helpers from here; they live with what they measure.
-from nndl_lib.backprop_demo import backprop_throughput  # noqa: E402, F401
+from nndl_lib.companions.ch02_backprop_demo import backprop_throughput  # noqa: E402, F401
 from nndl_lib.regularization import fraction_below, weight_decay_factor  # noqa: E402, F401

@@ -51,7 +51,7 @@ __all__ = [
     "full_results",
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: The committed full-tier ledger.
 LEDGER_PATH = ROOT / "reproduction" / "ledger.json"
 #: Where the fast tier writes (never committed).
@@ -139,7 +139,8 @@ def rerun_command(key: str, tier: str) -> str:
 
 def summarize(experiment: Any, runs: Sequence[Mapping[str, Any]], tier: str,
               seeds_planned: int | None = None) -> LedgerRow:
-    """The ledger row of ``experiment`` (an :class:`nndl_lib.experiments.Experiment`) from its
+    """The ledger row of ``experiment`` (an :class:`nndl_lib.reproduction.experiments.Experiment`)
+    from its
     finished ``runs`` (dicts with at least seed, value, wall_s) at ``tier``."""
     runs = sorted(runs, key=lambda r: r["seed"])
     values = [float(r["value"]) for r in runs]

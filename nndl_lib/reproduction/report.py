@@ -1,8 +1,9 @@
 """The reproduction ledger as a reader sees it: tables and a figure of ours vs the book.
 
 Used by the book's reproduction page (``reproduction/results.ipynb``), which trains nothing: it
-reads the committed ledger (:func:`nndl_lib.ledger.full_results`) and the measured epoch times
-(:func:`nndl_lib.row_timing.read_epoch_times`).
+reads the committed ledger (:func:`nndl_lib.reproduction.ledger.full_results`) and the measured
+epoch times
+(:func:`nndl_lib.reproduction.row_timing.read_epoch_times`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from nndl_lib.ledger import LedgerRow, rerun_command
-from nndl_lib.row_timing import estimate
-from nndl_lib.tables import format_value
+from nndl_lib.companions.tables import format_value
+from nndl_lib.reproduction.ledger import LedgerRow, rerun_command
+from nndl_lib.reproduction.row_timing import estimate
 
 __all__ = ["format_band", "ledger_table", "timing_table", "plot_ours_vs_book",
            "tally"]

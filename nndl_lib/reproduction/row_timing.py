@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nndl_lib.ledger import ROOT, write_ledger
+from nndl_lib.reproduction.ledger import ROOT, write_ledger
 
 __all__ = ["EPOCH_TIMES_PATH", "time_epoch", "estimate", "read_epoch_times"]
 
@@ -37,7 +37,7 @@ def time_epoch(key: str, *, images: int | None = None, seed: int = 0,
     epoch_s, epochs, ensemble, measured_s (what this call spent training).
     """
     from nndl_lib.data import load_mnist, subset
-    from nndl_lib.experiments import EXPERIMENTS
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
     from nndl_lib.training import train
 
     experiment = EXPERIMENTS[key]

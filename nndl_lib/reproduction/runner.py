@@ -6,7 +6,8 @@
     python -m nndl_lib.reproduce --tier full --dask tcp://scheduler:8786   # a Dask cluster
     python -m nndl_lib.reproduce --tier full --report         # print the ledger, run nothing
 
-Each (row, seed) of ``experiments.toml`` is one task: ``nndl_lib.experiments.run(key, tier, seed)``.
+Each (row, seed) of ``experiments.toml`` is one task:
+``nndl_lib.reproduction.experiments.run(key, tier, seed)``.
 After every finished task the ledger file (``reproduction/ledger.json`` for the full tier,
 ``_build/reproduction/fast-ledger.json`` for the fast one) is rewritten atomically, so a run that
 is stopped resumes where it stopped: finished (row, seed) pairs are never run again, and chapter 6
@@ -33,7 +34,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from nndl_lib.ledger import (
+from nndl_lib.reproduction.ledger import (
     ROOT,
     LedgerError,
     ledger_lock,
@@ -42,7 +43,7 @@ from nndl_lib.ledger import (
     summarize,
     write_ledger,
 )
-from nndl_lib.reproduce_task import environment, limit_threads, mnist, run_task, units
+from nndl_lib.reproduction.task import environment, limit_threads, mnist, run_task, units
 
 __all__ = ["Task", "plan", "select", "planned_seeds", "Runner", "main"]
 
@@ -66,7 +67,7 @@ class Task(tuple):
 
 def select(patterns: Sequence[str] | None) -> list[str]:
     """Experiment keys matching any of ``patterns`` (shell wildcards), in the table's order."""
-    from nndl_lib.experiments import EXPERIMENTS
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
 
     if not patterns:
         return list(EXPERIMENTS)
@@ -81,7 +82,7 @@ def select(patterns: Sequence[str] | None) -> list[str]:
 def planned_seeds(key: str, seeds: int | None, tier: str = "full") -> int:
     """How many seeds a row runs: its own ``seeds`` (3 unless deterministic; the fast tier may
     set fewer for its slow rows), or ``seeds``; deterministic rows always run one."""
-    from nndl_lib.experiments import EXPERIMENTS
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
 
     own = EXPERIMENTS[key].setting("seeds", tier, EXPERIMENTS[key].seeds)
     return own if seeds is None or EXPERIMENTS[key].seeds == 1 else seeds
@@ -92,7 +93,7 @@ def plan(keys: Sequence[str], tier: str, seeds: int | None,
     """The tasks still to run, seed by seed (every row's seed 0 first), rows with identical
     runs merged into one task. ``done[key][seed]``: the runs already in the ledger. first: run
     only seeds below this now (the rows stay partial)."""
-    from nndl_lib.experiments import EXPERIMENTS
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
 
     tasks: dict[tuple[str, int], list[str]] = {}
     for seed in range(max(planned_seeds(k, seeds, tier) for k in keys)):
@@ -110,7 +111,7 @@ class Runner:
     """Holds the ledger of one tier, records finished runs and rewrites the file."""
 
     def __init__(self, path: Path, tier: str, seeds: int | None) -> None:
-        from nndl_lib.experiments import EXPERIMENTS
+        from nndl_lib.reproduction.experiments import EXPERIMENTS
 
         self.path, self.tier, self.seeds = path, tier, seeds
         self.rows = {r["id"]: r for r in read_ledger(path, tier)}
@@ -131,7 +132,7 @@ class Runner:
     def share_identical(self, keys: Sequence[str]) -> int:
         """Give each of ``keys`` the finished runs of any row whose runs are identical to its own
         (same configuration, measure and seed); return how many runs were shared."""
-        from nndl_lib.experiments import EXPERIMENTS
+        from nndl_lib.reproduction.experiments import EXPERIMENTS
 
         by_signature: dict[str, dict[int, tuple[str, dict]]] = {}
         for key, runs in self.runs.items():
@@ -150,7 +151,7 @@ class Runner:
     def merge(self, other: Path) -> int:
         """Add the runs of another ledger of this tier (e.g. from another machine) that this one
         lacks and that match the table's configuration; return how many were added."""
-        from nndl_lib.experiments import EXPERIMENTS
+        from nndl_lib.reproduction.experiments import EXPERIMENTS
 
         added = 0
         for row in read_ledger(other, self.tier):
@@ -175,14 +176,14 @@ class Runner:
         self.write()
 
     def summary(self, key: str):
-        from nndl_lib.experiments import EXPERIMENTS
+        from nndl_lib.reproduction.experiments import EXPERIMENTS
 
         planned = planned_seeds(key, self.seeds, self.tier)
         runs = list(self.runs.get(key, {}).values())
         return summarize(EXPERIMENTS[key], runs, self.tier, max(planned, len(runs)))
 
     def write(self) -> None:
-        from nndl_lib.experiments import EXPERIMENTS
+        from nndl_lib.reproduction.experiments import EXPERIMENTS
 
         rows = [self.summary(k).as_dict() for k in EXPERIMENTS if k in self.runs]
         rows += [r for k, r in self.rows.items() if k not in EXPERIMENTS]
@@ -339,8 +340,8 @@ def report(runner: Runner, keys: Sequence[str]) -> int:
 
 
 def _time_epochs(keys: Sequence[str], images: int | None, threads: int) -> int:
-    from nndl_lib.experiments import EXPERIMENTS
-    from nndl_lib.row_timing import estimate, record_epoch_times, time_epoch
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
+    from nndl_lib.reproduction.row_timing import estimate, record_epoch_times, time_epoch
 
     trainable = [k for k in keys if EXPERIMENTS[k].spec is not None
                  and EXPERIMENTS[k].measure != "gradient_norm"]

@@ -1,6 +1,7 @@
 """One (row, seed) of the reproduction ledger, as a task for a worker process (local or Dask).
 
-:func:`run_task` runs ``nndl_lib.experiments.run(key, tier, seed)`` with a given number of BLAS
+:func:`run_task` runs ``nndl_lib.reproduction.experiments.run(key, tier, seed)`` with a given
+number of BLAS
 threads and returns the ledger's record of the run: the value, the wall time and the environment
 it ran in (:func:`environment`). It lives in its own module so that Dask workers import it by
 this name (under ``python -m nndl_lib.reproduce`` the runner itself is ``__main__``).
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nndl_lib.ledger import ROOT
+from nndl_lib.reproduction.ledger import ROOT
 
 __all__ = ["run_task", "environment", "units", "limit_threads", "mnist"]
 
@@ -92,8 +93,8 @@ def run_task(key: str, tier: str, seed: int, threads: int | None = None,
     threads: BLAS threads for this run. checkpoints: a folder for chapter 6's resumable pieces.
     progress: a queue (or None) that receives (key, seed, 1) after each epoch.
     """
-    from nndl_lib.experiments import EXPERIMENTS, run
-    from nndl_lib.resumable import checkpoint_seconds
+    from nndl_lib.reproduction.experiments import EXPERIMENTS, run
+    from nndl_lib.reproduction.resumable import checkpoint_seconds
 
     experiment = EXPERIMENTS[key]
     spec = experiment.spec_for(tier)
@@ -132,7 +133,7 @@ def run_task(key: str, tier: str, seed: int, threads: int | None = None,
 def units(key: str, tier: str) -> int:
     """Progress units of one run of ``key`` (epochs, times ensemble members; 1 without
     training)."""
-    from nndl_lib.experiments import EXPERIMENTS
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
 
     experiment = EXPERIMENTS[key]
     spec = experiment.spec_for(tier)

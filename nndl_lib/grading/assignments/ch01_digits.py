@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nndl_lib import activations, fc, metrics, perceptron
-from nndl_lib.checks import fc_case, saturated
+from nndl_lib import activations, fc, metrics
+from nndl_lib.companions import ch01_perceptron as perceptron
+from nndl_lib.grading.checks import fc_case, saturated
 from nndl_lib.grading.framework import (
     Assignment,
     Case,
@@ -167,7 +168,7 @@ def _step_deep_float32(rng):
 
 
 def _compare_calls(got, exp, case, check=""):
-    from nndl_lib.checks import CheckResult
+    from nndl_lib.grading.checks import CheckResult
 
     if got.get("calls") != 1:
         return CheckResult(check, False, "value",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from nndl_lib import fc, gradcheck
-from nndl_lib.checks import CheckResult, check_gradient_numerically, fc_case
 from nndl_lib.costs import QuadraticCost
+from nndl_lib.grading.checks import CheckResult, check_gradient_numerically, fc_case
 from nndl_lib.grading.framework import (
     Assignment,
     Case,

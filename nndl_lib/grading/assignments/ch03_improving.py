@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nndl_lib import activations, costs, init, optimizers, regularization
-from nndl_lib.checks import CheckResult, check_gradient_numerically, tolerance_for
+from nndl_lib.grading.checks import CheckResult, check_gradient_numerically, tolerance_for
 from nndl_lib.grading.framework import (
     Assignment,
     Case,
