@@ -21,7 +21,7 @@ help:
 	@echo "make reproduce      - the reproduction ledger's fast tier (every book result, reduced; minutes)"
 	@echo "make reproduce-full - the ledger's full tier into reproduction/ledger.json (hours; resumable)"
 	@echo "make bench  - run the benchmarks (PyTorch column if torch is installed)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and the import contracts (lint-imports)"
 	@echo "make clean  - remove _build (the venv and the data cache stay)"
 
 $(STAMP): pyproject.toml
@@ -44,6 +44,7 @@ test: setup system-deps
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 full: setup
 	$(BIN)/python tools/run_full.py

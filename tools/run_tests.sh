@@ -29,7 +29,8 @@ run_part() {
 }
 
 run_start=$SECONDS
-run_part lint     60  $BIN/ruff check .
+# ruff, then the import contracts of pyproject.toml (the layering of nndl_lib, no cycles)
+run_part lint     60  bash -c "$BIN/ruff check . && $BIN/lint-imports"
 run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading" tests
 # The graders end to end: hostile submissions against the out-of-kernel pass, and the instructor
 # loop (release, collect, autograde, feedback, grades) with nbgrader on a copy of the course.

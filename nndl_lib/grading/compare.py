@@ -1,29 +1,27 @@
 """Compare functions of the sub-checks: (learner's driver output, reference's driver output,
-case, check name) -> :class:`~nndl_lib.checks.CheckResult`.
+case, check name) -> :class:`~nndl_lib.grading.checks.CheckResult`.
 
 ``compare_ret`` compares what the call returned, ``compare_arg`` an argument changed in place,
 ``compare_unchanged`` that a pure function left its inputs alone, ``all_of`` chains them;
 ``describe_error`` explains an exception (``NotImplementedError`` as "not written yet").
-Tolerances come from :data:`nndl_lib.checks.TOLERANCES`.
+Tolerances come from :data:`nndl_lib.grading.checks.TOLERANCES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from nndl_lib.checks import CheckResult, Tolerance, check_against_reference
+from nndl_lib.grading.checks import CheckResult, Tolerance, check_against_reference
+from nndl_lib.grading.drivers import Case
 from nndl_lib.grading.wire import RaisedError, Unsupported
-
-if TYPE_CHECKING:
-    from nndl_lib.grading.framework import Case
 
 __all__ = ["Compare", "compare_value", "compare_ret", "compare_arg", "compare_unchanged",
            "all_of", "describe_error", "unsupported_result"]
 
-Compare = Callable[[dict, dict, "Case", str], CheckResult]
+Compare = Callable[[dict, dict, Case, str], CheckResult]
 
 
 def unsupported_result(check: str, value: Unsupported) -> CheckResult:

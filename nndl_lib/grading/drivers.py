@@ -12,13 +12,22 @@ before any learner code runs, and it holds no reference implementation.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nndl_lib.grading.wire import RngSeed
 
-__all__ = ["DRIVERS", "run_driver", "materialize"]
+__all__ = ["Case", "DRIVERS", "run_driver", "materialize"]
+
+
+@dataclass
+class Case:
+    """One call: a label for the report and the driver's keyword arguments (plain data)."""
+
+    label: str
+    data: dict
 
 
 def materialize(value: Any) -> Any:

@@ -5,14 +5,14 @@ function or a class). A task is worth the sum of its :class:`SubCheck` s' points
 passes when every one of its cases agrees with the reference, so credit is partial per
 sub-check. Cases are plain data (:class:`Case`), generated from a seed, and run through a
 driver (:mod:`nndl_lib.grading.drivers`) on the learner's object and on the reference alike;
-a compare function then turns the two outputs into a :class:`~nndl_lib.checks.CheckResult`.
+a compare function then turns the two outputs into a :class:`~nndl_lib.grading.checks.CheckResult`.
 
 Three places run the same checks:
 
 - the learner's kernel, by :meth:`Assignment.check` in a notebook's test cell: "visible" cases
   from a fixed seed, or with ``hidden=True`` (nbgrader's hidden test region) from a fresh one;
 - nbgrader's autograde, which runs those test cells;
-- the out-of-kernel pass (:mod:`nndl_lib.grading.outofkernel`), which draws each student's
+- the out-of-kernel pass (:mod:`nndl_lib.grading.outofkernel_parent`), which draws each student's
   cases from a course secret, calls the learner's code in a sandbox and compares here, in the
   trusted process (:meth:`Assignment.plan` and :meth:`Assignment.score`).
 """
@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from nndl_lib.checks import CheckResult
+from nndl_lib.grading.checks import CheckResult
 from nndl_lib.grading.compare import (
     Compare,
     all_of,
@@ -43,7 +43,7 @@ from nndl_lib.grading.compare import (
     describe_error,
     unsupported_result,
 )
-from nndl_lib.grading.drivers import run_driver
+from nndl_lib.grading.drivers import Case, run_driver
 from nndl_lib.grading.wire import RaisedError, Unsupported
 
 __all__ = [
@@ -62,14 +62,6 @@ __all__ = [
     "describe_error",
 ]
 
-
-
-@dataclass
-class Case:
-    """One call: a label for the report and the driver's keyword arguments (plain data)."""
-
-    label: str
-    data: dict
 
 
 @dataclass
