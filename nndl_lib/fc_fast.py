@@ -2,7 +2,7 @@
 
 The arithmetic is that of :func:`nndl_lib.fc.backprop` followed by the book's update (for L2,
 ``w -> (1 - eta lmbda/n) w - (eta/m) sum_x dC_x/dw``, ``b -> b - (eta/m) sum_x dC_x/db``); the
-weights agree with the readable kernels to rounding (tests/test_fc_fast.py checks it on inputs
+weights agree with the readable kernels to rounding (tests/core/test_fc_fast.py checks it on inputs
 shaped like MNIST's, with L1, L2, dropout, a short last mini-batch, float32 and float64). What
 makes it fast, measured by ``benchmarks/bench_fc.py`` and explained in chapter 2:
 

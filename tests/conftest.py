@@ -10,8 +10,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT  # noqa: E402  (after the environment: it imports NumPy)
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,10 @@ Uses --synthetic data (random arrays of MNIST's shape) so the test needs no data
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "bench_fc.py"
 
 

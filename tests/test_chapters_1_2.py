@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CH1 = ROOT / "chapters" / "ch01_digits.ipynb"
 CH2 = ROOT / "chapters" / "ch02_backprop.ipynb"
 

@@ -36,8 +36,8 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "_build" / "lab"  # temporary copies of the notebooks (git-ignored)
 SHOTS = ROOT / "_build" / "screenshots" / "lab"
 RELEASE = ROOT / "exercises" / "release"

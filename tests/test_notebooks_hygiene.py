@@ -9,10 +9,10 @@ import pkgutil
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 import nndl_lib
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 NOTEBOOKS = CHAPTERS + sorted((ROOT / "exercises" / "source").glob("**/*.ipynb"))
 

@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 WIDGET_MARKERS = ("ipywidgets", "interactive(", "interact(")
 

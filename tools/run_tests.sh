@@ -35,7 +35,7 @@ run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading"
 # The graders end to end: hostile submissions against the out-of-kernel pass, and the instructor
 # loop (release, collect, autograde, feedback, grades) with nbgrader on a copy of the course.
 run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p no:cacheprovider \
-                      tests/test_grading_sandbox.py tests/test_grading_course.py
+                      tests/grading/test_grading_sandbox.py tests/grading/test_grading_course.py
 # The reproduction ledger's fast tier: every row of nndl_lib/experiments.toml in its reduced
 # configuration, checked against the value recorded for it (fails when a row leaves its band).
 run_part ledger   720 $BIN/python -m nndl_lib.reproduce --tier fast --fresh --workers "$JOBS" \

@@ -1,5 +1,6 @@
 """The fast convolution and pooling kernels: the numbers of the naive kernels of
-:mod:`nndl_lib.deep.conv`, vectorised (tests/test_conv.py checks every one against its naive twin).
+:mod:`nndl_lib.deep.conv`, vectorised (tests/deep/test_conv.py checks every one against its naive
+twin).
 
 Shapes, conventions, the tie rule of max pooling and the L2-pooling zero rule are those of
 :mod:`nndl_lib.deep.conv`, which re-exports these functions; import them from there.

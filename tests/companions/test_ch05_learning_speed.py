@@ -3,6 +3,7 @@ and products."""
 
 import numpy as np
 import pytest
+from helpers import labelled_data
 
 from nndl_lib import fc
 from nndl_lib.activations import sigmoid_prime
@@ -29,16 +30,10 @@ from nndl_lib.gradcheck import numerical_gradient, rel_error
 from nndl_lib.network import Network
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-
-def _data(n=60, n_in=12, n_out=4, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.random((n, n_in)), rng.integers(0, n_out, size=n)
-
-
 # -- measuring a network ------------------------------------------------------------------------
 
 def test_gradient_norms_are_the_norms_of_the_mean_bias_gradient_of_hidden_layers():
-    x, y = _data()
+    x, y = labelled_data(60, 12, 4, uniform=True)
     net = Network([12, 7, 5, 4], seed=1)
     norms = gradient_norms(net, x, y)
     nabla_b, _ = net.backprop(x, y)
@@ -50,7 +45,7 @@ def test_gradient_norms_are_the_norms_of_the_mean_bias_gradient_of_hidden_layers
 
 
 def test_gradient_norms_at_init_draws_one_network_per_seed():
-    x, y = _data()
+    x, y = labelled_data(60, 12, 4, uniform=True)
     table = gradient_norms_at_init([12, 7, 7, 4], x, y, seeds=[3, 4, 3])
     assert table.shape == (3, 2)
     np.testing.assert_array_equal(table[0], table[2])  # same seed, same network
@@ -74,7 +69,7 @@ def test_earlier_layers_learn_slower_at_default_init_on_mnist_like_inputs():
 
 
 def test_recorder_records_before_and_after_each_epoch_through_sgd_callback():
-    x, y = _data(n=40)
+    x, y = labelled_data(40, 12, 4, uniform=True)
     net = Network([12, 6, 6, 4], seed=2)
     recorder = GradientNormRecorder(x, y)
     first = recorder.record(net)
@@ -92,7 +87,7 @@ def test_recorder_records_before_and_after_each_epoch_through_sgd_callback():
 
 
 def test_gradient_norms_during_training_matches_a_manual_loop():
-    x, y = _data(n=50)
+    x, y = labelled_data(50, 12, 4, uniform=True)
     a, b = Network([12, 5, 5, 4], seed=7), Network([12, 5, 5, 4], seed=7)
     table = gradient_norms_during_training(a, (x, y), 4, 50, 0.3, lmbda=1.0, seed=1)
     assert table.shape == (5, 2)
@@ -106,8 +101,8 @@ def test_gradient_norms_during_training_matches_a_manual_loop():
 
 
 def test_gradient_norms_during_training_can_measure_on_another_batch():
-    x, y = _data(n=50)
-    xm, ym = _data(n=20, seed=9)
+    x, y = labelled_data(50, 12, 4, uniform=True)
+    xm, ym = labelled_data(20, 12, 4, seed=9, uniform=True)
     net = Network([12, 5, 5, 4], seed=3)
     before = gradient_norms(net, xm, ym)
     table = gradient_norms_during_training(net, (x, y), 1, 10, 0.3, measure_on=(xm, ym), seed=0)

@@ -8,16 +8,12 @@ optimiser object (which disables the fast path).
 
 import numpy as np
 import pytest
+from helpers import labelled_data
 
 from nndl_lib import fc_fast
 from nndl_lib.grading.checks import check_against_reference
 from nndl_lib.network import Network
 from nndl_lib.optimizers import SGD as PlainSGD
-
-
-def _data(n, n_in, n_out, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, n_in)), rng.integers(0, n_out, size=n)
 
 
 def _sparse_data(n, n_in, n_out, seed=0, lit=0.05):
@@ -71,7 +67,7 @@ def test_fast_epoch_equals_per_example_backprop_when_blank_pixels_are_left_out(
 @pytest.mark.parametrize("cost, act", [("quadratic", "sigmoid"), ("log-likelihood", "relu"),
                                        ("quadratic", "tanh")])
 def test_fast_epoch_equals_matrix_backprop_with_an_optimizer_for_every_cost(widths, cost, act):
-    x, y = _data(40, 12, 3, seed=3)  # dense: no pixel is 0
+    x, y = labelled_data(40, 12, 3, seed=3)  # dense: no pixel is 0
     fast, slow = (Network([12, 5, 3], cost=cost, activation=act, seed=1) for _ in range(2))
     fast.SGD((x, y), 1, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False)
     slow.SGD((x, y), 1, 10, 0.5, lmbda=1.0, monitor=None, seed=0, progress=False,

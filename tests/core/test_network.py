@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import labelled_data
 from real_mnist import needs_real_mnist
 
 from nndl_lib.costs import CrossEntropyCost, QuadraticCost
@@ -9,12 +10,6 @@ from nndl_lib.network import Network, TrainingHistory
 from nndl_lib.optimizers import SGD as PlainSGD
 from nndl_lib.persist import load_model, save_model
 from nndl_lib.reference_values import WORKED_EXAMPLE_222 as EX
-
-
-def _data(n, n_in, n_out, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, n_in)), rng.integers(0, n_out, size=n)
-
 
 # -- per-example versus matrix backprop --------------------------------------------------------
 
@@ -26,7 +21,7 @@ def _data(n, n_in, n_out, seed=0):
 def test_matrix_backprop_matches_per_example_to_1e12(sizes, cost, act):
     net = Network(sizes, cost=cost, activation=act, seed=3,
                   output_activation="sigmoid" if cost == "cross-entropy" else None)
-    x, labels = _data(7, sizes[0], sizes[-1])
+    x, labels = labelled_data(7, sizes[0], sizes[-1])
     y = np.eye(sizes[-1])[labels]
     nabla_b, nabla_w = net.backprop(x, y)
     mean_b = [np.zeros_like(b) for b in net.biases]
@@ -43,7 +38,7 @@ def test_matrix_backprop_matches_per_example_to_1e12(sizes, cost, act):
 @pytest.mark.parametrize("options", [{}, {"lmbda": 2.0}, {"lmbda": 2.0, "regularization": "l1"},
                                      {"dropout": 0.3}])
 def test_sgd_example_path_gives_the_same_weights_as_matrix_path(options):
-    x, y = _data(40, 3, 2, seed=4)
+    x, y = labelled_data(40, 3, 2, seed=4)
     nets = [Network([3, 5, 2], seed=9) for _ in range(2)]
     for net, kind in zip(nets, ("matrix", "example"), strict=True):
         net.SGD((x, y), 2, 10, 0.5, monitor=None, backprop=kind, seed=1, progress=False,
@@ -123,7 +118,7 @@ def test_one_epoch_on_10000_mnist_images_reaches_recorded_accuracy():
 
 
 def test_same_seed_gives_identical_weights_after_training():
-    x, y = _data(60, 4, 3, seed=2)
+    x, y = labelled_data(60, 4, 3, seed=2)
     nets = [Network([4, 6, 3], seed=21) for _ in range(2)]
     for net in nets:
         net.SGD((x, y), 3, 7, 0.3, lmbda=0.1, dropout=0.3, monitor=None, seed=5,
@@ -137,7 +132,7 @@ def test_same_seed_gives_identical_weights_after_training():
 
 
 def test_network_seed_alone_makes_training_reproducible():
-    x, y = _data(30, 3, 2, seed=3)
+    x, y = labelled_data(30, 3, 2, seed=3)
     a, b = Network([3, 4, 2], seed=8), Network([3, 4, 2], seed=8)
     for net in (a, b):
         net.SGD((x, y), 2, 5, 0.5, monitor=None, progress=False)
@@ -145,7 +140,7 @@ def test_network_seed_alone_makes_training_reproducible():
 
 
 def test_momentum_matches_hand_written_velocity_update():
-    x, y = _data(8, 3, 2, seed=6)
+    x, y = labelled_data(8, 3, 2, seed=6)
     net = Network([3, 4, 2], seed=1)
     ref = Network([3, 4, 2], seed=1)
     eta, mu = 0.4, 0.7
@@ -164,7 +159,7 @@ def test_momentum_matches_hand_written_velocity_update():
 
 @pytest.mark.parametrize("kind", ["l2", "l1"])
 def test_momentum_adds_the_regulariser_gradient_to_weights_only(kind):
-    x, y = _data(8, 3, 2, seed=6)
+    x, y = labelled_data(8, 3, 2, seed=6)
     net = Network([3, 4, 2], seed=1)
     ref = Network([3, 4, 2], seed=1)
     eta, mu, lmbda, n = 0.4, 0.7, 3.0, 8
@@ -186,7 +181,7 @@ def test_momentum_adds_the_regulariser_gradient_to_weights_only(kind):
 
 
 def test_optimizer_protocol_plain_sgd_matches_default_update():
-    x, y = _data(8, 3, 2, seed=7)
+    x, y = labelled_data(8, 3, 2, seed=7)
     a, b = Network([3, 4, 2], seed=2), Network([3, 4, 2], seed=2)
     a.SGD((x, y), 2, 8, 0.5, monitor=None, seed=0, progress=False)
     opt = PlainSGD(eta=1.0)
@@ -197,7 +192,7 @@ def test_optimizer_protocol_plain_sgd_matches_default_update():
 
 
 def test_lr_schedule_halves_eta_after_patience_and_stops_at_eta_over_128():
-    x, y = _data(20, 3, 2, seed=8)
+    x, y = labelled_data(20, 3, 2, seed=8)
     net = Network([3, 4, 2], seed=3)
     # eta so small that the accuracy never changes: every epoch after the first is "no
     # improvement", so with patience 1 eta halves after every epoch from epoch 1 on
@@ -211,7 +206,7 @@ def test_lr_schedule_halves_eta_after_patience_and_stops_at_eta_over_128():
 
 
 def test_early_stopping_stops_after_patience_epochs_without_improvement():
-    x, y = _data(20, 3, 2, seed=9)
+    x, y = labelled_data(20, 3, 2, seed=9)
     net = Network([3, 4, 2], seed=4)
     h = net.SGD((x, y), 50, 10, 1e-9, evaluation_data=(x, y), early_stopping_patience=3,
                 seed=0, progress=False)
@@ -220,8 +215,8 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement():
 
 
 def test_monitor_all_records_costs_and_accuracies_per_epoch():
-    x, y = _data(30, 3, 2, seed=10)
-    xe, ye = _data(10, 3, 2, seed=11)
+    x, y = labelled_data(30, 3, 2, seed=10)
+    xe, ye = labelled_data(10, 3, 2, seed=11)
     net = Network([3, 4, 2], seed=5)
     h = net.SGD((x, y), 3, 10, 0.5, lmbda=2.0, evaluation_data=(xe, ye), monitor="all",
                 seed=0, progress=False)
@@ -238,7 +233,7 @@ def test_monitor_all_records_costs_and_accuracies_per_epoch():
 
 def test_accuracy_and_predict_accept_labels_or_one_hot():
     net = Network([3, 4, 3], seed=6)
-    x, _ = _data(12, 3, 3, seed=12)
+    x, _ = labelled_data(12, 3, 3, seed=12)
     pred = net.predict(x)
     assert pred.shape == (12,) and pred.dtype == np.int64
     assert net.accuracy(x, pred) == 1.0
@@ -249,7 +244,7 @@ def test_accuracy_and_predict_accept_labels_or_one_hot():
 # -- dtype ------------------------------------------------------------------------------------
 
 def test_float32_network_keeps_float32_arrays_throughout():
-    x, y = _data(20, 3, 2, seed=13)
+    x, y = labelled_data(20, 3, 2, seed=13)
     net = Network([3, 5, 2], dtype=np.float32, seed=7)
     assert all(p.dtype == np.float32 for p in net.weights + net.biases)
     assert net.feedforward(x).dtype == np.float32
@@ -266,7 +261,7 @@ def test_float32_network_keeps_float32_arrays_throughout():
 
 @pytest.mark.parametrize("output_activation", ["linear", "relu", "leaky_relu", "softplus", "tanh"])
 def test_float32_gradients_stay_float32_for_every_output_activation(output_activation):
-    x, y = _data(6, 3, 2, seed=17)
+    x, y = labelled_data(6, 3, 2, seed=17)
     net = Network([3, 4, 2], cost="quadratic", dtype=np.float32, seed=8,
                   output_activation=output_activation)
     nabla_b, nabla_w = net.backprop(x, np.eye(2)[y])
@@ -276,7 +271,7 @@ def test_float32_gradients_stay_float32_for_every_output_activation(output_activ
 
 
 def test_float32_and_float64_networks_agree_to_single_precision():
-    x, y = _data(10, 3, 2, seed=14)
+    x, y = labelled_data(10, 3, 2, seed=14)
     n64, n32 = Network([3, 4, 2], seed=9), Network([3, 4, 2], dtype="float32", seed=9)
     np.testing.assert_allclose(n32.feedforward(x), n64.feedforward(x), rtol=1e-5)
 
@@ -286,7 +281,7 @@ def test_float32_and_float64_networks_agree_to_single_precision():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_save_load_round_trip_preserves_outputs_exactly(tmp_path, dtype):
     net = Network([4, 5, 3], cost="log-likelihood", activation="tanh", dtype=dtype, seed=10)
-    x, y = _data(9, 4, 3, seed=15)
+    x, y = labelled_data(9, 4, 3, seed=15)
     net.SGD((x, y), 1, 3, 0.1, dropout=0.25, monitor=None, seed=0, progress=False)
     path = tmp_path / "net.npz"
     net.save(path)
@@ -373,7 +368,7 @@ def test_bad_shapes_labels_and_nan_raise_errors_naming_shapes():
 
 
 def test_progress_bar_is_shown_by_default_and_off_with_progress_false(capsys):
-    x, y = _data(20, 3, 2, seed=16)
+    x, y = labelled_data(20, 3, 2, seed=16)
     Network([3, 4, 2], seed=0).SGD((x, y), 2, 10, 0.5, monitor=None, progress=False)
     assert capsys.readouterr().err == ""
     Network([3, 4, 2], seed=0).SGD((x, y), 2, 10, 0.5, monitor=None, progress=True)

@@ -5,17 +5,13 @@ import json
 
 import numpy as np
 import pytest
+from helpers import labelled_data
 
 from nndl_lib.deep.convnet import ConvNetwork
 from nndl_lib.deep.layers import FullyConnectedLayer, SoftmaxLayer
 from nndl_lib.network import Network
 from nndl_lib.optimizers import SGD as PlainSGD
 from nndl_lib.training import History, mini_batches, sgd_step, train
-
-
-def _data(n, n_in, n_out, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, n_in)), rng.integers(0, n_out, size=n)
 
 
 def test_mini_batches_cover_every_example_once_and_drop_last_leaves_out_the_rest():
@@ -46,7 +42,7 @@ def test_sgd_step_regularises_weights_only_and_matches_the_optimizer_form(kind):
 
 def test_both_network_kinds_do_the_same_maths_through_the_one_trainer():
     """Softmax regression as a Network and as a ConvNetwork: same weights after training."""
-    x, y = _data(60, 5, 3, seed=2)
+    x, y = labelled_data(60, 5, 3, seed=2)
     fc_net = Network([5, 3], cost="log-likelihood", seed=0)
     layered = ConvNetwork([SoftmaxLayer(5, 3)], dtype=np.float64)
     for w in (fc_net.weights[0], layered.layers[0].w):
@@ -62,7 +58,7 @@ def test_both_network_kinds_do_the_same_maths_through_the_one_trainer():
 
 
 def test_chapter_6_lambda_is_chapter_3_lambda_with_n_the_number_of_mini_batches():
-    x, y = _data(40, 6, 2, seed=5)
+    x, y = labelled_data(40, 6, 2, seed=5)
     nets = [ConvNetwork([FullyConnectedLayer(6, 4, rng=1), SoftmaxLayer(4, 2)],
                         dtype=np.float64) for _ in range(2)]
     nets[0].SGD((x, y), 2, 10, 0.3, (x, y), lmbda=0.5, seed=0, progress=False)
@@ -74,8 +70,8 @@ def test_chapter_6_lambda_is_chapter_3_lambda_with_n_the_number_of_mini_batches(
 
 @pytest.mark.parametrize("ties", ["first", "last"])
 def test_best_epoch_follows_the_tie_rule_and_test_accuracy_is_taken_at_it(ties):
-    x, y = _data(20, 3, 2, seed=6)
-    xt, yt = _data(10, 3, 2, seed=7)
+    x, y = labelled_data(20, 3, 2, seed=6)
+    xt, yt = labelled_data(10, 3, 2, seed=7)
     net = Network([3, 4, 2], seed=1)
     # eta so small that the accuracy never changes: every epoch ties with the first
     h = train(net, (x, y), 4, 5, 1e-12, evaluation_data=(x, y), test_data=(xt, yt), ties=ties,
@@ -88,7 +84,7 @@ def test_best_epoch_follows_the_tie_rule_and_test_accuracy_is_taken_at_it(ties):
 
 
 def test_callback_sees_every_epoch_and_can_stop_training():
-    x, y = _data(30, 3, 2, seed=8)
+    x, y = labelled_data(30, 3, 2, seed=8)
     seen = []
 
     def record(epoch, model, history):
@@ -103,7 +99,7 @@ def test_callback_sees_every_epoch_and_can_stop_training():
 
 
 def test_history_is_json_friendly():
-    x, y = _data(20, 3, 2, seed=9)
+    x, y = labelled_data(20, 3, 2, seed=9)
     h = Network([3, 4, 2], seed=3).SGD((x, y), 2, 10, 0.5, evaluation_data=(x, y),
                                       monitor="all", progress=False)
     restored = json.loads(json.dumps(h.as_dict()))
@@ -112,7 +108,7 @@ def test_history_is_json_friendly():
 
 
 def test_train_rejects_bad_arguments_before_changing_anything():
-    x, y = _data(12, 3, 2, seed=10)
+    x, y = labelled_data(12, 3, 2, seed=10)
     net = Network([3, 4, 2], seed=4)
     before = [p.copy() for p in net.weights + net.biases]
     for kwargs, message in [({"ties": "middle"}, "ties must be one of"),

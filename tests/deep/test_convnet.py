@@ -9,26 +9,18 @@ import math
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, numgrad
 from real_mnist import needs_real_mnist
 
 from nndl_lib.deep.convnet import BOOK_NETWORKS, ConvNetwork, book_network
 from nndl_lib.deep.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
-from nndl_lib.gradcheck import numerical_gradient, rel_error
+from nndl_lib.gradcheck import rel_error
 from nndl_lib.network import Network
 from nndl_lib.reference_values import EXERCISE_KEYS
 from nndl_lib.regularization import penalty
-
-ROOT = Path(__file__).resolve().parents[1]
-H = 1e-3  # finite-difference step, Richardson-extrapolated (see tests/test_layers.py)
-
-
-def numgrad(f, x):
-    """(4 g(H) − g(2H)) / 3 of centred differences: O(H⁴) truncation, little rounding noise."""
-    return (4 * numerical_gradient(f, x, h=H) - numerical_gradient(f, x, h=2 * H)) / 3
 
 
 def _small_net(p_dropout=0.0, seed=0):

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import H, numgrad
 
 from nndl_lib.deep.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
-from nndl_lib.gradcheck import numerical_gradient, rel_error
+from nndl_lib.gradcheck import rel_error
 
 TOL = 1e-7  # relative error allowed between analytic and numerical gradients (float64)
-H = 1e-3  # finite-difference step; Richardson extrapolation removes the O(H^2) error
-
-
-def numgrad(f, x):
-    """Centred differences at steps H and 2H combined by Richardson extrapolation,
-    (4 g(H) − g(2H)) / 3, which cancels the O(H²) truncation error (what is left is O(H⁴) ≈ 1e-12).
-    The larger step keeps rounding noise (≈ 1e-16·|f|/H) far below 1e-7 relative even for gradient
-    entries of size 1e-5 (saturated softmax outputs). Inputs are kept > 2H·|w| away from ReLU kinks
-    and max-pool ties."""
-    return (4 * numerical_gradient(f, x, h=H) - numerical_gradient(f, x, h=2 * H)) / 3
 
 
 def _check_layer_gradients(layer, x, *, seed=0, train_rng_seed=None):

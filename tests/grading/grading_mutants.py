@@ -2,8 +2,9 @@
 
 MUTANTS[assignment][task][name] is the source of a cell that defines ``task`` wrongly in one
 specific way (a mistake learners make, or one the course's source notes contain). Each must
-lose points under the assignment's checks; tests/test_grading_checks.py runs them at function
-level and tests/test_grading_course.py runs one through the whole autograde.
+lose points under the assignment's checks; tests/grading/test_grading_checks.py runs them at
+function
+level and tests/grading/test_grading_course.py runs one through the whole autograde.
 """
 
 from __future__ import annotations

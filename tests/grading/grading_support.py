@@ -4,15 +4,14 @@ notebooks, namespaces to run checks in, and notebook edits."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from helpers import ROOT
 
 from nndl_lib.grading.course import Course
 from nndl_lib.grading.submissions import reference_answer, submission
 
-ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "exercises"
 #: every assignment of the course (a notebook in exercises/source/<name>/ and a check module
 #: nndl_lib/grading/assignments/<name>.py): the tests cover each one found here

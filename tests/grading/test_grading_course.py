@@ -23,6 +23,7 @@ from grading_support import (
     solution_code,
     source_nb,
 )
+from helpers import ROOT
 
 from nndl_lib.grading import cli, leaks
 from nndl_lib.grading.course import Course
@@ -189,7 +190,7 @@ def test_the_course_secret_is_private_and_in_no_released_file(course):
             assert secret not in path.read_text(errors="replace")
     for page in (course["root"] / "feedback").rglob("*.html"):
         assert secret not in page.read_text()
-    ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text()
+    ignored = (ROOT / ".gitignore").read_text()
     assert "exercises/.course_secret" in ignored and "exercises/grading/" in ignored
 
 

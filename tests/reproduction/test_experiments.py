@@ -3,6 +3,7 @@ seconds)."""
 
 import numpy as np
 import pytest
+from helpers import blobs
 
 from nndl_lib.activations import softmax
 from nndl_lib.companions.ch02_backprop_demo import backprop_throughput
@@ -15,15 +16,6 @@ from nndl_lib.reproduction.experiments import (
     run_spec,
     spec_from_book,
 )
-
-
-def _blobs(n, n_in=20, n_classes=3, seed=0):
-    """n points around one random centre per class: an easy, separable problem."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(0, 1, size=(n_classes, n_in))
-    y = rng.integers(0, n_classes, size=n)
-    x = (centres[y] + 0.3 * rng.normal(size=(n, n_in))).astype(np.float32)
-    return x, y
 
 
 def test_weight_decay_factor_matches_exercise_key():
@@ -60,7 +52,7 @@ def test_spec_validation_names_the_bad_field():
 
 
 def test_run_spec_learns_separable_blobs_and_is_reproducible():
-    train, test = _blobs(300, seed=1), _blobs(200, seed=1)
+    train, test = blobs(300, seed=1), blobs(200, seed=1)
     spec = RunSpec(sizes=(20, 8, 3), eta=0.5, epochs=5, training_size=300)
     a = run_spec(spec, train, test, seed=3)
     b = run_spec(spec, train, test, seed=3)
@@ -71,11 +63,11 @@ def test_run_spec_learns_separable_blobs_and_is_reproducible():
 
 def test_run_spec_refuses_more_images_than_given():
     with pytest.raises(ValueError, match="training_size"):
-        run_spec(RunSpec(sizes=(20, 3), training_size=500), _blobs(100))
+        run_spec(RunSpec(sizes=(20, 3), training_size=500), blobs(100))
 
 
 def test_more_data_sweep_scales_epochs_and_returns_accuracy_per_size():
-    train, valid = _blobs(400, seed=2), _blobs(200, seed=2)
+    train, valid = blobs(400, seed=2), blobs(200, seed=2)
     base = RunSpec(sizes=(20, 8, 3), eta=0.5)
     out = more_data_sweep((50, 400), train, valid, base=base, examples_per_run=800, seed=0)
     assert list(out) == [50, 400]
@@ -85,7 +77,7 @@ def test_more_data_sweep_scales_epochs_and_returns_accuracy_per_size():
 
 def test_backprop_throughput_reports_positive_rates_for_each_batch_size():
     net = Network([20, 8, 3], seed=0, dtype=np.float32)
-    x, y = _blobs(200)
+    x, y = blobs(200)
     speed = backprop_throughput(net, x, y, (1, 10, 100), repeats=1)
     assert list(speed) == [1, 10, 100]
     assert all(v > 0 for v in speed.values())
@@ -99,7 +91,7 @@ def test_fraction_below_counts_small_weights_across_arrays():
 def test_run_spec_passes_hidden_and_output_activations_to_the_network():
     spec = RunSpec(sizes=(20, 8, 3), activation="relu", output_activation="sigmoid", eta=0.1,
                    epochs=1, training_size=100)
-    result = run_spec(spec, _blobs(100), monitor=())
+    result = run_spec(spec, blobs(100), monitor=())
     assert result.net.activation.name == "relu"
     assert result.net.output_activation.name == "sigmoid"
 
@@ -140,7 +132,7 @@ def test_fast_tier_overrides_only_what_the_row_says():
 def test_run_is_deterministic_in_the_seed_and_measures_what_the_row_says():
     from nndl_lib.reproduction.experiments import run
 
-    x, y = _blobs(10_200, n_in=784, n_classes=10, seed=3)  # the fast tier trains on 10,000
+    x, y = blobs(10_200, n_in=784, n_classes=10, seed=3)  # the fast tier trains on 10,000
     data = ((x[:10_000], y[:10_000]), (x[10_000:10_100], y[10_000:10_100]), (x[10_100:],
                                                                               y[10_100:]))
     a = run("ch1_30_epoch0", "fast", seed=1, data=data)
@@ -156,7 +148,7 @@ def test_run_is_deterministic_in_the_seed_and_measures_what_the_row_says():
 def test_expanded_training_set_has_five_images_per_original():
     from nndl_lib.reproduction.experiments import ExperimentSpec
 
-    x, y = _blobs(50, n_in=784, seed=4)
+    x, y = blobs(50, n_in=784, seed=4)
     spec = ExperimentSpec(network="conv1", training_size=100, expanded=True)
     xs, ys = spec.training_set((x, y))
     assert xs.shape == (100, 784) and sorted(ys.tolist()) == sorted(np.repeat(y[:20], 5).tolist())

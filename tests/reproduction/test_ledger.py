@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, blobs
 from real_mnist import needs_real_mnist
 
 from nndl_lib.reproduction.experiments import EXPERIMENTS
@@ -26,7 +27,6 @@ from nndl_lib.reproduction.ledger import (
     write_ledger,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 # the course's shared folder beside the repository (NNDL_SHARED_DIR overrides, e.g. in a worktree)
 SHARED = Path(os.environ.get("NNDL_SHARED_DIR") or ROOT.parent / "shared")
 BOOK_RESULTS_MD = SHARED / "book-results.md"
@@ -267,13 +267,6 @@ def test_the_dask_path_gives_the_numbers_of_the_local_path(tmp_path):
 
 # -- training in pieces --------------------------------------------------------------------------
 
-def _blobs(n, n_in=12, n_classes=3, seed=0):
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(0, 1, size=(n_classes, n_in))
-    y = rng.integers(0, n_classes, size=n)
-    return (centres[y] + 0.5 * rng.normal(size=(n, n_in))).astype(np.float32), y
-
-
 class _Stop(Exception):
     pass
 
@@ -283,7 +276,7 @@ def test_training_in_pieces_is_the_same_run_even_when_interrupted(tmp_path):
     from nndl_lib.reproduction.resumable import checkpoint_seconds, train_in_pieces
     from nndl_lib.training import train
 
-    data, valid = _blobs(200), _blobs(60, seed=1)
+    data, valid = blobs(200, 12, spread=0.5), blobs(60, 12, seed=1, spread=0.5)
     kw = {"evaluation_data": valid, "test_data": valid, "progress": False}
 
     def net():
