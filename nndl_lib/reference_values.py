@@ -8,7 +8,7 @@ The published results are read from ``experiments.toml`` beside this module: one
 published number, with the configuration that reproduces it (see
 :mod:`nndl_lib.reproduction.experiments`).
 Sources: Nielsen's *Neural Networks and Deep Learning* (text and result files of its code) and the
-course plan's corrected worked examples (see ``../shared/course-plan.md``).
+course plan's corrected worked examples (recomputed by the tests through the library).
 """
 
 from __future__ import annotations

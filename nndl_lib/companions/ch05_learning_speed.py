@@ -2,7 +2,7 @@
 
 The book measures the speed of learning of hidden layer l by the length of the gradient of the
 cost with respect to that layer's biases, ||dC/db^l|| = ||delta^l|| (BP3), averaged over a batch
-of training images before taking the norm (see ``../shared/conventions.md``). In a deep sigmoid
+of training images before taking the norm (the norm of the mean gradient). In a deep sigmoid
 network at initialisation, each earlier layer's gradient is several times smaller than the next
 one's: the vanishing gradient problem.
 

@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nndl_lib.activations import sigmoid
+
 __all__ = [
     "rnn_forward",
     "rnn_backward",
@@ -348,10 +350,6 @@ def noisy_sine(n_sequences: int, steps: int, *, period: float = 16.0, noise: flo
 # --------------------------------------------------------------------------------------------
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1/(1 + e^{-z}), without overflow
-
-
 def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray,
                  b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hidden states and cell states of an LSTM layer (Hochreiter and Schmidhuber, 1997).
@@ -378,7 +376,7 @@ def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray,
     h_prev, c_prev = h0, c0
     for t in range(T):
         z = np.concatenate([x[:, t], h_prev], axis=1) @ w.T + b  # (N, 4H)
-        f, i, o = _sigmoid(z[:, :H]), _sigmoid(z[:, H:2 * H]), _sigmoid(z[:, 2 * H:3 * H])
+        f, i, o = sigmoid(z[:, :H]), sigmoid(z[:, H:2 * H]), sigmoid(z[:, 2 * H:3 * H])
         g = np.tanh(z[:, 3 * H:])
         c[:, t] = f * c_prev + i * g  # c_t = f ⊙ c_{t−1} + i ⊙ g
         h[:, t] = o * np.tanh(c[:, t])  # h_t = o ⊙ tanh(c_t)
