@@ -222,6 +222,11 @@ class Experiment:
             return self.spec
         return self.spec.but(**changes)
 
+    def compare_at(self, tier: str) -> str:
+        """Which number of the seeds is compared at ``tier``: the row's ``compare``, or the fast
+        tier's own (chapter 6's fast rows compare the mean: steadier than the best of three)."""
+        return self.fast.get("compare", self.compare) if tier == "fast" else self.compare
+
     def setting(self, name: str, tier: str, default: Any = None) -> Any:
         """A non-spec setting (``ensemble``, ``evaluation_size``, ``seeds``) at ``tier``."""
         if tier == "fast" and name in self.fast:
@@ -276,6 +281,9 @@ def _check_row(row: dict[str, Any]) -> None:
     if row.get("compare", "mean") not in COMPARE:
         raise ValueError(f"experiment {key!r}: compare must be one of {COMPARE}; "
                          f"got {row['compare']!r}")
+    if row.get("fast", {}).get("compare", "mean") not in COMPARE:
+        raise ValueError(f"experiment {key!r}: fast compare must be one of {COMPARE}; "
+                         f"got {row['fast']['compare']!r}")
     if row.get("band_kind", "absolute") not in BAND_KINDS:
         raise ValueError(f"experiment {key!r}: band_kind must be one of {BAND_KINDS}; "
                          f"got {row['band_kind']!r}")

@@ -146,6 +146,7 @@ def summarize(experiment: Any, runs: Sequence[Mapping[str, Any]], tier: str,
     values = [float(r["value"]) for r in runs]
     expected = experiment.expected(tier)
     band = experiment.band_at(tier)
+    compare = experiment.compare_at(tier)
     if expected is None:
         low = high = None
     elif experiment.band_kind == "relative":
@@ -156,13 +157,13 @@ def summarize(experiment: Any, runs: Sequence[Mapping[str, Any]], tier: str,
     if values:
         best, mean = max(values), sum(values) / len(values)
         std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
-        value = best if experiment.compare == "best" else mean
+        value = best if compare == "best" else mean
         passed = None if expected is None else bool(low <= value <= high)
     planned = seeds_planned if seeds_planned is not None else experiment.seeds
     return LedgerRow(
         id=experiment.key, chapter=experiment.chapter, description=experiment.description,
         tier=tier, unit=experiment.unit, metric=experiment.metric, measure=experiment.measure,
-        compare=experiment.compare, book=experiment.book if expected is None else expected,
+        compare=compare, book=experiment.book if expected is None else expected,
         band=band, band_kind=experiment.band_kind, low=low, high=high, best=best, mean=mean,
         std=std, value=value, passed=passed, seeds=[int(r["seed"]) for r in runs],
         seeds_planned=planned, complete=len(runs) >= planned,

@@ -21,7 +21,7 @@ from typing import Any
 
 from nndl_lib.reproduction.ledger import ROOT
 
-__all__ = ["run_task", "environment", "units", "limit_threads", "mnist"]
+__all__ = ["run_task", "environment", "blas_kernel", "units", "limit_threads", "mnist"]
 
 @functools.cache
 def _git_commit() -> str | None:
@@ -46,7 +46,7 @@ def environment(threads: int | None = None, dtype: str | None = None) -> dict[st
         "python": platform.python_version(), "numpy": np.__version__,
         "nndl_lib_commit": _git_commit(), "dtype": dtype, "threads": threads,
         "host": platform.node(), "machine": f"{platform.system()} {platform.machine()}",
-        "cpus": os.cpu_count(),
+        "cpus": os.cpu_count(), "cpu": _cpu_model(),
         # the machine's load when the record was made: runs on a busy machine take longer
         "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg")
         else None,
@@ -59,11 +59,37 @@ def environment(threads: int | None = None, dtype: str | None = None) -> dict[st
                        if i.get("user_api") == "blas"]
     except ImportError:
         env["blas"] = None
+    # OpenBLAS picks its kernel by CPU (or by OPENBLAS_CORETYPE); a short float32 run can end
+    # differently per kernel, so the record says which one ran
+    env["blas_kernel"] = blas_kernel()
+    env["openblas_coretype"] = os.environ.get("OPENBLAS_CORETYPE")
     with contextlib.suppress(ImportError):
         import sklearn
 
         env["scikit_learn"] = sklearn.__version__
     return env
+
+
+@functools.cache
+def _cpu_model() -> str | None:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or None
+
+
+def blas_kernel() -> str | None:
+    """The kernel family numpy's OpenBLAS runs in this process ("Haswell", "SkylakeX", ...), or
+    None when that cannot be told (another BLAS, or threadpoolctl missing)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    for info in threadpool_info():
+        if info.get("user_api") == "blas" and info.get("architecture"):
+            return str(info["architecture"])
+    return None
 
 
 @functools.cache
