@@ -38,8 +38,15 @@ run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p n
                       tests/grading/test_grading_sandbox.py tests/grading/test_grading_course.py
 # The reproduction ledger's fast tier: every row of nndl_lib/experiments.toml in its reduced
 # configuration, checked against the value recorded for it (fails when a row leaves its band).
+# Its expected values and bands come from a spread measured under several OpenBLAS kernels
+# (reproduction/fast-spread.json); the machine's own kernel runs every row.
 run_part ledger   720 $BIN/python -m nndl_lib.reproduce --tier fast --fresh --workers "$JOBS" \
                       --threads 1
+# What another machine would see: the rows whose short runs end differently on two kernels
+# (chapter 6; reproduction/fast-spread.json marks them "chaotic") again under an OpenBLAS kernel
+# other than this CPU's own (SkylakeX -> Haswell, Haswell/Zen -> Sandybridge).
+run_part kernel   480 $BIN/python -m nndl_lib.reproduce --tier fast --fresh --workers "$JOBS" \
+                      --threads 1 --blas-kernel other --only 'ch6_*'
 run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nbval-cell-timeout=300 \
                       -p no:cacheprovider chapters exercises/source reproduction
 run_part book     900 $BIN/python tools/build_book.py

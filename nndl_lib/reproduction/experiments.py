@@ -227,6 +227,11 @@ class Experiment:
         tier's own (chapter 6's fast rows compare the mean: steadier than the best of three)."""
         return self.fast.get("compare", self.compare) if tier == "fast" else self.compare
 
+    def seeds_at(self, tier: str) -> int:
+        """How many seeds (0, 1, ...) a run of the row at ``tier`` uses: its own ``seeds``, or
+        the fast tier's (fewer for slow rows)."""
+        return int(self.setting("seeds", tier, self.seeds))
+
     def setting(self, name: str, tier: str, default: Any = None) -> Any:
         """A non-spec setting (``ensemble``, ``evaluation_size``, ``seeds``) at ``tier``."""
         if tier == "fast" and name in self.fast:

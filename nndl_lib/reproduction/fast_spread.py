@@ -13,15 +13,15 @@ The rule, for a row whose CI compares the ``compare`` ("mean" or "best") of its 
 
 - ``S_k``: that number on kernel k, computed from the measured runs of seeds 0..n-1;
 - ``expected``: the mean of ``S_k`` over the kernels measured;
-- ``sigma``: the standard deviation of one run's value over every run measured, all seeds on all
-  kernels (seeds and kernels alike stand for the chaos a new machine may bring); the compared
-  number's own spread is ``sigma / sqrt(n)`` for "mean" and ``sigma`` for "best" (a
-  conservative bound);
-- ``band`` = max(floor, 1.5 x max_k |S_k - expected|, 3 x the compared number's spread) for
-  rows that train (a kernel that does not crash acts on a chaotic run like another seed), and
-  max(floor, 1.5 x max_k |S_k - expected|) for rows that do not (baselines, gradient norms at
-  initialisation); rounded up to 0.1 pp (or 0.01 of a relative band). Floors: 1 pp, or 5% for
-  the gradient norms.
+- the row is *chaotic* when one seed's run ends differently on two kernels (by more than
+  ``CHAOS`` pp): then a kernel not measured here may move each run as much as a new seed does;
+- ``sigma``: the standard deviation of one run's value over every run measured (all seeds, all
+  kernels); the compared number's own spread is ``sigma / sqrt(n)`` for "mean" and ``sigma``
+  for "best" (a conservative bound);
+- ``band`` = max(floor, 1.5 x max_k |S_k - expected|), and for a chaotic row at least 3 x the
+  compared number's spread; rounded up to 0.1 pp (or 0.01 of a relative band). Floors: 1 pp,
+  or 5% for the gradient norms. A chaotic row whose band would pass a net that does not learn
+  needs another fast configuration (more images, more seeds), not a wider band.
 
 Measure (about 25 minutes on 2 cores for three kernels)::
 
@@ -60,6 +60,8 @@ TRAINED = ("max", "final", "at_epoch", "test_at_best", "ensemble")
 #: Band floors: percentage points, or a fraction for relative bands.
 FLOOR = {"absolute": 1.0, "relative": 0.05}
 KERNEL_MARGIN = 1.5
+#: A run that ends more than this many points apart on two kernels makes its row chaotic.
+CHAOS = 0.1
 SIGMA_MARGIN = 3.0
 
 
@@ -73,9 +75,9 @@ def _round_expected(x: float, unit: str) -> float:
 
 def ci_seeds(key: str) -> int:
     """How many seeds (0, 1, ...) the fast tier runs for ``key`` in CI."""
-    from nndl_lib.reproduction.runner import planned_seeds
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
 
-    return planned_seeds(key, None, "fast")
+    return EXPERIMENTS[key].seeds_at("fast")
 
 
 def propose(experiment: Any, runs: Mapping[str, Mapping[int, float]]) -> dict[str, Any]:
@@ -98,13 +100,18 @@ def propose(experiment: Any, runs: Mapping[str, Mapping[int, float]]) -> dict[st
     mean = sum(every) / len(every)
     sigma = math.sqrt(sum((v - mean) ** 2 for v in every) / max(1, len(every) - 1))
     trained = experiment.measure in TRAINED
-    spread = (sigma if compare == "best" else sigma / math.sqrt(n)) if trained else 0.0
+    seeds = set.intersection(*(set(r) for r in runs.values()))
+    moved = max((max(r[s] for r in runs.values()) - min(r[s] for r in runs.values())
+                 for s in seeds), default=0.0)
+    chaotic = trained and moved > CHAOS
+    spread = (sigma if compare == "best" else sigma / math.sqrt(n)) if chaotic else 0.0
     kind = experiment.band_kind
     scale = 1.0 if kind == "absolute" else abs(expected)
     need = max(KERNEL_MARGIN * kernel_dev, SIGMA_MARGIN * spread) / (scale or 1.0)
     band = _round_up(max(FLOOR[kind], need), 0.1 if kind == "absolute" else 0.01)
     return {
-        "compare": compare, "ci_seeds": n, "trained": trained,
+        "compare": compare, "ci_seeds": n, "trained": trained, "chaotic": chaotic,
+        "kernel_moved_one_run": round(moved, 6),
         "ci_value": {k: round(v, 6) for k, v in stat.items()},
         "kernel_deviation": round(kernel_dev, 6), "sigma_one_run": round(sigma, 6),
         "sigma_compared": round(spread, 6),
@@ -139,7 +146,12 @@ def summarize(ledgers: Sequence[str | Path]) -> dict[str, Any]:
                     "machine": env.get("machine"), "cpu": env.get("cpu")})
     rows = {}
     for key, experiment in EXPERIMENTS.items():
-        if key not in runs:
+        n = ci_seeds(key)
+        for kernel in [k for k, r in runs.get(key, {}).items() if not set(range(n)) <= set(r)]:
+            print(f"note: {key} under {kernel} lacks some of seeds 0..{n - 1}; left out",
+                  file=sys.stderr)
+            del runs[key][kernel]
+        if not runs.get(key):
             continue
         rows[key] = {"signature": experiment.signature("fast"),
                      "runs": {k: {str(s): v for s, v in sorted(r.items())}
@@ -152,7 +164,8 @@ def summarize(ledgers: Sequence[str | Path]) -> dict[str, Any]:
                  "nndl_lib.reproduction.fast_spread --measure ... --write after changing a fast "
                  "configuration.",
         "measured": datetime.now(UTC).date().isoformat(),
-        "rule": {"kernel_margin": KERNEL_MARGIN, "sigma_margin": SIGMA_MARGIN, "floor": FLOOR},
+        "rule": {"kernel_margin": KERNEL_MARGIN, "sigma_margin": SIGMA_MARGIN, "floor": FLOOR,
+                 "chaos": CHAOS},
         "kernels": kernels, "rows": rows,
     }
 
@@ -174,7 +187,7 @@ def apply_to_table(spread: Mapping[str, Any], table: Path | None = None) -> list
         row = spread["rows"].get(key.group(1)) if key else None
         if row is None:
             continue
-        values = f"expected = {row['expected']:g}, band = {row['band']:g}"
+        values = f"expected = {float(row['expected'])!r}, band = {float(row['band'])!r}"
         new = re.sub(r"^(fast = \{.*)\bexpected = [^,}\s]+, band = [^,}\s]+",
                      lambda m, values=values: m.group(1) + values, block, count=1, flags=re.M)
         if new == block and values not in block:
@@ -236,11 +249,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("nothing to summarise: give --measure or --from-ledgers")
     spread = summarize(ledgers)
     spread["machine"] = f"{platform.system()} {platform.machine()}"
-    print(f"{'row':<28} {'kernels':>8} {'expected':>9} {'band':>6} {'σ(cmp)':>8}  per kernel")
+    print(f"{'row':<28} {'kernels':>8} {'expected':>9} {'band':>6} {'moved':>6} {'σ(cmp)':>8}"
+          "  per kernel")
     for key, row in spread["rows"].items():
         per = ", ".join(f"{k} {v:.4g}" for k, v in row["ci_value"].items())
         print(f"{key:<28} {len(row['runs']):>8} {row['expected']:>9.4g} {row['band']:>6g} "
-              f"{row['sigma_compared']:>8.3g}  {per}")
+              f"{row['kernel_moved_one_run']:>6.3g} {row['sigma_compared']:>8.3g}  {per}")
     if args.write:
         SPREAD_PATH.write_text(json.dumps(spread, indent=1, sort_keys=False) + "\n",
                                encoding="utf-8")

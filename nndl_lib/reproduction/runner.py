@@ -84,7 +84,7 @@ def planned_seeds(key: str, seeds: int | None, tier: str = "full") -> int:
     set fewer for its slow rows), or ``seeds``; deterministic rows always run one."""
     from nndl_lib.reproduction.experiments import EXPERIMENTS
 
-    own = EXPERIMENTS[key].setting("seeds", tier, EXPERIMENTS[key].seeds)
+    own = EXPERIMENTS[key].seeds_at(tier)
     return own if seeds is None or EXPERIMENTS[key].seeds == 1 else seeds
 
 
