@@ -273,3 +273,69 @@ def test_leaving_inputs_alone_earns_nothing_in_a_function_that_computes_nothing_
     inputs = result.subresults[a.task("accuracy").inputs_subcheck]
     assert inputs.result.kind == "not-credited" and "counts once another check" in \
         inputs.result.message
+
+
+# --- correct implementations written differently keep full marks ---------------------------------
+
+ALTERNATIVES = [
+    ("ch01_digits", "sigmoid", "def sigmoid(z):\n"
+                               "    z = np.asarray(z)\n"
+                               "    return 0.5 * (1 + np.tanh(z / 2))"),
+    ("ch01_digits", "sigmoid", "def sigmoid(z):\n"
+                               "    z = np.asarray(z)\n"
+                               "    with np.errstate(over='ignore'):\n"
+                               "        return 1 / (1 + np.exp(-z))"),
+    ("ch03_improving", "softmax", "def softmax(z):\n"  # log-sum-exp
+                                  "    z = np.asarray(z)\n"
+                                  "    m = z.max(axis=-1, keepdims=True)\n"
+                                  "    s = np.exp(z - m).sum(axis=-1, keepdims=True)\n"
+                                  "    lse = m + np.log(s)\n"
+                                  "    return np.exp(z - lse)"),
+    ("ch03_improving", "CrossEntropyCost", (  # clipping
+        "class CrossEntropyCost:\n"
+        "    @staticmethod\n"
+        "    def fn(a, y):\n"
+        "        a = np.clip(a, 1e-15, 1 - 1e-15)\n"
+        "        rows = a.shape[0] if np.ndim(a) == 2 else 1\n"
+        "        return float(-np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)) / rows)\n"
+        "    @staticmethod\n"
+        "    def delta(z, a, y):\n"
+        "        return a - y")),
+    ("ch03_improving", "LogLikelihoodCost", (  # picks the target's probability
+        "class LogLikelihoodCost:\n"
+        "    @staticmethod\n"
+        "    def fn(a, y):\n"
+        "        return float(-np.mean(np.log(a[np.arange(len(a)), np.argmax(y, axis=1)])))\n"
+        "    @staticmethod\n"
+        "    def delta(z, a, y):\n"
+        "        return a - y")),
+    ("ch03_improving", "l2_update", "def l2_update(w, nabla_w, eta, lmbda, n):\n"
+                                    "    w[...] = (1 - eta * lmbda / n) * w - eta * nabla_w"),
+    ("ch03_improving", "Momentum", (  # a dict of velocities
+        "class Momentum:\n"
+        "    def __init__(self, eta, mu=0.9):\n"
+        "        self.eta, self.mu, self.v = eta, mu, {}\n"
+        "    def step(self, params, grads):\n"
+        "        for i, (w, g) in enumerate(zip(params, grads)):\n"
+        "            v = self.mu * self.v.get(i, 0.0) - self.eta * g\n"
+        "            self.v[i] = v\n"
+        "            w += v")),
+    ("ch02_backprop", "numerical_gradient", (  # perturbs copies, never x itself
+        "def numerical_gradient(f, x, h=1e-5):\n"
+        "    grad = np.zeros(x.shape)\n"
+        "    for i in np.ndindex(x.shape):\n"
+        "        xp, xm = x.copy(), x.copy()\n"
+        "        xp[i] += h\n"
+        "        xm[i] -= h\n"
+        "        grad[i] = (f(xp) - f(xm)) / (2 * h)\n"
+        "    return grad")),
+]
+
+
+@pytest.mark.parametrize("assignment, task, code", ALTERNATIVES,
+                         ids=[f"{a}-{t}-{i}" for i, (a, t, _) in enumerate(ALTERNATIVES)])
+def test_correct_implementations_written_differently_keep_full_marks(assignment, task, code):
+    a = MODULES[assignment].ASSIGNMENT
+    ns = namespace(assignment, replace={task: code})
+    for result in _runs(a, task, ns):
+        assert result.passed, result.report()
