@@ -2,9 +2,11 @@
 case, check name) -> :class:`~nndl_lib.grading.checks.CheckResult`.
 
 ``compare_ret`` compares what the call returned, ``compare_arg`` an argument changed in place,
-``compare_unchanged`` that a pure function left its inputs alone, ``all_of`` chains them;
-``describe_error`` explains an exception (``NotImplementedError`` as "not written yet").
-Tolerances come from :data:`nndl_lib.grading.checks.TOLERANCES`.
+``compare_extreme`` a call on extreme inputs (finite, quiet, the reference's value), ``all_of``
+chains them; :func:`inputs_unchanged` is the framework's rule that a call leaves the arguments
+it does not update in place as they were; ``describe_error`` explains an exception
+(``NotImplementedError`` as "not written yet"). Tolerances come from
+:data:`nndl_lib.grading.checks.TOLERANCES`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from nndl_lib.grading.checks import CheckResult, Tolerance, check_against_refere
 from nndl_lib.grading.drivers import Case
 from nndl_lib.grading.wire import RaisedError, Unsupported
 
-__all__ = ["Compare", "compare_value", "compare_ret", "compare_arg", "compare_unchanged",
-           "all_of", "describe_error", "unsupported_result"]
+__all__ = ["Compare", "compare_value", "compare_ret", "compare_arg", "compare_extreme",
+           "EXTREME_BEHAVIOUR", "inputs_unchanged", "join_names", "all_of", "describe_error",
+           "unsupported_result"]
 
 Compare = Callable[[dict, dict, Case, str], CheckResult]
 
@@ -108,11 +111,13 @@ def _form(value: Any) -> str:
 def compare_arg(index: int, location: str, kind: str = "reference",
                 check_dtype: bool = False) -> Compare:
     """Compare argument ``index`` after the call (an in-place update)."""
+    key = str(index)
 
     def compare(got: dict, exp: dict, case: Case, check: str = "") -> CheckResult:
-        result = compare_value(got["args"][index], exp["args"][index], check=check,
-                               location=location, kind=kind, check_dtype=check_dtype)
-        if not result.passed and np.array_equal(np.asarray(got["args"][index]),
+        after = got.get("inputs", {}).get(key)
+        result = compare_value(after, exp["inputs"][key], check=check, location=location,
+                               kind=kind, check_dtype=check_dtype)
+        if not result.passed and np.array_equal(np.asarray(after),
                                                 np.asarray(case.data["args"][index])):
             return CheckResult(check, False, "value", location=location,
                                message=f"{check}: {location} was not changed; update it in "
@@ -123,25 +128,97 @@ def compare_arg(index: int, location: str, kind: str = "reference",
     return compare
 
 
-def compare_unchanged(indices: Sequence[int], names: Sequence[str]) -> Compare:
-    """The call left the listed arguments as they were (pure functions)."""
+def inputs_unchanged(before: dict, after: dict, names: dict[str, str], check: str,
+                     in_place: Sequence[str] = ()) -> CheckResult:
+    """The framework's rule: every argument in ``before`` (key -> value given) whose name
+    (``names[key]``) is not in ``in_place`` is equal, bit for bit, to its value ``after`` the
+    call. The failure names the argument and the first entry that changed."""
+    for key, given in before.items():
+        name = names.get(key, key)
+        if name in in_place or not isinstance(given, np.ndarray | list | tuple | dict):
+            continue
+        if key not in after:
+            continue  # the driver could not report it (e.g. a call that did not return)
+        result = check_against_reference(after[key], given, check=check, kind="exact",
+                                         location=name, labels=("was", "now"))
+        if not result.passed:
+            where = ""
+            if result.kind in ("value", "non-finite") and result.index is not None:
+                idx = ", ".join(str(int(i)) for i in result.index)
+                loc = result.location or name
+                where = (f" ({loc}[{idx}] was {result.expected:.6g}, now {result.got:.6g})"
+                         if idx else f" ({loc} was {result.expected:.6g}, now "
+                                     f"{result.got:.6g})")
+            kept = (f"; only {join_names(in_place)} may be updated in place" if in_place else "")
+            return CheckResult(check, False, "mutated", location=name,
+                               message=f"{check}: the call changed its argument {name}{where}"
+                                       f"{kept}: the caller's arrays must be left as they were "
+                                       "given")
+    return CheckResult(check, True, message=f"{check}: arguments left unchanged")
+
+
+def join_names(names: Sequence[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+#: What a call on extreme inputs must do (a sub-check states which of these it demands):
+#: "finite": no nan or inf where the reference's value is finite; "quiet": no warning (NumPy's
+#: overflow, division by zero or invalid operation included) reaches the learner who calls it;
+#: "value": the reference's value within the usual tolerance.
+EXTREME_BEHAVIOUR: dict[str, str] = {"finite": "finite", "quiet": "no warning",
+                                     "value": "the reference's value"}
+
+#: Any finite difference passes; nan or inf where the reference is finite does not.
+_FINITE = Tolerance(rtol=0.0, atol=1e300)
+
+
+def compare_extreme(expect: Sequence[str] = ("finite", "quiet", "value"),
+                    location: str = "output", check_dtype: bool = False,
+                    names: Sequence[str] | None = None) -> Compare:
+    """Compare a call on extreme inputs (saturated, rows of very different scale, the edges of
+    a float type's range) with the reference, property by property, in the order finite,
+    quiet, value; the first that fails is reported by name."""
+    unknown = set(expect) - set(EXTREME_BEHAVIOUR)
+    if unknown or not expect:
+        raise ValueError(f"expect must list some of {sorted(EXTREME_BEHAVIOUR)}; got "
+                         f"{list(expect)}")
 
     def compare(got: dict, exp: dict, case: Case, check: str = "") -> CheckResult:
-        for i, name in zip(indices, names, strict=True):
-            before = case.data["args"][i]
-            after = got["args"][i]
-            result = check_against_reference(after, before, check=check, kind="exact",
-                                             location=name)
-            if not result.passed:
-                where = (f" ({result.location}{list(result.index)} was {result.expected:.6g}, "
-                         f"now {result.got:.6g})" if result.kind == "value" else "")
-                return CheckResult(check, False, "mutated", location=name,
-                                   message=f"{check}: the call changed its input {name}{where}; "
-                                           "compute new arrays instead of modifying the ones "
-                                           "given")
-        return CheckResult(check, True, message=f"{check}: inputs unchanged")
+        g, e = got.get("ret"), exp.get("ret")
+        shape = compare_value(g, e, check=check, location=location, tolerance=_FINITE,
+                              names=names)
+        if not shape.passed and shape.kind != "non-finite":
+            return shape  # the wrong type or shape: not an extreme-input question
+        if "finite" in expect and not shape.passed:
+            where = _where(shape)
+            return CheckResult(check, False, "non-finite", location=shape.location,
+                               index=shape.index, expected=shape.expected, got=shape.got,
+                               message=f"{check}: not finite at these extreme inputs: "
+                                       f"{where} is {shape.got:.6g} where the reference "
+                                       f"gives {shape.expected:.6g} (an overflow, or 0/0 "
+                                       "after an underflow)")
+        warned = got.get("warnings") or []
+        if "quiet" in expect and warned:
+            return CheckResult(check, False, "warning",
+                               message=f"{check}: the call warned ({warned[0]}); on these "
+                                       "inputs it must get its result without overflow, "
+                                       "division by zero or invalid operations, so that no "
+                                       "warning reaches whoever calls it")
+        if "value" in expect:
+            return compare_value(g, e, check=check, location=location,
+                                 check_dtype=check_dtype, names=names)
+        return CheckResult(check, True, message=f"{check}: "
+                           + ", ".join(EXTREME_BEHAVIOUR[k] for k in expect))
 
     return compare
+
+
+def _where(result: CheckResult) -> str:
+    if not result.index:
+        return result.location or "the output"
+    return f"{result.location or 'output'}[{', '.join(str(int(i)) for i in result.index)}]"
 
 
 def all_of(*compares: Compare) -> Compare:

@@ -2,8 +2,12 @@
 
 A driver is ``driver(ns, **data) -> dict``: ``ns`` maps names to objects (the learner's notebook
 namespace, or an assignment's references), ``data`` is plain data (see :mod:`wire`). The result
-is a dict whose ``"ret"`` is what the call returned; drivers add what else a check needs (the
-arguments after the call, for in-place updates and purity; how often a callback was called).
+is a dict whose ``"ret"`` is what the call returned, ``"inputs"`` the data arguments after the
+call (keyed as :func:`given_inputs` keys them before it: ``"0"``, ``"1"``, ... for positional
+arguments, else the parameter's name), which an in-place update changes and every other call
+must leave alone, and ``"warnings"`` what the call warned (NumPy's floating-point errors
+included, with NumPy's default settings); drivers add what else a check needs (e.g. how often a
+callback was called).
 
 This module uses the standard library and NumPy only: the sandboxed grading process imports it
 before any learner code runs, and it holds no reference implementation.
@@ -11,7 +15,9 @@ before any learner code runs, and it holds no reference implementation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +25,7 @@ import numpy as np
 
 from nndl_lib.grading.wire import RngSeed
 
-__all__ = ["Case", "DRIVERS", "run_driver", "materialize"]
+__all__ = ["Case", "DRIVERS", "run_driver", "materialize", "given_inputs"]
 
 
 @dataclass
@@ -43,9 +49,26 @@ def materialize(value: Any) -> Any:
     return value
 
 
-def _plain(args: list[Any]) -> list[Any]:
-    """The arguments after a call, with generators left out (they are not data)."""
-    return [None if isinstance(a, np.random.Generator) else a for a in args]
+def _positional(args: list | tuple, given: list | tuple) -> dict[str, Any]:
+    """{"0": args[0], ...} for the arguments that are data (random generators are not)."""
+    return {str(i): a for i, (a, g) in enumerate(zip(args, given, strict=True))
+            if not isinstance(g, RngSeed)}
+
+
+@contextlib.contextmanager
+def _watch() -> Iterator[list[str]]:
+    """Record what learner code warns (at most 3, shortened) instead of showing it; NumPy's
+    floating-point errors warn as they would in a fresh session (overflow, division by zero,
+    invalid operations; not underflow), whatever the caller had set."""
+    seen: list[str] = []
+    with warnings.catch_warnings(record=True) as caught, \
+            np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
+        warnings.simplefilter("always")
+        try:
+            yield seen
+        finally:
+            for w in caught[:3]:
+                seen.append(f"{w.category.__name__}: {str(w.message)[:200]}")
 
 
 def _resolve(ns: Mapping[str, Any], fn: str, attr: str | None = None) -> Any:
@@ -62,13 +85,16 @@ def _resolve(ns: Mapping[str, Any], fn: str, attr: str | None = None) -> Any:
 
 def call(ns: Mapping[str, Any], fn: str, args: list | tuple = (), kwargs: dict | None = None,
          attr: str | None = None) -> dict:
-    """``ns[fn](*args, **kwargs)`` (or ``ns[fn].attr(...)``); returns ret and the arguments
-    after the call (which an in-place update changes and a pure function must not)."""
+    """``ns[fn](*args, **kwargs)`` (or ``ns[fn].attr(...)``); returns ret, the arguments after
+    the call and its warnings."""
     f = _resolve(ns, fn, attr)
-    args = materialize(list(args))
-    kwargs = materialize(dict(kwargs or {}))
-    ret = f(*args, **kwargs)
-    return {"ret": ret, "args": _plain(args)}
+    given, given_kw = list(args), dict(kwargs or {})
+    args, kwargs = materialize(given), materialize(given_kw)
+    with _watch() as warned:
+        ret = f(*args, **kwargs)
+    inputs = _positional(args, given)
+    inputs.update({k: v for k, v in kwargs.items() if not isinstance(given_kw[k], RngSeed)})
+    return {"ret": ret, "inputs": inputs, "warnings": warned}
 
 
 def call_with_gradient(ns: Mapping[str, Any], fn: str, args: list | tuple,
@@ -84,15 +110,17 @@ def call_with_gradient(ns: Mapping[str, Any], fn: str, args: list | tuple,
         return [np.array(b) for b in nabla_b], [np.array(w) for w in nabla_w]
 
     args = list(args)
-    ret = f(*args, gradient)
-    return {"ret": ret, "args": _plain(args), "calls": len(calls), "seen": calls}
+    with _watch() as warned:
+        ret = f(*args, gradient)
+    return {"ret": ret, "inputs": _positional(args, args), "warnings": warned,
+            "calls": len(calls), "seen": calls}
 
 
 def numerical_gradient_of(ns: Mapping[str, Any], fn: str, x: np.ndarray, coeffs: list,
                           h: float | None = None) -> dict:
     """``ns[fn](f, x[, h])`` for the smooth scalar
     f(v) = sum(a sin v) + 1/2 sum(b v^2) + 1/3 sum(c v^3), with (a, b, c) = coeffs.
-    Returns the result and x after the call (it must be restored)."""
+    Returns the result and x after the call (perturbed entries must be put back)."""
     a, b, c = (np.asarray(k) for k in coeffs)
     calls = [0]
 
@@ -102,31 +130,39 @@ def numerical_gradient_of(ns: Mapping[str, Any], fn: str, x: np.ndarray, coeffs:
         return float(np.sum(a * np.sin(v)) + 0.5 * np.sum(b * v * v) + np.sum(c * v**3) / 3.0)
 
     g = _resolve(ns, fn)
-    ret = g(f, x) if h is None else g(f, x, h)
-    return {"ret": ret, "x_after": x, "calls": calls[0]}
+    with _watch() as warned:
+        ret = g(f, x) if h is None else g(f, x, h)
+    return {"ret": ret, "inputs": {"x": x}, "warnings": warned, "calls": calls[0]}
 
 
 def optimizer_steps(ns: Mapping[str, Any], fn: str, kwargs: dict, params: list,
                     grads_seq: list) -> dict:
     """``opt = ns[fn](**kwargs)``, then ``opt.step(params, grads)`` for each grads of
-    grads_seq; returns the parameters after every step (the optimiser updates in place)."""
-    opt = _resolve(ns, fn)(**kwargs)
-    snapshots = []
-    for grads in grads_seq:
-        opt.step(params, [np.array(g) for g in grads])
-        snapshots.append([np.array(p) for p in params])
-    return {"ret": snapshots}
+    grads_seq; returns the parameters after every step (the optimiser updates them in place)
+    and the gradients given at each step as they were after it (they must be left alone)."""
+    cls = _resolve(ns, fn)
+    snapshots, grads_after = [], []
+    with _watch() as warned:
+        opt = cls(**kwargs)
+        for grads in grads_seq:
+            given = [np.array(g) for g in grads]
+            opt.step(params, given)
+            snapshots.append([np.array(p) for p in params])
+            grads_after.append(given)
+    return {"ret": snapshots, "inputs": {"params": params, "grads": grads_after},
+            "warnings": warned}
 
 
 def example_then_backprop(ns: Mapping[str, Any], fn: str, backprop: str) -> dict:
     """``x, y, weights, biases = ns[fn]()``, then ``ns[backprop](x, y, weights, biases)``:
     the worked example's numbers computed with the learner's own backprop."""
-    x, y, weights, biases = _resolve(ns, fn)()
-    nabla_b, nabla_w = _resolve(ns, backprop)(np.asarray(x, dtype=np.float64),
-                                              np.asarray(y, dtype=np.float64),
-                                              [np.asarray(w, dtype=np.float64) for w in weights],
-                                              [np.asarray(b, dtype=np.float64) for b in biases])
-    return {"ret": [nabla_b, nabla_w]}
+    with _watch() as warned:
+        x, y, weights, biases = _resolve(ns, fn)()
+        nabla_b, nabla_w = _resolve(ns, backprop)(
+            np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
+            [np.asarray(w, dtype=np.float64) for w in weights],
+            [np.asarray(b, dtype=np.float64) for b in biases])
+    return {"ret": [nabla_b, nabla_w], "inputs": {}, "warnings": warned}
 
 
 DRIVERS: dict[str, Callable[..., dict]] = {
@@ -136,6 +172,24 @@ DRIVERS: dict[str, Callable[..., dict]] = {
     "optimizer_steps": optimizer_steps,
     "example_then_backprop": example_then_backprop,
 }
+
+
+def given_inputs(driver: str, data: dict) -> dict[str, Any]:
+    """The data arguments of a call before it, keyed as the driver's ``"inputs"`` keys them
+    after it (random generators and the drivers' own callbacks are not data)."""
+    if driver in ("call", "call_with_gradient"):
+        args = list(data.get("args", ()))
+        inputs = _positional(args, args)
+        inputs.update({k: v for k, v in (data.get("kwargs") or {}).items()
+                       if not isinstance(v, RngSeed)})
+        return inputs
+    if driver == "numerical_gradient_of":
+        return {"x": data["x"]}
+    if driver == "optimizer_steps":
+        return {"params": data["params"], "grads": data["grads_seq"]}
+    if driver == "example_then_backprop":
+        return {}
+    raise ValueError(f"unknown driver {driver!r}; known: {sorted(DRIVERS)}")
 
 
 def run_driver(name: str, ns: Mapping[str, Any], data: dict) -> dict:

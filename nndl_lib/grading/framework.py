@@ -7,6 +7,19 @@ sub-check. Cases are plain data (:class:`Case`), generated from a seed, and run 
 driver (:mod:`nndl_lib.grading.drivers`) on the learner's object and on the reference alike;
 a compare function then turns the two outputs into a :class:`~nndl_lib.grading.checks.CheckResult`.
 
+Two properties hold for every task, whatever its own sub-checks:
+
+- **Inputs are left alone.** Every task declares ``in_place``, the arguments it updates in
+  place (``()`` for most); the assignment then adds a sub-check of kind ``"inputs"`` worth the
+  task's ``inputs_points``, which passes when *every* graded call of the task (all cases of all
+  its sub-checks) left every other data argument unchanged, and names the argument when one
+  changed. It is credited only when another sub-check of the task passes (a function that
+  computes nothing right earns nothing for leaving its inputs alone). A task that takes no
+  array or list arguments gets no such sub-check.
+- **Numerics at the extremes** are a sub-check kind: :func:`extremes` builds one whose cases
+  are saturated inputs, rows of very different scale or the edges of a float type's range, and
+  whose name states what is expected there (finite, no warning, the reference's value).
+
 Three places run the same checks:
 
 - the learner's kernel, by :meth:`Assignment.check` in a notebook's test cell: "visible" cases
@@ -21,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import io
 import secrets
 import sys
@@ -34,16 +48,19 @@ import numpy as np
 
 from nndl_lib.grading.checks import CheckResult
 from nndl_lib.grading.compare import (
+    EXTREME_BEHAVIOUR,
     Compare,
     all_of,
     compare_arg,
+    compare_extreme,
     compare_ret,
-    compare_unchanged,
     compare_value,
     describe_error,
+    inputs_unchanged,
+    join_names,
     unsupported_result,
 )
-from nndl_lib.grading.drivers import Case, run_driver
+from nndl_lib.grading.drivers import Case, given_inputs, run_driver
 from nndl_lib.grading.wire import RaisedError, Unsupported
 
 __all__ = [
@@ -56,46 +73,82 @@ __all__ = [
     "PlannedCase",
     "compare_ret",
     "compare_arg",
-    "compare_unchanged",
+    "compare_extreme",
     "compare_value",
     "all_of",
     "describe_error",
+    "extremes",
+    "INPUTS_HINT",
 ]
 
+#: The hint of every generated "inputs" sub-check.
+INPUTS_HINT = ("the caller still needs the arrays it passed: compute new arrays instead of "
+               "writing into the ones given (or put back every entry you change)")
 
 
 @dataclass
 class SubCheck:
     """A property worth ``points``: every case from ``cases(rng)`` must pass ``compare``.
 
-    fixed: the cases do not depend on the seed (a book example, a truth table).
+    fixed: the cases do not depend on the seed (a book example, a truth table). kind:
+    "values" (ordinary cases), "extremes" (see :func:`extremes`) or "inputs" (the sub-check the
+    assignment adds to each task: it has no cases of its own and checks every call of the task).
     """
 
     name: str
     points: float
-    cases: Callable[[np.random.Generator], list[Case]]
-    compare: Compare
+    cases: Callable[[np.random.Generator], list[Case]] | None
+    compare: Compare | None
     driver: str = "call"
     hint: str = ""
     fixed: bool = False
+    kind: str = "values"
+
+
+def extremes(name: str, points: float, cases: Callable[[np.random.Generator], list[Case]], *,
+             expect: Sequence[str] = ("finite", "quiet", "value"), location: str = "output",
+             check_dtype: bool = False, driver: str = "call", hint: str = "",
+             fixed: bool = False) -> SubCheck:
+    """A sub-check of kind "extremes": the cases are extreme inputs (saturated, rows of very
+    different scale, values at the edges of float32/float64), and each must satisfy every
+    property in ``expect`` (see :data:`~nndl_lib.grading.compare.EXTREME_BEHAVIOUR`), which
+    the sub-check's name states after a colon."""
+    stated = ", ".join(EXTREME_BEHAVIOUR[k] for k in expect)
+    return SubCheck(f"{name}: {stated}", points, cases,
+                    compare_extreme(expect, location=location, check_dtype=check_dtype),
+                    driver=driver, hint=hint, fixed=fixed, kind="extremes")
 
 
 @dataclass
 class Task:
     """A graded object called ``name`` in the learner's notebook.
 
-    fixed_answer: the object takes no input (e.g. a worked example's setup), so every case is
-    fixed; every other task has sub-checks on inputs drawn from the seed.
+    in_place: the arguments the object updates in place by contract (``l2_update``'s ``w``, an
+    optimiser's ``params``), by their names in the reference; required, ``()`` for none. Every
+    other data argument must be unchanged after every call: the assignment adds the sub-check
+    (kind "inputs", worth ``inputs_points``). fixed_answer: the object takes no input (e.g. a
+    worked example's setup), so every case is fixed; every other task has sub-checks on inputs
+    drawn from the seed.
     """
 
     name: str
     subchecks: list[SubCheck]
+    in_place: tuple[str, ...]
     summary: str = ""
     fixed_answer: bool = False
+    inputs_points: float = 0.25
 
     @property
     def points(self) -> float:
         return float(sum(sc.points for sc in self.subchecks))
+
+    @property
+    def inputs_subcheck(self) -> int | None:
+        """The index of the generated "inputs" sub-check, or None (no data arguments)."""
+        for i, sc in enumerate(self.subchecks):
+            if sc.kind == "inputs":
+                return i
+        return None
 
 
 @dataclass
@@ -219,6 +272,66 @@ class Assignment:
     allowed_modules: tuple[str, ...] = ()
     manual: dict[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._names: dict[tuple[str, str | None], list[str]] = {}
+        for task in self.tasks:
+            self._add_inputs_subcheck(task)
+
+    def _add_inputs_subcheck(self, task: Task) -> None:
+        """Check ``task``'s in-place declaration against the arguments its calls pass and add
+        the "inputs" sub-check when some data argument is not updated in place."""
+        if not isinstance(task.in_place, tuple):
+            raise TypeError(f"task {task.name}: in_place must be a tuple of argument names; "
+                            f"got {task.in_place!r}")
+        if task.inputs_subcheck is not None:
+            raise ValueError(f"task {task.name}: the 'inputs' sub-check is added by the "
+                             "assignment; declare in_place instead")
+        seen: dict[str, bool] = {}  # argument name -> holds data that could be changed
+        for p in self.plan(task, self.visible_seed(task.name)):
+            names = self.input_names(p)
+            for key, value in given_inputs(p.driver, p.case.data).items():
+                name = names.get(key, key)
+                seen[name] = seen.get(name, False) or isinstance(
+                    value, np.ndarray | list | tuple | dict)
+            for name in names.values():
+                seen.setdefault(name, False)
+        unknown = [n for n in task.in_place if n not in seen]
+        if unknown:
+            raise ValueError(f"task {task.name}: in_place names {unknown}, which its calls do "
+                             f"not pass; its arguments: {sorted(seen)}")
+        kept = [n for n, data in seen.items() if data and n not in task.in_place]
+        if task.fixed_answer or not kept:
+            return
+        name = f"{join_names(kept)} left unchanged by every call"
+        if task.in_place:
+            name += f" ({join_names(list(task.in_place))} updated in place)"
+        task.subchecks.append(SubCheck(name, task.inputs_points, None, None,
+                                       hint=INPUTS_HINT, kind="inputs"))
+
+    def _signature(self, data: dict) -> list[str]:
+        """The positional parameter names of the reference a "call" case calls."""
+        fn, attr = data.get("fn"), data.get("attr")
+        if (fn, attr) not in self._names:
+            names: list[str] = []
+            target = self.references.get(fn) if isinstance(fn, str) else None
+            if target is not None and attr:
+                target = getattr(target, attr, None)
+            if target is not None:
+                try:
+                    names = [q.name for q in inspect.signature(target).parameters.values()
+                             if q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)]
+                except (TypeError, ValueError):
+                    names = []
+            self._names[(fn, attr)] = names
+        return self._names[(fn, attr)]
+
+    def input_names(self, p: PlannedCase) -> dict[str, str]:
+        """Driver input key -> the argument's name in the reference (``"0"`` -> ``"x"``)."""
+        if p.driver not in ("call", "call_with_gradient"):
+            return {}
+        params = self._signature(p.case.data)
+        return {str(i): n for i, n in enumerate(params)}
+
     def task(self, name: str) -> Task:
         for t in self.tasks:
             if t.name == name:
@@ -238,6 +351,8 @@ class Assignment:
         """Every case of every sub-check of ``task``, drawn from ``seed``."""
         planned = []
         for i, sc in enumerate(task.subchecks):
+            if sc.cases is None:  # the "inputs" sub-check checks the other sub-checks' calls
+                continue
             rng = np.random.default_rng([int(seed) % 2**63, i])
             for case in sc.cases(rng):
                 planned.append(PlannedCase(task.name, i, case, sc.driver))
@@ -282,6 +397,18 @@ class Assignment:
                                                  f"form ({type(exc).__name__}: {exc})")
             if not result.passed:
                 first_failure[p.subcheck] = (p.case.label, result)
+        inputs = task.inputs_subcheck
+        if inputs is not None:
+            counts[inputs], failed = self._check_inputs(task, planned, outcomes)
+            others = [i for i in range(len(task.subchecks)) if i != inputs]
+            if failed is None and all(i in first_failure for i in others):
+                # leaving the inputs alone is worth something only in a function that works
+                failed = ("", CheckResult(task.name, False, "not-credited",
+                                          message=f"{task.name}: the arguments were left "
+                                                  "unchanged, which counts once another check "
+                                                  f"of {task.name} passes"))
+            if failed is not None:
+                first_failure[inputs] = failed
         subresults = []
         for i, sc in enumerate(task.subchecks):
             failed = first_failure.get(i)
@@ -292,6 +419,27 @@ class Assignment:
                 hint=sc.hint if failed else ""))
         points = float(sum(s.points for s in subresults))
         return TaskResult(task.name, points, task.points, subresults, mode, list(notes))
+
+    def _check_inputs(self, task: Task, planned: list[PlannedCase],
+                      outcomes: Sequence[dict | RaisedError]
+                      ) -> tuple[int, tuple[str, CheckResult] | None]:
+        """Every call of ``task`` that returned left its arguments (but ``task.in_place``)
+        unchanged. Returns the number of calls checked and the first failure (the first
+        error when no call returned)."""
+        checked, first_error = 0, None
+        for p, got in zip(planned, outcomes, strict=True):
+            if not isinstance(got, dict) or not isinstance(got.get("inputs"), dict):
+                if first_error is None:
+                    first_error = (p.case.label, describe_error(task.name, got)
+                                   if isinstance(got, RaisedError) else unsupported_result(
+                                       task.name, Unsupported(type(got).__name__)))
+                continue
+            checked += 1
+            result = inputs_unchanged(given_inputs(p.driver, p.case.data), got["inputs"],
+                                      self.input_names(p), task.name, task.in_place)
+            if not result.passed:
+                return checked, (p.case.label, result)
+        return checked, (first_error if checked == 0 else None)
 
     def run(self, name: str, ns: Mapping[str, Any], *, seed: int | None = None,
             mode: str = "visible") -> TaskResult:

@@ -30,6 +30,9 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
                                 "    z = np.asarray(z, dtype=np.float64)\n"
                                 "    return 1 / (1 + np.exp(-z))",
             "tanh instead of sigma": "def sigmoid(z):\n    return np.tanh(z)",
+            "the book's 1/(1+exp(-z)): right values, warns on overflow": (
+                "def sigmoid(z):\n"
+                "    return 1.0 / (1.0 + np.exp(-np.asarray(z)))"),
         },
         "sigmoid_neuron_output": {
             "bias left out": "def sigmoid_neuron_output(x, w, b):\n"
@@ -219,6 +222,7 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
             "delta keeps sigma'(z)": "CE_PRIME",
             "0 ln 0 gives nan": "CE_NAN",
             "(1 - y) ln(1 - a) term missing": "CE_HALF",
+            "right values, but log(0) warns": "CE_WARN",
         },
         "softmax": {
             "normalises columns (axis 0)": "def softmax(z):\n"
@@ -230,11 +234,24 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
             "rows only (axis=1)": "def softmax(z):\n"
                                   "    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
                                   "    return e / e.sum(axis=1, keepdims=True)",
+            # issue 24: the same function mathematically, but a row far below the global
+            # maximum underflows to 0/0 = nan
+            "subtracts the global maximum, not each row's": (
+                "def softmax(z):\n"
+                "    e = np.exp(z - np.max(z))\n"
+                "    return e / e.sum(axis=-1, keepdims=True)"),
+            "works in place on the caller's z": (
+                "def softmax(z):\n"
+                "    z -= z.max(axis=-1, keepdims=True)\n"
+                "    np.exp(z, out=z)\n"
+                "    z /= z.sum(axis=-1, keepdims=True)\n"
+                "    return z"),
         },
         "LogLikelihoodCost": {
             "sum instead of mean": "LL_SUM",
             "delta only at the target (seed 003's error)": "LL_TARGET_ONLY",
             "minus sign lost": "LL_SIGN",
+            "0 ln 0 gives nan": "LL_NAN",
         },
         "l2_update": {
             "new array, not in place": "def l2_update(w, nabla_w, eta, lmbda, n):\n"
@@ -245,6 +262,10 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
             "decay applied after the step": "def l2_update(w, nabla_w, eta, lmbda, n):\n"
                                             "    w -= eta * nabla_w\n"
                                             "    w *= 1 - eta * lmbda / n",
+            "scales the caller's nabla_w in place": "def l2_update(w, nabla_w, eta, lmbda, n):\n"
+                                                    "    nabla_w *= eta\n"
+                                                    "    w *= 1 - eta * lmbda / n\n"
+                                                    "    w -= nabla_w",
         },
         "l1_update": {
             "w instead of sgn(w) (that is L2)": "def l1_update(w, nabla_w, eta, lmbda, n):\n"
@@ -295,12 +316,17 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
             "scaled by 1/(1 - p) (inverted dropout's training factor)":
                 "def dropout_evaluate(x, p):\n    return x / (1 - p)",
             "not scaled": "def dropout_evaluate(x, p):\n    return x",
+            # issue 24: right values, but the learner's network is corrupted at evaluation
+            "scales the caller's array in place": "def dropout_evaluate(x, p):\n"
+                                                  "    x *= 1 - p\n"
+                                                  "    return x",
         },
         "Momentum": {
             "wrong sign (v -> mu v + eta g)": "MOM_SIGN",
             "no memory (v reset every step)": "MOM_RESET",
             "w -> w - v": "MOM_MINUS",
             "one velocity shared by all parameters": "MOM_SHARED",
+            "scales the caller's gradients in place": "MOM_SCALES_G",
         },
         "Adam": {
             "no bias correction": "ADAM_NO_CORRECTION",
@@ -348,14 +374,17 @@ EDITS: dict[str, list[tuple[str, str]]] = {
     "CE_PRIME": [("return a - y", "return (a - y) * a * (1 - a)")],
     "CE_NAN": [("terms = np.nan_to_num(-y * np.log(a) - (1 - y) * np.log(1 - a))",
                 "terms = -y * np.log(a) - (1 - y) * np.log(1 - a)")],
+    "CE_WARN": [('with np.errstate(divide="ignore", invalid="ignore"):', "if True:")],
     "CE_HALF": [("terms = np.nan_to_num(-y * np.log(a) - (1 - y) * np.log(1 - a))",
                  "terms = np.nan_to_num(-y * np.log(a))")],
     "LL_SUM": [("return float(np.sum(terms) / a.shape[0])", "return float(np.sum(terms))")],
     "LL_TARGET_ONLY": [("return a - y", "return y * (a - 1)")],
+    "LL_NAN": [("terms = np.nan_to_num(-y * np.log(a))", "terms = -y * np.log(a)")],
     "LL_SIGN": [("terms = np.nan_to_num(-y * np.log(a))", "terms = np.nan_to_num(y * np.log(a))")],
     # ch03 optimisers
     "MOM_SIGN": [("v -= self.eta * g", "v += self.eta * g")],
     "MOM_RESET": [("v *= self.mu", "v *= 0.0")],
+    "MOM_SCALES_G": [("v -= self.eta * g", "g *= self.eta\n            v -= g")],
     "MOM_MINUS": [("w += v", "w -= v")],
     "MOM_SHARED": [("for w, g, v in zip(params, grads, self.velocities, strict=True):",
                     "for w, g in zip(params, grads, strict=True):\n"
