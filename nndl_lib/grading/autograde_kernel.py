@@ -1,10 +1,18 @@
 """The Jupyter kernel nbgrader starts for each submission during ``nndl-course autograde``.
 
 A scratch course's ``jupyter/kernels/python3/kernel.json`` runs
-``python -m nndl_lib.grading.autograde_kernel -f {connection_file}``: this sets resource limits and
-the
-guard (:mod:`guard`: writes only inside the folders listed in ``NNDL_SANDBOX_WRITE``, no new
-processes, no ``ctypes``), then starts an ordinary IPython kernel. The submission's test cells
+``python -m nndl_lib.grading.autograde_kernel -f {connection_file}``: this sets resource limits,
+loads what the kernel needs, draws the operating-system boundary (:mod:`boundary`, Landlock,
+unless ``NNDL_SANDBOX_BOUNDARY=off``: reads only the Python installation, the course library
+and the folders in ``NNDL_SANDBOX_WRITE``; writes only in those; binds only the five ports of
+its connection file, connects nowhere; signals nothing outside) while it is still one thread,
+installs the guard (:mod:`guard`, the polite first line: clear messages, no new processes, no
+``ctypes``), then starts an ordinary IPython kernel. If the boundary cannot be drawn the kernel
+does not start, and nbgrader records the notebook as not run.
+
+The in-kernel test cells compute the library's references (that is the score the learner saw
+in the notebook), so this kernel may read ``nndl_lib``; the out-of-kernel pass, which decides
+the grade, may not. The submission's test cells
 run as usual; the score they give is the one the learner saw, and the out-of-kernel pass decides
 the grade.
 """
@@ -20,8 +28,21 @@ def _int(name: str) -> int | None:
     return int(value) if value.strip() else None
 
 
+def _ports(argv: list[str]) -> list[int]:
+    """The TCP ports of the connection file given with ``-f`` (the kernel binds them)."""
+    import json
+
+    path = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-f"), None)
+    if path is None:
+        return []
+    with open(path, encoding="utf-8") as f:
+        info = json.load(f)
+    return [int(info[k]) for k in ("shell_port", "iopub_port", "stdin_port", "control_port",
+                                   "hb_port") if int(info.get(k) or 0) > 0]
+
+
 def main() -> None:
-    from nndl_lib.grading import guard
+    from nndl_lib.grading import boundary, guard
 
     guard.set_limits(cpu_seconds=_int("NNDL_KERNEL_CPU_S"),
                      memory_bytes=_int("NNDL_KERNEL_MEMORY"),
@@ -36,11 +57,31 @@ def main() -> None:
     import numpy  # noqa: F401
     from ipykernel import kernelapp
 
-    def refuse(*args, **kwargs):
-        raise PermissionError("grading sandbox: starting processes is not allowed")
+    import nndl_lib
 
-    _posixsubprocess.fork_exec = refuse
-    guard.install(roots or (os.getcwd(),))
+    roots = roots or (os.getcwd(),)
+    if os.environ.get(boundary.ENV_MODE, "landlock") != "off":
+        try:
+            boundary.confine(write=roots, read=[
+                *boundary.python_read_roots(exclude_packages=()),
+                os.path.dirname(os.path.realpath(nndl_lib.__file__))],
+                bind_ports=_ports(sys.argv))
+        except (boundary.BoundaryError, OSError, ValueError) as exc:
+            print(f"grading sandbox: the kernel did not start: {exc}", file=sys.stderr)
+            sys.exit(3)
+    if os.environ.get("NNDL_SANDBOX_AUDIT_HOOK", "on") != "off":  # "off": only the tests
+        def refuse(*args, **kwargs):
+            raise PermissionError("grading sandbox: starting processes is not allowed")
+
+        _posixsubprocess.fork_exec = refuse
+        report = os.environ.get("NNDL_SANDBOX_REFUSED")
+        sink = open(report, "a", buffering=1) if report else None  # noqa: SIM115
+
+        def refused(what: str) -> None:
+            if sink is not None:
+                sink.write(what.replace("\n", " ")[:300] + "\n")
+
+        guard.install(roots, on_refusal=refused)
     sys.argv = [sys.argv[0], *sys.argv[1:]]
     kernelapp.launch_new_instance()
 

@@ -28,9 +28,13 @@ COURSE_ID = "nndl"
 
 
 def nbgrader_in_scratch(course_root: Path, assignment: str, student: str, scratch: Path,
-                        template: Path, user: SandboxUser | None, timeout: int
-                        ) -> dict[str, Any]:
-    """nbgrader autograde of one submission in its own scratch course (a subprocess)."""
+                        template: Path, user: SandboxUser | None, timeout: int, *,
+                        sandbox: bool = True, audit_hook: bool = True) -> dict[str, Any]:
+    """nbgrader autograde of one submission in its own scratch course (a subprocess).
+
+    sandbox: the kernel draws the operating-system boundary (False: ``--no-sandbox``);
+    audit_hook=False leaves the guard out of the kernel (tests of the boundary alone).
+    """
     src_dir = course_root / "source" / assignment
     (scratch / "source").mkdir(parents=True)
     shutil.copytree(src_dir, scratch / "source" / assignment)
@@ -76,6 +80,9 @@ def nbgrader_in_scratch(course_root: Path, assignment: str, student: str, scratc
         "NNDL_KERNEL_CPU_S": str(max(60, 4 * timeout)),
         "NNDL_KERNEL_MEMORY": str(2 * 2**30),
         "NNDL_KERNEL_FILE_SIZE": str(64 * 2**20),
+        "NNDL_SANDBOX_BOUNDARY": "landlock" if sandbox else "off",
+        "NNDL_SANDBOX_AUDIT_HOOK": "on" if audit_hook else "off",
+        "NNDL_SANDBOX_REFUSED": str(home / "refused.txt"),
     }
     cmd = [sys.executable, "-s", "-m", "nndl_lib.grading.autograde_child", str(scratch), assignment,
            student]
@@ -100,7 +107,14 @@ def nbgrader_in_scratch(course_root: Path, assignment: str, student: str, scratc
     scores = scratch_scores(scratch / "gradebook.db", assignment, student)
     nb = next((scratch / "autograded" / student / assignment).glob("*.ipynb"), None) if (
         scratch / "autograded" / student / assignment).is_dir() else None
+    refused: list[str] = []
+    report = home / "refused.txt"
+    if report.is_file() and not report.is_symlink():
+        with open(report, encoding="utf-8", errors="replace") as f:
+            refused = sorted({line.strip() for line in f.read(100_000).splitlines()
+                              if line.strip()})[:10]
     return {"ran": ran and bool(result.get("success")) and nb is not None,
+            "attempts": refused,
             "log": (result.get("log") or "") + (result.get("error") or "") + log,
             "scores": scores, "notebook": nb}
 

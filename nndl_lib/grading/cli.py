@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds per cell for nbgrader (default: nbgrader_config.py's)")
     a.add_argument("--case-timeout", type=float, default=Limits.case_s,
                    help="seconds per graded call in the out-of-kernel pass")
+    a.add_argument("--no-sandbox", action="store_true",
+                   help="grade even where the operating-system sandbox (Landlock) is not "
+                        "available: learner code then runs with only the audit hook and the "
+                        "limits; the grades CSV flags every submission graded this way")
     f = sub.add_parser("feedback", help="one HTML feedback page per student")
     f.add_argument("assignment")
     f.add_argument("--student", action="append", default=None)
@@ -84,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"autograding {args.assignment}:", flush=True)
             outcomes = course.autograde(args.assignment, args.student, jobs=args.jobs,
                                         limits=limits, cell_timeout=args.cell_timeout,
-                                        progress=_print_outcome)
+                                        progress=_print_outcome,
+                                        sandbox=not args.no_sandbox)
             flagged = sum(1 for o in outcomes if o.flags)
             print(f"autograded {len(outcomes)} submissions ({flagged} flagged); "
                   "see `nndl-course grades`")

@@ -44,7 +44,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from nndl_lib.grading import leaks
+from nndl_lib.grading import boundary, leaks
 from nndl_lib.grading.autograde_parent import COURSE_ID, Tripwire, nbgrader_in_scratch
 from nndl_lib.grading.gradebook import (
     Outcome,
@@ -234,10 +234,24 @@ class Course:
 
     def autograde(self, assignment: str, students: Iterable[str] | None = None, *,
                   jobs: int = 1, limits: Limits | None = None, cell_timeout: int | None = None,
-                  progress: Any = None) -> list[Outcome]:
+                  progress: Any = None, sandbox: bool = True,
+                  audit_hook: bool = True) -> list[Outcome]:
         """Autograde every submission of ``assignment`` (or ``students``): nbgrader in a
-        per-student scratch course, then the out-of-kernel pass; see the module docstring."""
+        per-student scratch course, then the out-of-kernel pass; see the module docstring.
+
+        No boundary, no grading: where the operating-system sandbox
+        (:mod:`nndl_lib.grading.boundary`) is not available, nothing runs and
+        :class:`CourseError` says why in one line, unless ``sandbox=False``
+        (``--no-sandbox``), which every graded submission's flag then records.
+        ``audit_hook=False`` leaves the guard out (the tests that prove the boundary alone).
+        """
         limits = limits or Limits()
+        missing_boundary = boundary.unavailable_reason()
+        if sandbox and missing_boundary:
+            raise CourseError(f"no grading sandbox: {missing_boundary}. Grade on Linux 6.12+ "
+                              "(a machine or container that allows Landlock), or pass "
+                              "--no-sandbox to grade without it (the CSV flags every "
+                              "submission)")
         module = self.check_module(assignment)
         src, source_nb = self.source_notebook(assignment)
         self._ensure_in_gradebook(assignment)
@@ -260,10 +274,12 @@ class Course:
                 start = time.monotonic()
                 scratch = run_root / f"s-{len(student)}-{_safe(student)}"
                 in_kernel = nbgrader_in_scratch(self.root, assignment, student, scratch,
-                                                template, user, timeout)
+                                                template, user, timeout, sandbox=sandbox,
+                                                audit_hook=audit_hook)
                 ook = grade_notebook(module.ASSIGNMENT, source_nb,
                                      self.root / "submitted" / student / assignment / src.name,
-                                     student, secret, limits, workroot=run_root)
+                                     student, secret, limits, workroot=run_root,
+                                     sandbox=sandbox, audit_hook=audit_hook)
                 with self._lock:
                     tampered = tripwire.check_and_restore()
                     outcome = merge_results(self.root, self.db_url, assignment, student, src,

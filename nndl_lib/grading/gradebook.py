@@ -26,9 +26,11 @@ from nndl_lib.grading.autograde_parent import COURSE_ID, write_fallback_autograd
 from nndl_lib.grading.outofkernel_parent import SubmissionResult
 
 __all__ = ["Outcome", "TEST_PREFIX", "quiet", "backup_gradebook", "merge_results",
-           "grade_rows", "read_json", "inject_report", "cache_alembic_head"]
+           "grade_rows", "read_json", "inject_report", "cache_alembic_head", "ATTEMPT_FLAG"]
 
 TEST_PREFIX = "test_"
+#: start of the flag of a submission that tried something the sandbox refused
+ATTEMPT_FLAG = "tried something the grading sandbox refused"
 
 
 @dataclass
@@ -87,6 +89,11 @@ def merge_results(root: Path, db_url: str, assignment: str, student: str, src: P
     if tampered:
         flags.append(f"the grading run changed files it must not touch, restored: "
                      f"{tampered[:3]}")
+    if ook.sandbox == "off":
+        flags.append("graded WITHOUT the operating-system sandbox (--no-sandbox)")
+    attempts = [*ook.attempts, *(f"in the kernel: {a}" for a in in_kernel.get("attempts", []))]
+    if attempts:
+        flags.append(f"{ATTEMPT_FLAG}: {'; '.join(attempts[:4])[:500]}")
     timestamp = _read_timestamp(root / "submitted" / student / assignment)
     overrides: dict[str, float] = {}
     kept: list[str] = []
@@ -255,7 +262,9 @@ def inject_report(page: str, record: dict) -> str:
                     lines.append(f"              case: {sc['case']}")
                 lines.append(f"              {sc['message']}")
         lines += [f"  note: {n}" for n in task.get("notes", [])]
-    flags = record.get("flags") or []
+    # the learner sees that an attempt was refused, not what the instructor's flag says
+    flags = [f"{ATTEMPT_FLAG} (the sandbox refused it)" if f.startswith(ATTEMPT_FLAG) else f
+             for f in record.get("flags") or []]
     block = ("<section id='nndl-grade-report' style='border:2px solid #446;padding:1em;"
              "margin:1em'><h2>Your grade</h2><pre style='white-space:pre-wrap'>"
              + html.escape("\n".join(lines)) + "</pre>"

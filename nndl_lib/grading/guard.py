@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 __all__ = ["set_limits", "install", "BLOCKED_MESSAGE", "PROCESS_EVENTS"]
 
@@ -78,13 +79,17 @@ def set_limits(cpu_seconds: int | None = None, memory_bytes: int | None = None,
 
 
 def install(write_roots: tuple[str, ...], *, blocked_package: str | None = None,
-            allowed_modules: tuple[str, ...] = (), block_imports: bool = True) -> None:
+            allowed_modules: tuple[str, ...] = (), block_imports: bool = True,
+            on_refusal: Callable[[str], None] | None = None) -> None:
     """Install the audit hook (see the module docstring). Cannot be undone.
 
     write_roots: folders (absolute) in which files may be created, written and removed.
     blocked_package: e.g. "nndl_lib": its modules other than ``allowed_modules`` (and the
     package itself, its ``grading`` subpackage's helpers already loaded) cannot be imported,
     nor their files read.
+    on_refusal: called with a short description of each refused attempt (not for imports of
+    ``blocked_package``, which the grader reports on its own), so the grader can flag it even
+    when the learner's code catches the error.
     """
     sys.addaudithook(_make_hook(
         tuple(os.path.realpath(r) for r in write_roots),
@@ -93,6 +98,7 @@ def install(write_roots: tuple[str, ...], *, blocked_package: str | None = None,
         frozenset(allowed_modules),
         frozenset(_module_files(allowed_modules)),
         block_imports,
+        on_refusal,
     ))
 
 
@@ -115,7 +121,7 @@ def _module_files(modules: tuple[str, ...]) -> list[str]:
 
 def _make_hook(write_roots: tuple[str, ...], blocked_package: str | None,
                blocked_dir: str | None, allowed: frozenset, allowed_files: frozenset,
-               block_imports: bool):
+               block_imports: bool, on_refusal: Callable[[str], None] | None = None):
     # Everything the hook uses is bound here, as immutable values: learner code that reaches a
     # frame of this hook (through a traceback) can read them but not change them.
     realpath, fspath, dirname, isabs = (os.path.realpath, os.fsdecode, os.path.dirname,
@@ -161,7 +167,22 @@ def _make_hook(write_roots: tuple[str, ...], blocked_package: str | None,
             return real in allowed_files or real.endswith((sep + "__init__.py",))
         return True
 
+    def refused(what: str) -> None:
+        if on_refusal is not None:
+            try:
+                on_refusal(what)
+            except Exception:  # reporting must never change what is refused
+                pass
+
     def hook(event: str, args: tuple) -> None:
+        try:
+            check(event, args)
+        except (PermissionError, ImportError) as exc:
+            if not (isinstance(exc, ImportError) and BLOCKED_MESSAGE in str(exc)):
+                refused(f"{event}: {exc}")
+            raise
+
+    def check(event: str, args: tuple) -> None:
         if event == "open":
             path, mode, flags = args
             if isinstance(mode, str):

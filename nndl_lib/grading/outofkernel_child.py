@@ -12,10 +12,15 @@ with resource limits already set. It reads ``WORKDIR/request.json`` (see :mod:`w
   computes no reference at all);
 - ``skip_cells`` / ``skip_cases``: what an earlier attempt died on (the parent restarts us).
 
-Before any learner code runs, the guard (:mod:`guard`) is installed: only WORKDIR is writable,
-no processes, no ``ctypes``, and ``nndl_lib`` modules other than ``allowed_modules`` cannot be
-imported or read. Progress goes to ``WORKDIR/progress.jsonl`` so the parent can tell which cell
-or case was running when the process stopped.
+Before any learner code runs, and after the trusted imports, the operating-system boundary
+(:mod:`boundary`, Landlock) is drawn when the request asks for it (``boundary: "landlock"``):
+from then on the kernel itself lets this process read only the Python installation and
+WORKDIR, write only in WORKDIR, and connect, bind or signal nothing outside; if it cannot be
+drawn, the process stops before running any learner code. Then the guard (:mod:`guard`), the
+polite first line, is installed: only WORKDIR is writable, no processes, no ``ctypes``, and
+``nndl_lib`` modules other than ``allowed_modules`` cannot be imported or read; what it refuses
+is reported to the parent (``refused`` events). Progress goes to ``WORKDIR/progress.jsonl`` so
+the parent can tell which cell or case was running when the process stopped.
 """
 
 from __future__ import annotations
@@ -98,7 +103,7 @@ def main(workdir: str, cpu_s: int = -1, memory: int = -1, file_size: int = -1,
 
     import numpy as np  # noqa: F401  (loaded before the guard, like the prelude's imports)
 
-    from nndl_lib.grading import wire
+    from nndl_lib.grading import boundary, wire
     from nndl_lib.grading.drivers import run_driver
 
     request = wire.load(os.path.join(workdir, "request.json"))
@@ -115,9 +120,21 @@ def main(workdir: str, cpu_s: int = -1, memory: int = -1, file_size: int = -1,
     for name in list(sys.modules):
         if name.startswith("nndl_lib.") and name not in allowed and not name.startswith(
                 ("nndl_lib.grading.wire", "nndl_lib.grading.drivers", "nndl_lib.grading.guard",
-                 "nndl_lib.grading.outofkernel_child")) and name != "nndl_lib.grading":
+                 "nndl_lib.grading.outofkernel_child", "nndl_lib.grading.boundary")
+        ) and name != "nndl_lib.grading":
             del sys.modules[name]
-    guard.install((workdir,), blocked_package="nndl_lib", allowed_modules=allowed)
+    if request.get("boundary", "landlock") != "off":
+        try:
+            boundary.confine(write=(workdir,), read=boundary.python_read_roots())
+        except boundary.BoundaryError as exc:
+            sys.stdout, sys.stderr = real_stdout, real_stderr
+            note(event="boundary_failed", reason=str(exc)[:500])
+            progress.close()
+            os._exit(3)
+        note(event="boundary", kind="landlock")
+    if request.get("audit_hook", True):  # False only in the tests that prove the boundary
+        guard.install((workdir,), blocked_package="nndl_lib", allowed_modules=allowed,
+                      on_refusal=lambda what: note(event="refused", what=str(what)[:300]))
     note(event="ready", pid=os.getpid())
 
     skip_cells = set(request.get("skip_cells", []))

@@ -10,8 +10,11 @@ For one submission (a notebook) and its assignment's check module:
    released file can predict;
 3. run :mod:`nndl_lib.grading.outofkernel_child` in a fresh subprocess, in its own temporary folder,
    with CPU-time, memory and file-size limits, a wall-clock limit per cell and per case, the
-   guard (no writes outside that folder, no processes, reference modules not importable) and,
-   where available, an unprivileged user; it returns only the learner's outputs;
+   operating-system boundary (:mod:`nndl_lib.grading.boundary`: Landlock; reads only the Python
+   installation and that folder, writes only there, no TCP, no signals outside), the guard
+   (the polite first line: clear messages, reference modules not importable) and, where the
+   grader runs as root, an unprivileged user; it returns only the learner's outputs, and what
+   the guard refused (``SubmissionResult.attempts``);
 4. compute the references here and compare, sub-check by sub-check (:meth:`Assignment.score`).
 
 A cell or case that kills the process, loops or exhausts a limit costs only that cell or case:
@@ -35,14 +38,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nndl_lib.grading import wire
+from nndl_lib.grading import boundary, wire
 from nndl_lib.grading.framework import Assignment, PlannedCase, TaskResult
 from nndl_lib.grading.guard import BLOCKED_MESSAGE
 from nndl_lib.grading.users import PACKAGE_ROOT, SandboxUser, child_env, sandbox_user
 
-__all__ = ["Limits", "SubmissionResult", "student_seed", "grade_notebook", "learner_cells",
-           "PACKAGE_ROOT", "SandboxUser", "sandbox_user"]
+__all__ = ["Limits", "SubmissionResult", "SandboxUnavailable", "student_seed", "grade_notebook",
+           "learner_cells", "PACKAGE_ROOT", "SandboxUser", "sandbox_user"]
 
+
+class SandboxUnavailable(RuntimeError):
+    """No operating-system boundary on this machine: learner code is not run (see
+    :func:`nndl_lib.grading.boundary.unavailable_reason`)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,10 @@ class SubmissionResult:
     tasks: list[TaskResult]
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: what the submission tried that the sandbox refused (for the instructor, not the learner)
+    attempts: list[str] = field(default_factory=list)
+    #: "landlock", or "off" where the instructor chose --no-sandbox
+    sandbox: str = "landlock"
 
     @property
     def points(self) -> float:
@@ -91,7 +102,8 @@ class SubmissionResult:
     def to_dict(self) -> dict:
         return {"assignment": self.assignment, "student": self.student,
                 "points": self.points, "max_points": self.max_points, "notes": self.notes,
-                "seconds": round(self.seconds, 3), "tasks": [t.to_dict() for t in self.tasks]}
+                "seconds": round(self.seconds, 3), "attempts": self.attempts,
+                "sandbox": self.sandbox, "tasks": [t.to_dict() for t in self.tasks]}
 
 
 def student_seed(secret: bytes, assignment: str, student: str, task: str) -> int:
@@ -171,6 +183,21 @@ def _read_progress(path: Path) -> list[dict]:
     return events
 
 
+def _fresh(path: Path, user: SandboxUser | None, mode: int = 0o600) -> int:
+    """A new empty file at ``path`` in the child's folder, opened for writing: whatever the
+    learner's code left there (a symbolic link to a file of the instructor's, say) is removed
+    first, and the new file is created, never followed."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 mode)
+    if user is not None:
+        os.fchown(fd, user.uid, user.gid)
+    return fd
+
+
 def _kill(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -187,9 +214,7 @@ def _run_child(workdir: Path, limits: Limits, deadline: float,
                user: SandboxUser | None) -> tuple[str, dict | None, list[dict]]:
     """Run the child once. Returns (how it ended, the unfinished item or None, events)."""
     progress = workdir / "progress.jsonl"
-    progress.write_text("")
-    if user is not None:
-        os.chown(progress, user.uid, user.gid)
+    os.close(_fresh(progress, user))
 
     # The child sets these limits on itself before anything else (no learner code runs before).
     limit_args = [str(limits.cpu_s), str(limits.memory_mb * 2**20), str(limits.file_mb * 2**20),
@@ -199,7 +224,7 @@ def _run_child(workdir: Path, limits: Limits, deadline: float,
     kwargs: dict = {}
     if user is not None:
         cmd, kwargs = user.wrap(cmd)
-    with open(workdir / "stderr.txt", "wb") as err:
+    with os.fdopen(_fresh(workdir / "stderr.txt", None), "wb") as err:
         proc = subprocess.Popen(
             cmd, cwd=workdir, env=child_env(workdir), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, **kwargs)
@@ -264,9 +289,20 @@ def _unfinished(events: list[dict], first_seen: dict[tuple, float]) -> dict | No
 
 def grade_notebook(assignment: Assignment, source_nb: dict, submission: Path | dict,
                    student: str, secret: bytes, limits: Limits | None = None,
-                   workroot: Path | None = None) -> SubmissionResult:
-    """The out-of-kernel grade of one submitted notebook (see the module docstring)."""
+                   workroot: Path | None = None, *, sandbox: bool = True,
+                   audit_hook: bool = True) -> SubmissionResult:
+    """The out-of-kernel grade of one submitted notebook (see the module docstring).
+
+    sandbox: draw the operating-system boundary around the child (the default). Where it is
+    not available, :class:`SandboxUnavailable` is raised before anything runs; ``False`` (the
+    instructor's ``--no-sandbox``) runs without it. audit_hook=False leaves the guard out
+    (the tests that prove the boundary holds on its own).
+    """
     limits = limits or Limits()
+    if sandbox:
+        reason = boundary.unavailable_reason()
+        if reason:
+            raise SandboxUnavailable(reason)
     start = time.monotonic()
     notes: list[str] = []
     try:
@@ -293,8 +329,10 @@ def grade_notebook(assignment: Assignment, source_nb: dict, submission: Path | d
             keys.append(f"t{ti}c{ci}")
 
     outcomes: dict[str, Any] = {}
+    attempts: list[str] = []
     if cells is not None:
-        outcomes, run_notes = _run(assignment, cells, planned, keys, limits, workroot)
+        outcomes, run_notes, attempts = _run(assignment, cells, planned, keys, limits,
+                                             workroot, sandbox, audit_hook)
         notes += run_notes
     blocked_in_cells = any(BLOCKED_MESSAGE in n for n in notes)
     results = []
@@ -316,13 +354,15 @@ def grade_notebook(assignment: Assignment, source_nb: dict, submission: Path | d
         results.append(assignment.score(task, [planned[i] for i in idx], task_outcomes,
                                         "graded", task_notes))
     return SubmissionResult(assignment.name, student, results, notes,
-                            time.monotonic() - start)
+                            time.monotonic() - start, attempts,
+                            "landlock" if sandbox else "off")
 
 
 def _run(assignment: Assignment, cells: list[dict], planned: list[PlannedCase],
-         keys: list[str], limits: Limits, workroot: Path | None
-         ) -> tuple[dict[str, Any], list[str]]:
+         keys: list[str], limits: Limits, workroot: Path | None, sandbox: bool = True,
+         audit_hook: bool = True) -> tuple[dict[str, Any], list[str], list[str]]:
     notes: list[str] = []
+    attempts: list[str] = []
     user = sandbox_user()
     workdir = Path(tempfile.mkdtemp(prefix="nndl-ook-", dir=workroot))
     try:
@@ -340,12 +380,23 @@ def _run(assignment: Assignment, cells: list[dict], planned: list[PlannedCase],
                        "case_s": limits.case_s,
                        "allowed_modules": list(assignment.allowed_modules),
                        "cells": cells, "cases": cases, "skip_cells": skip_cells,
-                       "skip_cases": skip_cases + list(outcomes)}
+                       "skip_cases": skip_cases + list(outcomes),
+                       "boundary": "landlock" if sandbox else "off",
+                       "audit_hook": audit_hook}
+            for f in ("request.json", "request.json.npz"):
+                (workdir / f).unlink(missing_ok=True)  # never write through a planted link
             wire.dump(request, workdir / "request.json")
             for f in ("request.json", "request.json.npz"):
                 os.chmod(workdir / f, 0o644)
             ended, unfinished, events = _run_child(workdir, limits, deadline, user)
             outcomes.update(_collect(workdir, keys, outcomes))
+            failed = [e for e in events if e.get("event") == "boundary_failed"]
+            if failed:
+                notes.append("the operating-system sandbox could not be drawn "
+                             f"({str(failed[0].get('reason'))[:200]}): no learner code was run")
+                break
+            attempts += [str(e.get("what"))[:300] for e in events
+                         if e.get("event") == "refused"]
             for e in events:
                 if e.get("event") == "end" and e.get("what") == "cell" and e.get("error"):
                     err = e["error"]
@@ -381,7 +432,7 @@ def _run(assignment: Assignment, cells: list[dict], planned: list[PlannedCase],
         else:
             notes.append(f"the grading process stopped {limits.restarts + 1} times; the "
                          "remaining cases were not graded")
-        return outcomes, _dedupe(notes)
+        return outcomes, _dedupe(notes), _dedupe(attempts)[:20]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -393,6 +444,9 @@ def _collect(workdir: Path, keys: list[str], have: dict[str, Any]) -> dict[str, 
             continue
         path = workdir / "out" / f"{key}.json"
         if not path.is_file():
+            continue
+        if path.is_symlink() or Path(str(path) + ".npz").is_symlink():
+            out[key] = wire.RaisedError("OutputError", "a link instead of a result")
             continue
         try:
             out[key] = wire.load(path)

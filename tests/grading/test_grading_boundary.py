@@ -1,0 +1,217 @@
+"""The operating-system boundary (Landlock) holds on its own: with the audit hook left out, and
+the learner code running as the grader's own user (NNDL_SANDBOX_USER=none: as root here, so no
+file permission helps), every attack below is refused by the kernel, from the out-of-kernel
+child and from nbgrader's kernel, and nobody else's grade changes. Also: no boundary, no
+grading, unless --no-sandbox, which the CSV flags."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import signal
+import socket
+
+import pytest
+from grading_support import COURSE, MODULES, learner_notebook
+
+from nndl_lib.grading import boundary, cli
+from nndl_lib.grading.course import Course, CourseError
+from nndl_lib.grading.gradebook import ATTEMPT_FLAG
+from nndl_lib.grading.outofkernel_parent import Limits, SandboxUnavailable, grade_notebook
+from nndl_lib.grading.users import PACKAGE_ROOT
+
+pytestmark = [pytest.mark.grading,
+              pytest.mark.skipif(boundary.unavailable_reason() is not None,
+                                 reason=f"no Landlock here: {boundary.unavailable_reason()}")]
+
+FAST = Limits(cell_s=5.0, case_s=3.0, grace_s=2.0, total_s=90.0)
+
+
+def attack_cell(course, home, port, pid) -> str:
+    """One cell trying everything; it raises an error naming what was refused (errno) and, if
+    anything got through, "NOT REFUSED". nbgrader's kernel may read the library (its test
+    cells compute the references: the in-kernel score is the one the learner saw); the
+    out-of-kernel child, which decides the grade, may not."""
+    secret, src = course / ".course_secret", course / "source" / "ch01_digits" / "ch01_digits.ipynb"
+    other = course / "submitted" / "bob" / "ch01_digits" / "ch01_digits.ipynb"
+    feedback = course / "feedback" / "bob" / "ch01_digits" / "ch01_digits.html"
+    return "\n".join([
+        "import errno, os, posixpath, signal, socket, subprocess",
+        "posixpath.lexists = lambda p: False  # the issue's trick against the hook",
+        "got = {}",
+        "def attempt(name, f):",
+        "    try:",
+        "        f()",
+        "        got[name] = 'DONE'",
+        "    except OSError as e:",
+        "        got[name] = errno.errorcode.get(e.errno, str(e.errno))",
+        f"attempt('home', lambda: open({str(home / 'pwned.txt')!r}, 'w').write('x'))",
+        f"attempt('config', lambda: open({str(course / 'nbgrader_config.py')!r}, 'a')"
+        ".write('\\nprint(1)'))",
+        f"attempt('gradebook', lambda: open({str(course / 'gradebook.db')!r}, 'r+b')"
+        ".write(b'x'))",
+        f"attempt('other', lambda: open({str(other)!r}, 'w').write('{{}}'))",
+        f"attempt('feedback', lambda: open({str(feedback)!r}, 'w').write('x'))",
+        f"attempt('symlink', lambda: os.symlink({str(course / 'nbgrader_config.py')!r}, "
+        "'link'))",
+        f"attempt('read_secret', lambda: open({str(secret)!r}).read())",
+        f"attempt('read_source', lambda: open({str(src)!r}).read())",
+        f"attempt('read_library', lambda: open({str(PACKAGE_ROOT / 'nndl_lib' / 'fc.py')!r})"
+        ".read())",
+        f"attempt('connect', lambda: socket.create_connection(('127.0.0.1', {port}), 2))",
+        "attempt('bind', lambda: socket.socket().bind(('127.0.0.1', 0)))",
+        f"attempt('signal_grader', lambda: os.kill({pid}, signal.SIGUSR1))",
+        "attempt('signal_parent', lambda: os.kill(os.getppid(), signal.SIGUSR1))",
+        "attempt('execute', lambda: subprocess.run(['/bin/true']))",
+        "# nbgrader's kernel reads the library by design (its test cells compute the references)",
+        "by_design = {'read_library'} if 'get_ipython' in globals() else set()",
+        "bad = {k: v for k, v in got.items() if v not in ('EACCES', 'EPERM')",
+        "       and k not in by_design}",
+        "raise RuntimeError(('NOT' + ' REFUSED ' + repr(bad)) if bad else",
+        "                   'ALL' + ' REFUSED ' + repr(got))",
+    ])
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch):
+    """A course copy with two students (bob: the reference; eve: the reference and the attack),
+    graded as the grader's own user, with an instructor's home beside it."""
+    monkeypatch.setenv("NNDL_SANDBOX_USER", "none")
+    monkeypatch.setenv("NNDL_COURSE_SECRET", "")
+    root = tmp_path / "exercises"
+    shutil.copytree(COURSE / "source", root / "source")
+    shutil.copy(COURSE / "nbgrader_config.py", root)
+    (root / ".course_secret").write_text("s3cret\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.setblocking(False)
+    hits = []
+    old = signal.signal(signal.SIGUSR1, lambda *a: hits.append(1))
+    yield root, home, listener, hits
+    signal.signal(signal.SIGUSR1, old)
+    listener.close()
+
+
+def _no_connection(listener) -> bool:
+    try:
+        listener.accept()
+    except BlockingIOError:
+        return True
+    return False
+
+
+def test_out_of_kernel_child_alone_refuses_every_attack(course):
+    root, home, listener, hits = course
+    (root / "submitted" / "bob" / "ch01_digits").mkdir(parents=True)
+    other = root / "submitted" / "bob" / "ch01_digits" / "ch01_digits.ipynb"
+    other.write_text("bob's work")
+    (root / "feedback" / "bob" / "ch01_digits").mkdir(parents=True)
+    (root / "gradebook.db").write_bytes(b"grades")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    nb = learner_notebook("ch01_digits")
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                        "execution_count": None, "source": attack_cell(
+                            root, home, listener.getsockname()[1], __import__("os").getpid())})
+    source = json.loads((root / "source" / "ch01_digits" / "ch01_digits.ipynb").read_text())
+    result = grade_notebook(MODULES["ch01_digits"].ASSIGNMENT, source, nb, "eve", b"k", FAST,
+                            audit_hook=False)
+    said = " ".join(result.notes)
+    assert "ALL REFUSED" in said and "NOT REFUSED" not in said, said
+    assert result.points == result.max_points
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    assert list(home.iterdir()) == [] and _no_connection(listener) and hits == []
+
+
+def test_nbgrader_kernel_and_child_alone_refuse_every_attack(course, capsys):
+    root, home, listener, hits = course
+    c = Course(root)
+    c.release("ch01_digits")
+    downloads = root.parent / "downloads"
+    downloads.mkdir()
+    ref = learner_notebook("ch01_digits")
+    (downloads / "bob_1_ch01.ipynb").write_text(json.dumps(ref))
+    c.collect("ch01_digits", downloads)
+    c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
+    c.feedback("ch01_digits")
+    bob_before = {r["student"]: r["score"] for r in c.grades()}
+    evil = learner_notebook("ch01_digits")
+    evil["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                          "execution_count": None, "source": attack_cell(
+                              root, home, listener.getsockname()[1], __import__("os").getpid())})
+    (downloads / "eve_2_ch01.ipynb").write_text(json.dumps(evil))
+    (downloads / "bob_1_ch01.ipynb").unlink()
+    c.collect("ch01_digits", downloads)
+    watched = [root / "nbgrader_config.py", root / ".course_secret",
+               *(root / "submitted" / "bob").rglob("*.ipynb"),
+               *(root / "feedback" / "bob").rglob("*.html")]
+    before = {p: p.read_bytes() for p in watched}
+    [eve] = c.autograde("ch01_digits", ["eve"], cell_timeout=20, limits=FAST,
+                        audit_hook=False)
+    kernel_nb = json.loads(next((root / "autograded" / "eve" / "ch01_digits").glob(
+        "*.ipynb")).read_text())
+    kernel_said = json.dumps(kernel_nb)
+    assert "ALL REFUSED" in kernel_said and "NOT REFUSED" not in kernel_said
+    record = json.loads((root / "grading" / "ch01_digits" / "eve.json").read_text())
+    ook_said = " ".join(record["out_of_kernel"]["notes"])
+    assert "ALL REFUSED" in ook_said and "NOT REFUSED" not in ook_said
+    assert eve.out_of_kernel == eve.max_points and eve.in_kernel == eve.max_points
+    assert {p: p.read_bytes() for p in watched} == before
+    assert not any("tampered" in f or "changed files" in f for f in eve.flags)
+    assert {r["student"]: r["score"] for r in c.grades()}["bob"] == bob_before["bob"]
+    assert list(home.iterdir()) == [] and _no_connection(listener) and hits == []
+
+
+def test_no_boundary_no_grading_unless_no_sandbox_which_the_csv_flags(course, monkeypatch,
+                                                                      capsys):
+    root, home, listener, hits = course
+    c = Course(root)
+    c.release("ch01_digits")
+    downloads = root.parent / "downloads"
+    downloads.mkdir()
+    (downloads / "ann_1_ch01.ipynb").write_text(json.dumps(learner_notebook("ch01_digits")))
+    c.collect("ch01_digits", downloads)
+    monkeypatch.setenv("NNDL_SANDBOX_PRETEND_MISSING", "1")
+    with pytest.raises(CourseError, match="no grading sandbox.*--no-sandbox"):
+        c.autograde("ch01_digits")
+    with pytest.raises(SandboxUnavailable):
+        grade_notebook(MODULES["ch01_digits"].ASSIGNMENT, {}, learner_notebook("ch01_digits"),
+                       "ann", b"k", FAST)
+    assert not (root / "autograded").exists()
+    assert cli.main(["--course", str(root), "autograde", "ch01_digits"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--no-sandbox" in err
+    assert cli.main(["--course", str(root), "autograde", "ch01_digits", "--no-sandbox",
+                     "--cell-timeout", "20"]) == 0
+    out = root.parent / "grades.csv"
+    assert cli.main(["--course", str(root), "grades", "--csv", str(out)]) == 0
+    [row] = list(csv.DictReader(out.open()))
+    assert row["autograded_score"] == row["autograded_max"]
+    assert "WITHOUT the operating-system sandbox" in row["flag"]
+
+
+def test_attempts_are_flagged_for_the_instructor_and_only_said_refused_to_the_learner(course):
+    root, home, listener, hits = course
+    c = Course(root)
+    c.release("ch01_digits")
+    downloads = root.parent / "downloads"
+    downloads.mkdir()
+    nb = learner_notebook("ch01_digits")
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                        "execution_count": None, "source": (
+                            "try:\n"
+                            f"    open({str(home / 'x.txt')!r}, 'w')\n"
+                            "except OSError:\n    pass\n")})
+    (downloads / "mal_1_ch01.ipynb").write_text(json.dumps(nb))
+    c.collect("ch01_digits", downloads)
+    [o] = c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
+    assert o.out_of_kernel == o.max_points
+    flag = " ".join(o.flags)
+    assert "sandbox refused" in flag and "x.txt" in flag and "in the kernel" in flag
+    [page] = c.feedback("ch01_digits")
+    text = page.read_text()
+    assert "the sandbox refused it" in text and f"{ATTEMPT_FLAG}:" not in text
+    assert list(home.iterdir()) == []
