@@ -32,10 +32,12 @@ run_start=$SECONDS
 # ruff, then the import contracts of pyproject.toml (the layering of nndl_lib, no cycles)
 run_part lint     60  bash -c "$BIN/ruff check . && $BIN/lint-imports"
 run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading" tests
-# The graders end to end: hostile submissions against the out-of-kernel pass, and the instructor
-# loop (release, collect, autograde, feedback, grades) with nbgrader on a copy of the course.
+# The graders end to end (every test marked `grading`): hostile submissions against the
+# out-of-kernel pass, the operating-system boundary with the audit hook left out, and the
+# instructor loop (release, collect, autograde, feedback, grades) with nbgrader on a copy of the
+# course.
 run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p no:cacheprovider \
-                      tests/grading/test_grading_sandbox.py tests/grading/test_grading_course.py
+                      tests/grading
 # The reproduction ledger's fast tier: every row of nndl_lib/experiments.toml in its reduced
 # configuration, checked against the value recorded for it (fails when a row leaves its band).
 # Its expected values and bands come from a spread measured under several OpenBLAS kernels
