@@ -45,10 +45,10 @@ run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p n
 run_part ledger   720 $BIN/python -m nndl_lib.reproduce --tier fast --fresh --workers "$JOBS" \
                       --threads 1
 # What another machine would see: the rows whose short runs end differently on two kernels
-# (chapter 6; reproduction/fast-spread.json marks them "chaotic") again under an OpenBLAS kernel
+# (chapter 6's ReLU rows; reproduction/fast-spread.json marks them "chaotic") again under a kernel
 # other than this CPU's own (SkylakeX -> Haswell, Haswell/Zen -> Sandybridge).
 run_part kernel   480 $BIN/python -m nndl_lib.reproduce --tier fast --fresh --workers "$JOBS" \
-                      --threads 1 --blas-kernel other --only 'ch6_*'
+                      --threads 1 --blas-kernel other --chaotic
 run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nbval-cell-timeout=300 \
                       -p no:cacheprovider chapters exercises/source reproduction
 run_part book     900 $BIN/python tools/build_book.py

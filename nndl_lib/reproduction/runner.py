@@ -341,6 +341,17 @@ def report(runner: Runner, keys: Sequence[str]) -> int:
     return failed
 
 
+def _chaotic(keys: Sequence[str]) -> list[str]:
+    """The rows of ``keys`` that the committed spread measurement marks chaotic."""
+    from nndl_lib.reproduction.fast_spread import SPREAD_PATH, load_spread
+
+    spread = load_spread()
+    if spread is None:
+        raise SystemExit(f"--chaotic needs {SPREAD_PATH} (python -m "
+                         "nndl_lib.reproduction.fast_spread --measure ... --write)")
+    return [k for k in keys if spread["rows"].get(k, {}).get("chaotic")]
+
+
 def _measured(key: str) -> str:
     """What the committed spread measurement says of fast row ``key`` (for a failing row)."""
     from nndl_lib.reproduction.experiments import EXPERIMENTS
@@ -448,6 +459,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--time-images", type=int, default=None, metavar="N",
                         help="with --time-epoch: time N images and scale to the whole set")
     parser.add_argument("--dry-run", action="store_true", help="print the tasks; run nothing")
+    parser.add_argument("--chaotic", action="store_true",
+                        help="of the selected rows, only those whose fast runs end differently "
+                             "on two OpenBLAS kernels (marked in reproduction/fast-spread.json)")
     parser.add_argument("--blas-kernel", metavar="KERNEL",
                         help="run under this OpenBLAS kernel (OPENBLAS_CORETYPE, e.g. Haswell, "
                              "SkylakeX), or 'other': one that runs here and is not the CPU's "
@@ -460,6 +474,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--seeds must be at least 1 and --workers at least 0")
     threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.workers))
     keys = select(args.only)
+    if args.chaotic:
+        keys = _chaotic(keys)
     if args.time_epoch:
         return _time_epochs(keys, args.time_images, threads)
     path = args.ledger or ledger_path(args.tier)

@@ -177,3 +177,14 @@ def test_a_kernel_this_cpu_cannot_run_is_a_clear_error(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "does not run on this CPU" in done.stderr, done.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_the_kernel_part_runs_exactly_the_chaotic_rows(tmp_path, capsys):
+    from nndl_lib.reproduction.runner import main
+
+    chaotic = {k for k, r in SPREAD["rows"].items() if r["chaotic"]}
+    assert chaotic, "no fast row ends differently on two kernels: the kernel part would run none"
+    main(["--tier", "fast", "--chaotic", "--dry-run", "--ledger", str(tmp_path / "x.json")])
+    planned = {line.split()[2] for line in capsys.readouterr().out.splitlines()
+               if line.startswith("would run")}
+    assert planned == chaotic
