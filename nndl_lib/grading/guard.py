@@ -124,8 +124,9 @@ def _make_hook(write_roots: tuple[str, ...], blocked_package: str | None,
                block_imports: bool, on_refusal: Callable[[str], None] | None = None):
     # Everything the hook uses is bound here, as immutable values: learner code that reaches a
     # frame of this hook (through a traceback) can read them but not change them.
-    realpath, fspath, dirname, isabs = (os.path.realpath, os.fsdecode, os.path.dirname,
-                                        os.path.isabs)
+    realpath, fspath, dirname, isabs, lexists = (os.path.realpath, os.fsdecode,
+                                                 os.path.dirname, os.path.isabs,
+                                                 os.path.lexists)
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     sep = os.sep
     modifying, dir_fd_events = dict(_MODIFYING), _DIR_FD_EVENTS
@@ -154,7 +155,7 @@ def _make_hook(write_roots: tuple[str, ...], blocked_package: str | None,
         if inside(real):
             return True
         # a file that does not exist yet: its folder decides
-        return not os.path.lexists(p) and inside(realpath(dirname(p)))
+        return not lexists(p) and inside(realpath(dirname(p)))
 
     def readable(path) -> bool:
         if blocked_dir is None or isinstance(path, int):
