@@ -32,10 +32,13 @@ run_start=$SECONDS
 # ruff, then the import contracts of pyproject.toml (the layering of nndl_lib, no cycles)
 run_part lint     60  bash -c "$BIN/ruff check . && $BIN/lint-imports"
 run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading" tests
-# The graders end to end: hostile submissions against the out-of-kernel pass, and the instructor
-# loop (release, collect, autograde, feedback, grades) with nbgrader on a copy of the course.
+# The graders end to end: hostile submissions against the out-of-kernel pass, the instructor
+# loop (release, collect, autograde, feedback, grades) with nbgrader on a copy of the course,
+# the operating-system boundary alone (hook left out), and issue 19's attack graded as an
+# ordinary user (created with useradd when run as root).
 run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p no:cacheprovider \
-                      tests/grading/test_grading_sandbox.py tests/grading/test_grading_course.py
+                      tests/grading/test_grading_sandbox.py tests/grading/test_grading_course.py \
+                      tests/grading/test_grading_boundary.py tests/grading/test_grading_ordinary_user.py
 # The reproduction ledger's fast tier: every row of nndl_lib/experiments.toml in its reduced
 # configuration, checked against the value recorded for it (fails when a row leaves its band).
 # Its expected values and bands come from a spread measured under several OpenBLAS kernels
