@@ -4,8 +4,8 @@ tripwire on the real course.
 The scratch course holds the assignment's source, this one submission and a gradebook with only
 the assignment; nbgrader runs there in its own process (as the sandbox user where possible) with
 the kernel spec of :mod:`nndl_lib.grading.autograde_kernel`. The trusted parent reads the scratch
-gradebook (read-only SQL) and the autograded notebook; :class:`Tripwire` checks that nothing in
-the real course changed.
+gradebook (read-only SQL) and the autograded notebook; :class:`Tripwire`
+(:mod:`nndl_lib.grading.tripwire`) checks that nothing in the real course changed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nndl_lib.grading.autograde_kernel import REPORT_CLOSED, REPORT_OPEN
+from nndl_lib.grading.tripwire import Tripwire
 from nndl_lib.grading.users import PACKAGE_ROOT, SandboxUser, kernel_python, path_with_venv
 
 __all__ = ["COURSE_ID", "nbgrader_in_scratch", "scratch_scores", "read_kernel_report",
@@ -192,37 +193,3 @@ def write_fallback_autograded(submitted: Path, dest: Path, source_nb: dict) -> N
                            "are 0. The grade comes from the out-of-kernel pass; see its "
                            "report above."})
     dest.write_text(json.dumps(nb), encoding="utf-8")
-
-
-class Tripwire:
-    """Snapshot of what a grading run must never change: the assignment's source, every
-    submission and the gradebook. ``check_and_restore`` puts back anything changed."""
-
-    def __init__(self, root: Path, assignment: str) -> None:
-        self.root, self.assignment = root, assignment
-        self.refresh()
-
-    def _files(self) -> list[Path]:
-        files = [p for p in (self.root / "source").rglob("*") if p.is_file()]
-        sub = self.root / "submitted"
-        if sub.is_dir():
-            files += [p for p in sub.rglob("*") if p.is_file()]
-        if (self.root / "gradebook.db").is_file():
-            files.append(self.root / "gradebook.db")
-        return files
-
-    def refresh(self) -> None:
-        self.snapshot = {p: p.read_bytes() for p in self._files()}
-
-    def check_and_restore(self) -> list[str]:
-        changed = []
-        current = set(self._files())
-        for path, data in self.snapshot.items():
-            if not path.is_file() or path.read_bytes() != data:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                changed.append(str(path.relative_to(self.root)))
-        for path in current - set(self.snapshot):
-            path.unlink()
-            changed.append(str(path.relative_to(self.root)))
-        return changed

@@ -290,3 +290,43 @@ def test_a_missing_or_rewritten_kernel_report_is_flagged(tmp_path):
     assert "missing or was rewritten" in read_kernel_report(report, expected=True)[0]
     report.write_text(f"{REPORT_OPEN}\nopen: x\n")
     assert read_kernel_report(report, expected=True) == ["open: x"]
+
+
+def test_the_tripwire_restores_the_whole_course_folder_after_an_escape(course, monkeypatch):
+    """Were the boundary to fail, the tripwire puts back anything changed in the course
+    folder (here an escape is simulated from inside one submission's nbgrader run)."""
+    from nndl_lib.grading import course as course_module
+
+    root, home, listener, hits = course
+    c = Course(root)
+    c.release("ch01_digits")
+    downloads = root.parent / "downloads"
+    downloads.mkdir()
+    (downloads / "bob_1_ch01.ipynb").write_text(json.dumps(learner_notebook("ch01_digits")))
+    c.collect("ch01_digits", downloads)
+    c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
+    c.feedback("ch01_digits")
+    (downloads / "bob_1_ch01.ipynb").unlink()
+    (downloads / "eve_2_ch01.ipynb").write_text(json.dumps(learner_notebook("ch01_digits")))
+    c.collect("ch01_digits", downloads)
+    targets = [root / "nbgrader_config.py", root / ".course_secret",
+               root / "release" / "ch01_digits" / "ch01_digits.ipynb",
+               *(root / "autograded" / "bob").rglob("*.ipynb"),
+               *(root / "feedback" / "bob").rglob("*.html"),
+               *(root / "submitted" / "bob").rglob("*.ipynb")]
+    before = {p: p.read_bytes() for p in targets}
+    real = course_module.nbgrader_in_scratch
+
+    def escaped(*args, **kwargs):
+        for p in targets:
+            with open(p, "ab") as f:
+                f.write(b"\nimport os  # planted\n")
+        (root / "feedback" / "planted.html").write_text("x")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(course_module, "nbgrader_in_scratch", escaped)
+    [eve] = c.autograde("ch01_digits", ["eve"], cell_timeout=20, limits=FAST)
+    assert {p: p.read_bytes() for p in targets} == before
+    assert not (root / "feedback" / "planted.html").exists()
+    assert any("changed files it must not touch" in f and ".course_secret" in f
+               for f in eve.flags), eve.flags
