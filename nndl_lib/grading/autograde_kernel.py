@@ -133,7 +133,9 @@ def main() -> None:
                 except OSError:  # closed from inside: the reader reports that itself
                     pass
 
-        guard.install(roots, on_refusal=refused)
+        watched = tuple(p for p in os.environ.get("NNDL_SANDBOX_WATCH", "").split(os.pathsep)
+                        if p)
+        guard.install(roots, on_refusal=refused, watched=watched)
     sys.argv = [sys.argv[0], *sys.argv[1:]]
     kernelapp.launch_new_instance()
 

@@ -88,6 +88,7 @@ def nbgrader_in_scratch(course_root: Path, assignment: str, student: str, scratc
         "NNDL_SANDBOX_BOUNDARY": "landlock" if sandbox else "off",
         "NNDL_SANDBOX_AUDIT_HOOK": "on" if audit_hook else "off",
         "NNDL_SANDBOX_REFUSED": str(report),
+        "NNDL_SANDBOX_WATCH": str(course_root),
     }
     cmd = [sys.executable, "-s", "-m", "nndl_lib.grading.autograde_child", str(scratch), assignment,
            student]

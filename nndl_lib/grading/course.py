@@ -280,7 +280,8 @@ class Course:
                 ook = grade_notebook(module.ASSIGNMENT, source_nb,
                                      self.root / "submitted" / student / assignment / src.name,
                                      student, secret, limits, workroot=run_root,
-                                     sandbox=sandbox, audit_hook=audit_hook)
+                                     sandbox=sandbox, audit_hook=audit_hook,
+                                     watched=(str(self.root),))
                 with self._lock:
                     tampered = tripwire.check_and_restore()
                     outcome = merge_results(self.root, self.db_url, assignment, student, src,

@@ -112,9 +112,11 @@ def ordinary_user() -> tuple[OrdinaryUser | None, str]:
         proc = subprocess.run([useradd, "--create-home", "--user-group", "--shell",
                                "/bin/sh", USER_NAME], capture_output=True, text=True,
                               timeout=60)
-        if proc.returncode != 0:
-            return None, f"useradd {USER_NAME} failed: {proc.stderr.strip()[:300]}"
-        entry = pwd.getpwnam(USER_NAME)
+        try:  # made meanwhile by another test run on this machine: fine
+            entry = pwd.getpwnam(USER_NAME)
+        except KeyError:
+            return None, (f"useradd {USER_NAME} failed (exit {proc.returncode}): "
+                          f"{proc.stderr.strip()[:300]}")
     home = Path(entry.pw_dir)
     home.mkdir(parents=True, exist_ok=True)
     os.chown(home, entry.pw_uid, entry.pw_gid)

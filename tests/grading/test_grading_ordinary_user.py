@@ -7,9 +7,10 @@ The attack submission is the reference answers plus one cell that replaces
 ``posixpath.lexists`` (the hook looked it up at call time), makes a symbolic link in its own
 scratch folder pointing at the course's ``nbgrader_config.py`` and writes through it, then
 tries to write the instructor's home, the course's ``nbgrader_config.py``, the gradebook and
-another student's submission and feedback. It runs in nbgrader's kernel and in the
-out-of-kernel child. Nothing outside the sandbox may change, the other student's grade stays,
-the attempt is flagged, and the reference answers still score full marks.
+another student's submission and feedback, and to read the course secret and source. It runs
+in nbgrader's kernel and in the out-of-kernel child. Nothing outside the sandbox may change,
+the other student's grade stays, the attempt is flagged, and the reference answers still
+score full marks.
 
 Skipped, with the reason, only where no ordinary user can be made (not Linux, no useradd);
 under ``CI`` a setup that should work and fails is an error, not a skip.
@@ -79,6 +80,9 @@ def attack_cell(course: Path, home: Path) -> str:
         ".write(b'x'))",
         f"attempt('other', lambda: open({str(other)!r}, 'w').write('{{}}'))",
         f"attempt('feedback', lambda: open({str(feedback)!r}, 'w').write('x'))",
+        f"attempt('read_secret', lambda: open({str(course / '.course_secret')!r}).read())",
+        f"attempt('read_source', lambda: open({str(course / 'source' / A / f'{A}.ipynb')!r})"
+        ".read())",
         "bad = {k: v for k, v in got.items() if v == 'DONE'}",
         "raise RuntimeError(('NOT' + ' REFUSED ' + repr(bad)) if bad else",
         "                   'ALL' + ' REFUSED ' + repr(got))",
@@ -154,13 +158,43 @@ def test_the_issue_attack_as_an_ordinary_user_changes_nothing_and_is_flagged(use
         assert rows["eve"]["autograded_score"] == rows["eve"]["autograded_max"], rows["eve"]
         # the attempt is flagged, in the CSV and in the autograde output
         assert ATTEMPT_FLAG in rows["eve"]["flag"], rows["eve"]
-        assert ATTEMPT_FLAG in said
+        assert ATTEMPT_FLAG in said and "os.symlink" in rows["eve"]["flag"]
         # every step of the attack was refused, in the kernel and in the out-of-kernel child
         kernel_nb = next((root / "autograded" / "eve" / A).glob("*.ipynb")).read_text()
         assert "ALL REFUSED" in kernel_nb and "NOT REFUSED" not in kernel_nb
         record = json.loads((root / "grading" / A / "eve.json").read_text())
         notes = " ".join(record["out_of_kernel"]["notes"])
         assert "ALL REFUSED" in notes and "NOT REFUSED" not in notes, notes
+
+        # the same attack with the audit hook left out: the operating system alone refuses
+        # every step, as this same user (no file permission helps: it owns the course)
+        (downloads / "eve_2_ch02.ipynb").rename(downloads / "mallory_3_ch02.ipynb")
+        course("collect", A, str(downloads))
+        outside = {"home": _tree(user.home),
+                   "course": _tree(root, skip=("autograded/mallory", "grading/",
+                                               "gradebook.db"))}
+        proc = user.run([user.python, "-c", (
+            "from nndl_lib.grading.course import Course\n"
+            f"[o] = Course({str(root)!r}).autograde({A!r}, ['mallory'], cell_timeout=30, "
+            "audit_hook=False)\n"
+            "assert o.out_of_kernel == o.max_points and o.in_kernel == o.max_points, o\n")],
+            cwd=base)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert _tree(user.home) == outside["home"]
+        assert _tree(root, skip=("autograded/mallory", "grading/", "gradebook.db")) == \
+            outside["course"]
+        course("grades", "--csv", str(csv_path))
+        rows_after = {r["student"]: r for r in csv.DictReader(csv_path.open())}
+        assert rows_after["bob"] == bob_before and rows_after["eve"] == rows["eve"]
+        os_kernel = next((root / "autograded" / "mallory" / A).glob("*.ipynb")).read_text()
+        os_kernel = os_kernel[os_kernel.index("ALL REFUSED"):].split("\\n")[0]
+        os_notes = " ".join(json.loads((root / "grading" / A / "mallory.json").read_text())
+                            ["out_of_kernel"]["notes"])
+        os_notes = os_notes[os_notes.index("ALL REFUSED"):].split("}")[0]
+        assert "guard" not in os_kernel and "guard" not in os_notes, (os_kernel, os_notes)
+        print("\nhook left out, kernel:", os_kernel[:300])
+        print("hook left out, out-of-kernel:", os_notes[:300])
+
         print("\nattack as", user.name, "kernel:",
               kernel_nb[kernel_nb.index("ALL REFUSED"):][:300].split("\\n")[0])
         print("out-of-kernel:", notes[notes.index("ALL REFUSED"):][:300])
