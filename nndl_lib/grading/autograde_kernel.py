@@ -8,7 +8,8 @@ and the folders in ``NNDL_SANDBOX_WRITE``; writes only in those; binds only the 
 its connection file, connects nowhere; signals nothing outside) while it is still one thread,
 installs the guard (:mod:`guard`, the polite first line: clear messages, no new processes, no
 ``ctypes``), then starts an ordinary IPython kernel. If the boundary cannot be drawn the kernel
-does not start, and nbgrader records the notebook as not run.
+does not start, and nbgrader records the notebook as not run. What the guard refuses goes to
+the grader through a channel the submission cannot erase (see :func:`_open_report`).
 
 The in-kernel test cells compute the library's references (that is the score the learner saw
 in the notebook), so this kernel may read ``nndl_lib``; the out-of-kernel pass, which decides
