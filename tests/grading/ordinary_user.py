@@ -83,13 +83,16 @@ def _venv_for_others() -> str:
                        capture_output=True, timeout=120)
         pth.write_text("".join(s + "\n" for s in sites))
         made.write_text(stamp)
-    for folder in [*ROOT.parents, ROOT, ROOT / "_build", CACHE]:
-        # an ordinary user must be able to pass through to the checkout and the cached venv
-        if folder == Path("/") or folder.stat().st_mode & 0o005 == 0o005:
-            continue
-        raise RuntimeError(f"{folder} is not readable to other users: an ordinary user "
-                           "cannot run this checkout's code")
     return str(venv / "bin" / "python")
+
+
+def _closed_folder() -> Path | None:
+    """The first folder on the way to the checkout (and its cached venv) that other users may
+    not enter or read, or None."""
+    for folder in [*reversed(ROOT.parents), ROOT, ROOT / "_build"]:
+        if folder != Path("/") and folder.exists() and folder.stat().st_mode & 0o005 != 0o005:
+            return folder
+    return None
 
 
 def ordinary_user() -> tuple[OrdinaryUser | None, str]:
@@ -103,6 +106,10 @@ def ordinary_user() -> tuple[OrdinaryUser | None, str]:
                             sys.executable, ()), ""
     if not sys.platform.startswith("linux"):
         return None, f"no ordinary user can be made on {sys.platform}"
+    closed = _closed_folder()
+    if closed is not None:  # e.g. a checkout under /root (mode 700): nothing to run as a user
+        return None, (f"{closed} is closed to other users, so an ordinary user cannot run "
+                      "this checkout's code; clone the repository where others can read it")
     useradd, setpriv = shutil.which("useradd"), shutil.which("setpriv")
     if not (useradd and setpriv):
         return None, "useradd or setpriv is missing: no ordinary user can be made here"
