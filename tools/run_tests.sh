@@ -33,9 +33,9 @@ run_start=$SECONDS
 run_part lint     60  bash -c "$BIN/ruff check . && $BIN/lint-imports"
 run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading" tests
 # The graders end to end (every test marked `grading`): hostile submissions against the
-# out-of-kernel pass, the operating-system boundary with the audit hook left out, and the
-# instructor loop (release, collect, autograde, feedback, grades) with nbgrader on a copy of the
-# course.
+# out-of-kernel pass, the instructor loop (release, collect, autograde, feedback, grades) with
+# nbgrader on a copy of the course, the operating-system boundary alone (hook left out), and
+# issue 19's attack graded as an ordinary user (created with useradd when run as root).
 run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p no:cacheprovider \
                       tests/grading
 # The reproduction ledger's fast tier: every row of nndl_lib/experiments.toml in its reduced

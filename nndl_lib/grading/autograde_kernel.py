@@ -8,7 +8,8 @@ and the folders in ``NNDL_SANDBOX_WRITE``; writes only in those; binds only the 
 its connection file, connects nowhere; signals nothing outside) while it is still one thread,
 installs the guard (:mod:`guard`, the polite first line: clear messages, no new processes, no
 ``ctypes``), then starts an ordinary IPython kernel. If the boundary cannot be drawn the kernel
-does not start, and nbgrader records the notebook as not run.
+does not start, and nbgrader records the notebook as not run. What the guard refuses goes to
+the grader through a channel the submission cannot erase (see :func:`_open_report`).
 
 The in-kernel test cells compute the library's references (that is the score the learner saw
 in the notebook), so this kernel may read ``nndl_lib``; the out-of-kernel pass, which decides
@@ -20,6 +21,7 @@ the grade.
 from __future__ import annotations
 
 import os
+import platform
 import sys
 
 
@@ -41,6 +43,47 @@ def _ports(argv: list[str]) -> list[int]:
                                    "hb_port") if int(info.get(k) or 0) > 0]
 
 
+#: the reader's first line: the report channel was open before any learner code ran
+REPORT_OPEN = "# report channel open"
+#: the reader's line when the kernel closed its end of the channel while still running
+REPORT_CLOSED = "the kernel's attempt report channel was closed from inside the kernel"
+
+
+def _open_report(path: str) -> int | None:
+    """The channel the kernel reports refused attempts through: the write end of a pipe whose
+    reader is a process forked now, before the boundary is drawn, so it stays outside it. The
+    reader appends each line to ``path``, a file outside every folder the kernel may write
+    (and read) once confined; the learner's code holds only the pipe's write end. It can add
+    lines (which only flags its own submission) but not erase, truncate or remove what was
+    reported, and cannot signal the reader (Landlock's signal scope). Closing the write end
+    while the kernel still runs is reported by the reader as an attempt of its own."""
+    if not path:
+        return None
+    read_end, write_end = os.pipe()
+    kernel = os.getpid()
+    pid = os.fork()
+    if pid != 0:
+        os.close(read_end)
+        return write_end
+    # the reader: never returns; ends when every write end is closed
+    try:
+        os.close(write_end)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        os.write(fd, (REPORT_OPEN + "\n").encode())
+        while True:
+            data = os.read(read_end, 65536)
+            if not data:
+                break
+            os.write(fd, data)
+        import time
+
+        time.sleep(0.3)  # a kernel that exits closes the pipe just before it is gone
+        if os.getppid() == kernel:
+            os.write(fd, ("\n" + REPORT_CLOSED + "\n").encode())
+    finally:
+        os._exit(0)
+
+
 def main() -> None:
     from nndl_lib.grading import boundary, guard
 
@@ -59,6 +102,16 @@ def main() -> None:
 
     import nndl_lib
 
+    # The kernel's own start-up, not the learner, would otherwise meet the guard: ipykernel's
+    # debugger imports pydevd (ctypes at import) and debugpy's log asks ``platform`` for the
+    # processor (a ``uname -p`` subprocess). Do both now, before the boundary and the guard.
+    platform.platform()
+    try:
+        import ipykernel.debugger  # noqa: F401
+    except Exception:  # no debugpy: nothing to load
+        pass
+    report = _open_report(os.environ.get("NNDL_SANDBOX_REFUSED", ""))
+
     roots = roots or (os.getcwd(),)
     if os.environ.get(boundary.ENV_MODE, "landlock") != "off":
         try:
@@ -74,14 +127,16 @@ def main() -> None:
             raise PermissionError("grading sandbox: starting processes is not allowed")
 
         _posixsubprocess.fork_exec = refuse
-        report = os.environ.get("NNDL_SANDBOX_REFUSED")
-        sink = open(report, "a", buffering=1) if report else None  # noqa: SIM115
-
         def refused(what: str) -> None:
-            if sink is not None:
-                sink.write(what.replace("\n", " ")[:300] + "\n")
+            if report is not None:
+                try:
+                    os.write(report, (what.replace("\n", " ")[:300] + "\n").encode())
+                except OSError:  # closed from inside: the reader reports that itself
+                    pass
 
-        guard.install(roots, on_refusal=refused)
+        watched = tuple(p for p in os.environ.get("NNDL_SANDBOX_WATCH", "").split(os.pathsep)
+                        if p)
+        guard.install(roots, on_refusal=refused, watched=watched)
     sys.argv = [sys.argv[0], *sys.argv[1:]]
     kernelapp.launch_new_instance()
 

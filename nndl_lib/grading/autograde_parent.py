@@ -4,8 +4,8 @@ tripwire on the real course.
 The scratch course holds the assignment's source, this one submission and a gradebook with only
 the assignment; nbgrader runs there in its own process (as the sandbox user where possible) with
 the kernel spec of :mod:`nndl_lib.grading.autograde_kernel`. The trusted parent reads the scratch
-gradebook (read-only SQL) and the autograded notebook; :class:`Tripwire` checks that nothing in
-the real course changed.
+gradebook (read-only SQL) and the autograded notebook; :class:`Tripwire`
+(:mod:`nndl_lib.grading.tripwire`) checks that nothing in the real course changed.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from nndl_lib.grading.autograde_kernel import REPORT_CLOSED, REPORT_OPEN
+from nndl_lib.grading.tripwire import Tripwire
 from nndl_lib.grading.users import PACKAGE_ROOT, SandboxUser, kernel_python, path_with_venv
 
-__all__ = ["COURSE_ID", "nbgrader_in_scratch", "scratch_scores", "write_fallback_autograded",
-           "Tripwire"]
+__all__ = ["COURSE_ID", "nbgrader_in_scratch", "scratch_scores", "read_kernel_report",
+           "write_fallback_autograded", "Tripwire"]
 
 COURSE_ID = "nndl"
 
@@ -46,6 +48,9 @@ def nbgrader_in_scratch(course_root: Path, assignment: str, student: str, scratc
         (home / sub).mkdir(parents=True)
     autograded = scratch / "autograded"
     autograded.mkdir()
+    # where the kernel's report reader writes: outside every folder the kernel may touch
+    (scratch / "report").mkdir()
+    report = scratch / "report" / "refused.txt"
     kernels = scratch / "jupyter" / "kernels" / "python3"
     kernels.mkdir(parents=True)
     python, python_env = kernel_python(user)
@@ -82,7 +87,8 @@ def nbgrader_in_scratch(course_root: Path, assignment: str, student: str, scratc
         "NNDL_KERNEL_FILE_SIZE": str(64 * 2**20),
         "NNDL_SANDBOX_BOUNDARY": "landlock" if sandbox else "off",
         "NNDL_SANDBOX_AUDIT_HOOK": "on" if audit_hook else "off",
-        "NNDL_SANDBOX_REFUSED": str(home / "refused.txt"),
+        "NNDL_SANDBOX_REFUSED": str(report),
+        "NNDL_SANDBOX_WATCH": str(course_root),
     }
     cmd = [sys.executable, "-s", "-m", "nndl_lib.grading.autograde_child", str(scratch), assignment,
            student]
@@ -107,16 +113,29 @@ def nbgrader_in_scratch(course_root: Path, assignment: str, student: str, scratc
     scores = scratch_scores(scratch / "gradebook.db", assignment, student)
     nb = next((scratch / "autograded" / student / assignment).glob("*.ipynb"), None) if (
         scratch / "autograded" / student / assignment).is_dir() else None
-    refused: list[str] = []
-    report = home / "refused.txt"
-    if report.is_file() and not report.is_symlink():
-        with open(report, encoding="utf-8", errors="replace") as f:
-            refused = sorted({line.strip() for line in f.read(100_000).splitlines()
-                              if line.strip()})[:10]
-    return {"ran": ran and bool(result.get("success")) and nb is not None,
+    ran = ran and bool(result.get("success")) and nb is not None
+    refused = read_kernel_report(report, expected=ran and audit_hook)
+    return {"ran": ran,
             "attempts": refused,
             "log": (result.get("log") or "") + (result.get("error") or "") + log,
             "scores": scores, "notebook": nb}
+
+
+def read_kernel_report(report: Path, expected: bool) -> list[str]:
+    """The attempts the kernel reported (see ``autograde_kernel._open_report``), at most ten.
+    expected: the kernel ran with the guard, so its report must exist and say it was open
+    from the start; where it does not, that is reported as an attempt."""
+    lines: list[str] = []
+    if report.is_file() and not report.is_symlink():
+        with open(report, encoding="utf-8", errors="replace") as f:
+            lines = [line.strip() for line in f.read(100_000).splitlines()]
+    opened = bool(lines) and lines[0] == REPORT_OPEN
+    # the channel's own alarm first: the flag keeps only the first few attempts
+    refused = sorted({line for line in lines[1:] if line}, key=lambda a: (a != REPORT_CLOSED, a))
+    refused = refused[:10]
+    if expected and not opened:
+        refused.insert(0, "the kernel's attempt report is missing or was rewritten")
+    return refused
 
 
 def scratch_scores(db: Path, assignment: str, student: str) -> dict[str, Any]:
@@ -175,37 +194,3 @@ def write_fallback_autograded(submitted: Path, dest: Path, source_nb: dict) -> N
                            "are 0. The grade comes from the out-of-kernel pass; see its "
                            "report above."})
     dest.write_text(json.dumps(nb), encoding="utf-8")
-
-
-class Tripwire:
-    """Snapshot of what a grading run must never change: the assignment's source, every
-    submission and the gradebook. ``check_and_restore`` puts back anything changed."""
-
-    def __init__(self, root: Path, assignment: str) -> None:
-        self.root, self.assignment = root, assignment
-        self.refresh()
-
-    def _files(self) -> list[Path]:
-        files = [p for p in (self.root / "source").rglob("*") if p.is_file()]
-        sub = self.root / "submitted"
-        if sub.is_dir():
-            files += [p for p in sub.rglob("*") if p.is_file()]
-        if (self.root / "gradebook.db").is_file():
-            files.append(self.root / "gradebook.db")
-        return files
-
-    def refresh(self) -> None:
-        self.snapshot = {p: p.read_bytes() for p in self._files()}
-
-    def check_and_restore(self) -> list[str]:
-        changed = []
-        current = set(self._files())
-        for path, data in self.snapshot.items():
-            if not path.is_file() or path.read_bytes() != data:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                changed.append(str(path.relative_to(self.root)))
-        for path in current - set(self.snapshot):
-            path.unlink()
-            changed.append(str(path.relative_to(self.root)))
-        return changed

@@ -15,8 +15,9 @@ works on it too. What ``autograde`` adds:
   one, it is written as nbgrader's manual-score override of that test cell and the grade CSV's
   ``flag`` says why. An instructor's own later override is kept.
 - **Nothing is lost.** The gradebook is backed up before each run
-  (``grading/backups/``); after every submission the course's source, the other submissions
-  and the gradebook are checked against a snapshot and restored if anything touched them.
+  (``grading/backups/``); after every submission the whole course folder is checked against
+  a record of hashes and stat data and anything changed is restored
+  (:mod:`nndl_lib.grading.tripwire`: stat only per submission, files read once per run).
 
 Files the grader keeps, all git-ignored: ``.course_secret`` (see :func:`Course.secret`),
 ``grading/<assignment>/<student>.json`` (each out-of-kernel result, its overrides and flags),
@@ -266,7 +267,7 @@ class Course:
                                               60) or 60)
         run_root = Path(tempfile.mkdtemp(prefix="nndl-grade-"))
         os.chmod(run_root, 0o711)  # an unprivileged child may pass through, not list it
-        tripwire = Tripwire(self.root, assignment)
+        tripwire = Tripwire(self.root, run_root / "tripwire")
         try:
             template = self._template_gradebook(assignment, run_root)
 
@@ -279,12 +280,16 @@ class Course:
                 ook = grade_notebook(module.ASSIGNMENT, source_nb,
                                      self.root / "submitted" / student / assignment / src.name,
                                      student, secret, limits, workroot=run_root,
-                                     sandbox=sandbox, audit_hook=audit_hook)
+                                     sandbox=sandbox, audit_hook=audit_hook,
+                                     watched=(str(self.root),))
                 with self._lock:
                     tampered = tripwire.check_and_restore()
                     outcome = merge_results(self.root, self.db_url, assignment, student, src,
                                             source_nb, in_kernel, scratch, ook, tampered)
-                    tripwire.refresh()
+                    # what merge_results wrote: recorded again, nothing else re-read
+                    tripwire.refresh([self.gradebook,
+                                      self.root / "autograded" / student / assignment,
+                                      self.root / "grading" / assignment / f"{student}.json"])
                 shutil.rmtree(scratch, ignore_errors=True)
                 outcome.seconds = time.monotonic() - start
                 if progress is not None:

@@ -80,7 +80,8 @@ def set_limits(cpu_seconds: int | None = None, memory_bytes: int | None = None,
 
 def install(write_roots: tuple[str, ...], *, blocked_package: str | None = None,
             allowed_modules: tuple[str, ...] = (), block_imports: bool = True,
-            on_refusal: Callable[[str], None] | None = None) -> None:
+            on_refusal: Callable[[str], None] | None = None,
+            watched: tuple[str, ...] = ()) -> None:
     """Install the audit hook (see the module docstring). Cannot be undone.
 
     write_roots: folders (absolute) in which files may be created, written and removed.
@@ -90,6 +91,8 @@ def install(write_roots: tuple[str, ...], *, blocked_package: str | None = None,
     on_refusal: called with a short description of each refused attempt (not for imports of
     ``blocked_package``, which the grader reports on its own), so the grader can flag it even
     when the learner's code catches the error.
+    watched: folders (the course) whose files may not even be read: refused and reported here
+    (the operating-system boundary refuses them as well, but silently).
     """
     sys.addaudithook(_make_hook(
         tuple(os.path.realpath(r) for r in write_roots),
@@ -99,6 +102,7 @@ def install(write_roots: tuple[str, ...], *, blocked_package: str | None = None,
         frozenset(_module_files(allowed_modules)),
         block_imports,
         on_refusal,
+        tuple(os.path.realpath(w) for w in watched),
     ))
 
 
@@ -121,14 +125,17 @@ def _module_files(modules: tuple[str, ...]) -> list[str]:
 
 def _make_hook(write_roots: tuple[str, ...], blocked_package: str | None,
                blocked_dir: str | None, allowed: frozenset, allowed_files: frozenset,
-               block_imports: bool, on_refusal: Callable[[str], None] | None = None):
+               block_imports: bool, on_refusal: Callable[[str], None] | None = None,
+               watched: tuple[str, ...] = ()):
     # Everything the hook uses is bound here, as immutable values: learner code that reaches a
     # frame of this hook (through a traceback) can read them but not change them.
-    realpath, fspath, dirname, isabs = (os.path.realpath, os.fsdecode, os.path.dirname,
-                                        os.path.isabs)
+    realpath, fspath, dirname, isabs, lexists = (os.path.realpath, os.fsdecode,
+                                                 os.path.dirname, os.path.isabs,
+                                                 os.path.lexists)
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     sep = os.sep
     modifying, dir_fd_events = dict(_MODIFYING), _DIR_FD_EVENTS
+    never = frozenset({"os.symlink", "os.mkfifo", "os.mknod"})  # Landlock refuses them all
     process_events, always_blocked = PROCESS_EVENTS, _ALWAYS_BLOCKED_IMPORTS
     prefix = None if blocked_package is None else blocked_package + "."
     grading_helpers = frozenset({f"{blocked_package}.grading", f"{blocked_package}.grading.wire",
@@ -154,7 +161,16 @@ def _make_hook(write_roots: tuple[str, ...], blocked_package: str | None,
         if inside(real):
             return True
         # a file that does not exist yet: its folder decides
-        return not os.path.lexists(p) and inside(realpath(dirname(p)))
+        return not lexists(p) and inside(realpath(dirname(p)))
+
+    def in_watched(path) -> bool:
+        if not watched or isinstance(path, int):
+            return False
+        try:
+            real = realpath(fspath(path))
+        except (TypeError, ValueError):
+            return False
+        return any(real == w or real.startswith(w + sep) for w in watched)
 
     def readable(path) -> bool:
         if blocked_dir is None or isinstance(path, int):
@@ -192,8 +208,14 @@ def _make_hook(write_roots: tuple[str, ...], blocked_package: str | None,
             if write and not writable(path):
                 raise PermissionError(f"grading sandbox: writing {path!r} is not allowed "
                                       "(only the grader's scratch folder is writable)")
+            if not write and in_watched(path):
+                raise PermissionError(f"grading sandbox: reading {path!r} is not allowed (the "
+                                      "course's files)")
             if not write and not readable(path):
                 raise PermissionError(f"grading sandbox: {path!r} {BLOCKED_MESSAGE}")
+        elif event in never:
+            raise PermissionError(f"grading sandbox: {event} is not allowed (the sandbox makes "
+                                  "no links, FIFOs or device nodes)")
         elif event in modifying:
             if event in dir_fd_events and any(isinstance(a, int) and a >= 0 for a in args[2:]):
                 raise PermissionError(f"grading sandbox: {event} with dir_fd is not allowed")

@@ -134,6 +134,7 @@ def main(workdir: str, cpu_s: int = -1, memory: int = -1, file_size: int = -1,
         note(event="boundary", kind="landlock")
     if request.get("audit_hook", True):  # False only in the tests that prove the boundary
         guard.install((workdir,), blocked_package="nndl_lib", allowed_modules=allowed,
+                      watched=tuple(request.get("watched", ())),
                       on_refusal=lambda what: note(event="refused", what=str(what)[:300]))
     note(event="ready", pid=os.getpid())
 

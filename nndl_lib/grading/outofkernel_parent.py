@@ -290,13 +290,15 @@ def _unfinished(events: list[dict], first_seen: dict[tuple, float]) -> dict | No
 def grade_notebook(assignment: Assignment, source_nb: dict, submission: Path | dict,
                    student: str, secret: bytes, limits: Limits | None = None,
                    workroot: Path | None = None, *, sandbox: bool = True,
-                   audit_hook: bool = True) -> SubmissionResult:
+                   audit_hook: bool = True, watched: tuple[str, ...] = ()
+                   ) -> SubmissionResult:
     """The out-of-kernel grade of one submitted notebook (see the module docstring).
 
     sandbox: draw the operating-system boundary around the child (the default). Where it is
     not available, :class:`SandboxUnavailable` is raised before anything runs; ``False`` (the
     instructor's ``--no-sandbox``) runs without it. audit_hook=False leaves the guard out
-    (the tests that prove the boundary holds on its own).
+    (the tests that prove the boundary holds on its own). watched: folders (the course) whose
+    reading the guard refuses and reports (the boundary refuses it anyway, silently).
     """
     limits = limits or Limits()
     if sandbox:
@@ -332,7 +334,7 @@ def grade_notebook(assignment: Assignment, source_nb: dict, submission: Path | d
     attempts: list[str] = []
     if cells is not None:
         outcomes, run_notes, attempts = _run(assignment, cells, planned, keys, limits,
-                                             workroot, sandbox, audit_hook)
+                                             workroot, sandbox, audit_hook, watched)
         notes += run_notes
     blocked_in_cells = any(BLOCKED_MESSAGE in n for n in notes)
     results = []
@@ -360,7 +362,8 @@ def grade_notebook(assignment: Assignment, source_nb: dict, submission: Path | d
 
 def _run(assignment: Assignment, cells: list[dict], planned: list[PlannedCase],
          keys: list[str], limits: Limits, workroot: Path | None, sandbox: bool = True,
-         audit_hook: bool = True) -> tuple[dict[str, Any], list[str], list[str]]:
+         audit_hook: bool = True, watched: tuple[str, ...] = ()
+         ) -> tuple[dict[str, Any], list[str], list[str]]:
     notes: list[str] = []
     attempts: list[str] = []
     user = sandbox_user()
@@ -382,7 +385,7 @@ def _run(assignment: Assignment, cells: list[dict], planned: list[PlannedCase],
                        "cells": cells, "cases": cases, "skip_cells": skip_cells,
                        "skip_cases": skip_cases + list(outcomes),
                        "boundary": "landlock" if sandbox else "off",
-                       "audit_hook": audit_hook}
+                       "audit_hook": audit_hook, "watched": list(watched)}
             for f in ("request.json", "request.json.npz"):
                 (workdir / f).unlink(missing_ok=True)  # never write through a planted link
             wire.dump(request, workdir / "request.json")

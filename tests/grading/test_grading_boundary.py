@@ -215,3 +215,118 @@ def test_attempts_are_flagged_for_the_instructor_and_only_said_refused_to_the_le
     text = page.read_text()
     assert "the sandbox refused it" in text and f"{ATTEMPT_FLAG}:" not in text
     assert list(home.iterdir()) == []
+
+
+def test_the_kernel_reports_attempts_through_a_channel_the_submission_cannot_erase(course):
+    """The kernel reports refused attempts to a reader outside the boundary (a pipe); the
+    submission cannot remove, rewrite or truncate the report, and closing its end of the
+    channel while the kernel runs is itself reported."""
+    root, home, listener, hits = course
+    c = Course(root)
+    c.release("ch01_digits")
+    downloads = root.parent / "downloads"
+    downloads.mkdir()
+    nb = learner_notebook("ch01_digits")
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                        "execution_count": None, "source": "\n".join([
+                            "import errno, fcntl, os, stat, time",
+                            "got = {}",
+                            "try:",
+                            f"    open({str(home / 'x.txt')!r}, 'w')",
+                            "except OSError:",
+                            "    pass",
+                            "report = os.environ['NNDL_SANDBOX_REFUSED']",
+                            "for name, f in [('remove', lambda: os.remove(report)),",
+                            "                ('rewrite', lambda: open(report, 'w')),",
+                            "                ('rename', lambda: os.rename(report, 'x'))]:",
+                            "    try:",
+                            "        f()",
+                            "        got[name] = 'DONE'",
+                            "    except OSError as e:",
+                            "        got[name] = errno.errorcode.get(e.errno, 'guard')",
+                            "for fd in range(3, 1024):",
+                            "    try:",
+                            "        os.ftruncate(fd, 0)",
+                            "        got.setdefault('truncated', []).append(fd)",
+                            "    except OSError:",
+                            "        pass",
+                            "    try:",
+                            "        st = os.fstat(fd)",
+                            "    except OSError:",
+                            "        continue",
+                            "    if (stat.S_ISFIFO(st.st_mode)",
+                            "            and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE",
+                            "            == os.O_WRONLY):",
+                            "        os.close(fd)",
+                            "        got.setdefault('closed', []).append(fd)",
+                            "time.sleep(1.5)",
+                            "print('CHANNEL', got)",
+                        ])})
+    (downloads / "mal_1_ch01.ipynb").write_text(json.dumps(nb))
+    c.collect("ch01_digits", downloads)
+    [o] = c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
+    kernel_said = json.dumps(json.loads(next((root / "autograded" / "mal" / "ch01_digits")
+                                              .glob("*.ipynb")).read_text()))
+    said = kernel_said[kernel_said.index("CHANNEL {"):].split("\\n")[0]
+    # the report cannot be removed, rewritten, renamed or truncated ...
+    assert "DONE" not in said and "truncated" not in said, said
+    assert "'closed'" in said  # ... but the submission found and closed its end of the pipe
+    flag = " ".join(o.flags)
+    # reported before the submission turned on the channel, and the closing itself
+    assert "x.txt" in flag and "in the kernel" in flag, flag
+    assert "report channel was closed from inside the kernel" in flag, flag
+    assert o.out_of_kernel == o.max_points
+    assert list(home.iterdir()) == []
+
+
+def test_a_missing_or_rewritten_kernel_report_is_flagged(tmp_path):
+    from nndl_lib.grading.autograde_kernel import REPORT_OPEN
+    from nndl_lib.grading.autograde_parent import read_kernel_report
+
+    report = tmp_path / "refused.txt"
+    assert read_kernel_report(report, expected=False) == []
+    assert "missing" in read_kernel_report(report, expected=True)[0]
+    report.write_text("open: x\n")
+    assert "missing or was rewritten" in read_kernel_report(report, expected=True)[0]
+    report.write_text(f"{REPORT_OPEN}\nopen: x\n")
+    assert read_kernel_report(report, expected=True) == ["open: x"]
+
+
+def test_the_tripwire_restores_the_whole_course_folder_after_an_escape(course, monkeypatch):
+    """Were the boundary to fail, the tripwire puts back anything changed in the course
+    folder (here an escape is simulated from inside one submission's nbgrader run)."""
+    from nndl_lib.grading import course as course_module
+
+    root, home, listener, hits = course
+    c = Course(root)
+    c.release("ch01_digits")
+    downloads = root.parent / "downloads"
+    downloads.mkdir()
+    (downloads / "bob_1_ch01.ipynb").write_text(json.dumps(learner_notebook("ch01_digits")))
+    c.collect("ch01_digits", downloads)
+    c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
+    c.feedback("ch01_digits")
+    (downloads / "bob_1_ch01.ipynb").unlink()
+    (downloads / "eve_2_ch01.ipynb").write_text(json.dumps(learner_notebook("ch01_digits")))
+    c.collect("ch01_digits", downloads)
+    targets = [root / "nbgrader_config.py", root / ".course_secret",
+               root / "release" / "ch01_digits" / "ch01_digits.ipynb",
+               *(root / "autograded" / "bob").rglob("*.ipynb"),
+               *(root / "feedback" / "bob").rglob("*.html"),
+               *(root / "submitted" / "bob").rglob("*.ipynb")]
+    before = {p: p.read_bytes() for p in targets}
+    real = course_module.nbgrader_in_scratch
+
+    def escaped(*args, **kwargs):
+        for p in targets:
+            with open(p, "ab") as f:
+                f.write(b"\nimport os  # planted\n")
+        (root / "feedback" / "planted.html").write_text("x")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(course_module, "nbgrader_in_scratch", escaped)
+    [eve] = c.autograde("ch01_digits", ["eve"], cell_timeout=20, limits=FAST)
+    assert {p: p.read_bytes() for p in targets} == before
+    assert not (root / "feedback" / "planted.html").exists()
+    assert any("changed files it must not touch" in f and ".course_secret" in f
+               for f in eve.flags), eve.flags

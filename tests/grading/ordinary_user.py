@@ -1,0 +1,148 @@
+"""An ordinary (unprivileged) user to run ``nndl-course`` as, for the tests that must not rely on
+root: the way instructors grade.
+
+CI runs as root, so :func:`ordinary_user` creates one (``useradd``) and gives it a Python it can
+execute: the project's virtual environment usually links into the root user's home (a pyenv
+Python), which an ordinary user cannot enter. So a second virtual environment is made from a
+system Python of the same version (``/usr/bin/python3.X``, no pip), whose ``site-packages``
+holds one ``.pth`` line naming this environment's own ``site-packages`` (read-only; compiled
+extensions are for the same Python version). It is cached under ``_build/ordinary-user/``
+(making it takes well under a second) and probed once as that user. The project's code comes
+from ``PYTHONPATH`` (this checkout), exactly as the grading children get it.
+
+Run as an ordinary user already, the tests use that user and this Python as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers import ROOT
+
+__all__ = ["OrdinaryUser", "ordinary_user", "USER_NAME"]
+
+USER_NAME = "nndl-instructor"
+CACHE = ROOT / "_build" / "ordinary-user"
+
+
+@dataclass(frozen=True)
+class OrdinaryUser:
+    name: str
+    uid: int
+    gid: int
+    home: Path
+    python: str
+    prefix: tuple[str, ...]  # the command prefix that runs a command as this user
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {"PATH": os.pathsep.join([str(Path(self.python).parent), "/usr/bin", "/bin"]),
+                "HOME": str(self.home), "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8",
+                "PYTHONDONTWRITEBYTECODE": "1", "USER": self.name, "LOGNAME": self.name,
+                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", **extra}
+
+    def run(self, args: list[str], cwd: Path, timeout: float = 600,
+            **extra_env: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.prefix, *args], cwd=cwd, env=self.env(**extra_env),
+                              capture_output=True, text=True, timeout=timeout)
+
+
+def _system_python() -> str | None:
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for folder in ("/usr/bin", "/usr/local/bin", "/bin"):
+        exe = os.path.join(folder, f"python{version}")
+        if os.access(exe, os.X_OK):
+            return exe
+    return None
+
+
+def _venv_for_others() -> str:
+    """A virtual environment an ordinary user can run (see the module docstring); cached."""
+    base = _system_python()
+    if base is None:
+        raise RuntimeError(f"no system python{sys.version_info[0]}.{sys.version_info[1]} "
+                           "(/usr/bin/python3.X) to make a virtual environment an ordinary "
+                           "user can run; tools/system_deps.sh installs python3 and "
+                           "python3-venv")
+    sites = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))
+             and os.path.isdir(p)]
+    venv = CACHE / "venv"
+    stamp = "\n".join([base, *sites]) + "\n"
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    pth = venv / "lib" / version / "site-packages" / "nndl-grader-base.pth"
+    made = CACHE / "venv.stamp"
+    if not ((venv / "bin" / "python").exists() and pth.is_file() and made.is_file()
+            and made.read_text() == stamp):
+        shutil.rmtree(venv, ignore_errors=True)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True,
+                       capture_output=True, timeout=120)
+        pth.write_text("".join(s + "\n" for s in sites))
+        made.write_text(stamp)
+    return str(venv / "bin" / "python")
+
+
+def _closed_folder() -> Path | None:
+    """The first folder on the way to the checkout (and its cached venv) that other users may
+    not enter or read, or None."""
+    for folder in [*reversed(ROOT.parents), ROOT, ROOT / "_build"]:
+        if folder != Path("/") and folder.exists() and folder.stat().st_mode & 0o005 != 0o005:
+            return folder
+    return None
+
+
+def ordinary_user() -> tuple[OrdinaryUser | None, str]:
+    """(the user, "") or (None, why not). Root: creates the user if needed (useradd) and the
+    cached virtual environment; runs as ``setpriv --reuid --regid --init-groups``."""
+    import pwd
+
+    if os.geteuid() != 0:
+        entry = pwd.getpwuid(os.geteuid())
+        return OrdinaryUser(entry.pw_name, entry.pw_uid, entry.pw_gid, Path(entry.pw_dir),
+                            sys.executable, ()), ""
+    if not sys.platform.startswith("linux"):
+        return None, f"no ordinary user can be made on {sys.platform}"
+    closed = _closed_folder()
+    if closed is not None:  # e.g. a checkout under /root (mode 700): nothing to run as a user
+        return None, (f"{closed} is closed to other users, so an ordinary user cannot run "
+                      "this checkout's code; clone the repository where others can read it")
+    useradd, setpriv = shutil.which("useradd"), shutil.which("setpriv")
+    if not (useradd and setpriv):
+        return None, "useradd or setpriv is missing: no ordinary user can be made here"
+    try:
+        entry = pwd.getpwnam(USER_NAME)
+    except KeyError:
+        proc = subprocess.run([useradd, "--create-home", "--user-group", "--shell",
+                               "/bin/sh", USER_NAME], capture_output=True, text=True,
+                              timeout=60)
+        try:  # made meanwhile by another test run on this machine: fine
+            entry = pwd.getpwnam(USER_NAME)
+        except KeyError:
+            return None, (f"useradd {USER_NAME} failed (exit {proc.returncode}): "
+                          f"{proc.stderr.strip()[:300]}")
+    home = Path(entry.pw_dir)
+    home.mkdir(parents=True, exist_ok=True)
+    os.chown(home, entry.pw_uid, entry.pw_gid)
+    python = _venv_for_others()
+    user = OrdinaryUser(USER_NAME, entry.pw_uid, entry.pw_gid, home, python,
+                        (setpriv, f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}",
+                         "--init-groups", "--"))
+    probe = user.run([python, "-c", (
+        "import os, numpy, nbgrader, ipykernel, landlockpy, nndl_lib\n"
+        f"assert os.geteuid() == {entry.pw_uid}\n"
+        f"assert nndl_lib.__file__.startswith({str(ROOT)!r}), nndl_lib.__file__\n")],
+        cwd=Path("/"), timeout=120)
+    if proc_failed := proc_failed_text(probe):
+        raise RuntimeError(f"the ordinary user {USER_NAME} cannot run the project's Python: "
+                           f"{proc_failed}")
+    return user, ""
+
+
+def proc_failed_text(proc: subprocess.CompletedProcess) -> str:
+    if proc.returncode == 0:
+        return ""
+    return f"exit {proc.returncode}: {(proc.stderr or '')[-1500:]}"
