@@ -45,6 +45,7 @@ from nndl_lib.validate import (
     as_rng,
     as_targets,
     check_dtype,
+    check_int,
     check_probability,
     split_pair,
 )
@@ -66,10 +67,7 @@ def _check_sizes(sizes: Sequence[int]) -> list[int]:
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least 2 layers (input and output), e.g. [784, 10]; "
                          f"got {sizes!r}")
-    for n in sizes:
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"every layer size must be a positive integer; got {sizes!r}")
-    return [int(n) for n in sizes]
+    return [check_int(n, f"every layer size in {sizes!r}", minimum=1) for n in sizes]
 
 
 def _output_activation(cost: type[Cost], hidden: Activation, output: Any) -> Activation:
@@ -277,9 +275,15 @@ class Network:
         return fc.backprop(x, t, self.weights, self.biases, self.cost,
                            masks=self._masks(x.shape[0], rng), **self._kernel_args())
 
-    def example_gradients(self, x: np.ndarray, t: np.ndarray, rng: np.random.Generator):
-        """Mean of the per-example gradients (chapter 2's backprop, one example at a time)."""
-        masks = self._masks(x.shape[0], rng)
+    def example_gradients(self, x: np.ndarray, t: np.ndarray,
+                          rng: np.random.Generator | None = None):
+        """Mean of the per-example gradients (chapter 2's backprop, one example at a time).
+
+        x: (N, n_in), t: (N, n_out) one-hot targets, as ``backprop(x, t)`` takes them, whose
+        layout it returns, so the two can be compared entry by entry. rng draws the dropout masks
+        (None: the network's own generator; nothing is drawn without dropout).
+        """
+        masks = self._masks(x.shape[0], self.rng if rng is None else rng)
         nabla_b = [np.zeros_like(b) for b in self.biases]
         nabla_w = [np.zeros_like(w) for w in self.weights]
         for i in range(x.shape[0]):

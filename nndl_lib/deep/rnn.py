@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nndl_lib.activations import sigmoid
+from nndl_lib.validate import check_int
 
 __all__ = [
     "rnn_forward",
@@ -208,8 +209,7 @@ class RNN:
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
         for name, n in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
-            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-                raise ValueError(f"{name} must be a positive integer; got {n!r}")
+            check_int(n, name, minimum=1)
 
         def gauss(rows: int, cols: int, gain: float = 1.0) -> np.ndarray:
             return (gain / math.sqrt(cols) * rng.standard_normal((rows, cols))).astype(dtype)

@@ -36,6 +36,7 @@ from nndl_lib.reference_values import (
     book_result,
     read_experiment_table,
 )
+from nndl_lib.validate import check_int
 
 __all__ = [
     "ExperimentSpec",
@@ -113,8 +114,7 @@ class ExperimentSpec:
             object.__setattr__(self, "sizes", tuple(int(n) for n in self.sizes))
         for name in ("epochs", "mini_batch_size", "training_size"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-                raise ValueError(f"{name} must be a positive integer; got {v!r}")
+            check_int(v, name, minimum=1)
         if self.expanded and self.training_size % 5:
             raise ValueError(f"an expanded training set has five images per original; "
                              f"training_size {self.training_size} is not a multiple of 5")
@@ -298,8 +298,7 @@ def _check_row(row: dict[str, Any]) -> None:
             raise ValueError(f"experiment {key!r}: {name} must be a positive number; "
                              f"got {value!r}")
     seeds = row.get("seeds", 3)
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise ValueError(f"experiment {key!r}: seeds must be a positive integer; got {seeds!r}")
+    check_int(seeds, f"experiment {key!r}: seeds", minimum=1)
 
 
 def _experiment(row: dict[str, Any]) -> Experiment:
