@@ -35,6 +35,7 @@ from nndl_lib.activations import SOFTMAX, Activation, get_activation
 from nndl_lib.costs import Cost, CrossEntropyCost, LogLikelihoodCost, get_cost
 from nndl_lib.fc_fast import sgd_epoch_fast
 from nndl_lib.init import bias_init, get_weight_init
+from nndl_lib.metrics import fraction_correct
 from nndl_lib.optimizers import Momentum
 from nndl_lib.persist import load_model, save_model
 from nndl_lib.regularization import dropout_masks, penalty
@@ -203,10 +204,7 @@ class Network:
     def accuracy(self, x: Any, y: Any) -> float:
         """Fraction of rows whose prediction equals y. y: int labels (N,) or one-hot (N, n_out)."""
         x = self._x(x)
-        labels = as_labels(y, x.shape[0], self.sizes[-1])
-        if x.shape[0] == 0:
-            return float("nan")
-        return float(np.mean(self.predict(x) == labels))
+        return self.prepared_accuracy(Prepared(x, None, as_labels(y, x.shape[0], self.sizes[-1])))
 
     def total_cost(self, x: Any, y: Any, lmbda: float = 0.0, n: int | None = None, *,
                    regularization: str = "l2") -> float:
@@ -304,11 +302,10 @@ class Network:
         return float(self.cost.fn(self._output(data.x), data.targets))
 
     def prepared_accuracy(self, data: Prepared) -> float:
-        if data.x.shape[0] == 0:
-            return float("nan")
+        """Fraction classified correctly; an empty set raises ValueError (no nan)."""
         a = self._output(data.x)
         pred = (a[:, 0] > 0.5).astype(np.int64) if self.sizes[-1] == 1 else np.argmax(a, axis=1)
-        return float(np.mean(pred == data.labels))
+        return fraction_correct(pred, data.labels)
 
     # -- training --------------------------------------------------------------------------------
 
