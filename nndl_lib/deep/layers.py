@@ -52,7 +52,7 @@ from nndl_lib.regularization import (
     dropout_forward,
     dropout_mask,
 )
-from nndl_lib.validate import as_rng, check_probability
+from nndl_lib.validate import as_rng, check_int, check_probability
 
 __all__ = [
     "Layer",
@@ -102,9 +102,7 @@ class FullyConnectedLayer(Layer):
         rng: np.random.Generator | int | None = None,
         dtype: np.dtype | type = np.float32,
     ) -> None:
-        n_in, n_out = int(n_in), int(n_out)
-        if n_in < 1 or n_out < 1:
-            raise ValueError(f"n_in and n_out must be positive; got n_in={n_in}, n_out={n_out}")
+        n_in, n_out = check_int(n_in, "n_in", minimum=1), check_int(n_out, "n_out", minimum=1)
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}; got {init!r}")
         self.n_in, self.n_out = n_in, n_out
@@ -190,9 +188,7 @@ class SoftmaxLayer(FullyConnectedLayer):
         p_dropout: float = 0.0,
         dtype: np.dtype | type = np.float32,
     ) -> None:
-        n_in, n_out = int(n_in), int(n_out)
-        if n_in < 1 or n_out < 1:
-            raise ValueError(f"n_in and n_out must be positive; got n_in={n_in}, n_out={n_out}")
+        n_in, n_out = check_int(n_in, "n_in", minimum=1), check_int(n_out, "n_out", minimum=1)
         self.n_in, self.n_out = n_in, n_out
         self.p_dropout = check_probability(p_dropout, "p_dropout (probability of dropping a unit)")
         self.activation = None

@@ -282,14 +282,12 @@ def train_rnn(net: RNN, training_data: tuple[np.ndarray, np.ndarray], epochs: in
     x, y = training_data
     if len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of sequences; got {len(x)}, {len(y)}")
-    if int(epochs) != epochs or epochs < 0 or int(mini_batch_size) != mini_batch_size \
-            or mini_batch_size < 1:
-        raise ValueError(f"need integers epochs >= 0 and mini_batch_size >= 1; got {epochs}, "
-                         f"{mini_batch_size}")
+    epochs = check_int(epochs, "epochs", minimum=0)
+    mini_batch_size = check_int(mini_batch_size, "mini_batch_size", minimum=1)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
     history = RNNHistory()
-    for _ in range(int(epochs)):
+    for _ in range(epochs):
         order = rng.permutation(len(x))
         costs = []
         for k in range(0, len(x), mini_batch_size):
