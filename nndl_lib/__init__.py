@@ -24,7 +24,9 @@ The core (this folder; imports nothing above it)
     ``ch03_curves``, ``ch03_hyper_search``, ``ch04_universality``, ``ch04_universality_beyond``,
     ``ch05_learning_speed``, ``foundations_normalization``; ``plotting`` and ``tables`` for all.
 ``reproduction`` (the reproduction ledger; imports everything but ``grading``)
-    ``experiments`` (every published experiment as a spec: ``run(key, tier)``), ``runner``
+    ``experiments`` (the public names of the three next: every published experiment as a spec,
+    ``run(key, tier)``), ``spec`` (``ExperimentSpec``), ``table`` (the rows of
+    ``experiments.toml`` as ``EXPERIMENTS``), ``runs`` (``run``; chapter 3's runners), ``runner``
     (``python -m nndl_lib.reproduce``; local workers or Dask), ``task``, ``ledger``
     (``full_results()`` for the chapters), ``report``, ``resumable`` (training in checkpointed
     pieces), ``row_timing``.

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nndl_lib.validate import check_int
+
 __all__ = ["batchnorm_forward", "batchnorm_backward", "BatchNorm"]
 
 
@@ -127,8 +129,7 @@ class BatchNorm:
         eps: float = 1e-5,
         dtype: np.dtype | type = np.float64,
     ) -> None:
-        if not isinstance(num_features, int | np.integer) or num_features < 1:
-            raise ValueError(f"num_features must be a positive integer; got {num_features!r}")
+        num_features = check_int(num_features, "num_features", minimum=1)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must lie in [0, 1); got {momentum!r}")
         if not eps > 0:

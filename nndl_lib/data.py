@@ -46,6 +46,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nndl_lib.validate import check_int
+
 __all__ = [
     "FILES",
     "SHA256",
@@ -586,9 +588,7 @@ def load_mnist(
 
 def one_hot(y, num_classes: int = 10) -> np.ndarray:
     """One-hot rows: y ``(N,)`` integer labels in [0, num_classes) -> float64 (N, num_classes)."""
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer) \
-            or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer; got {num_classes!r}")
+    num_classes = check_int(num_classes, "num_classes", minimum=1)
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(
@@ -654,7 +654,7 @@ def subset(pair: Pair, n: int, *, seed: int | None = None) -> Pair:
     x, y = pair
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length; got {len(x)} and {len(y)}")
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 0 <= n <= len(x):
+    if check_int(n, "n", minimum=0) > len(x):
         raise ValueError(f"n must be an integer between 0 and {len(x)}; got {n!r}")
     if seed is None:
         return x[:n], y[:n]

@@ -1,6 +1,8 @@
 """Counting and scoring for fully connected networks (chapter 1): pure functions of arrays.
 
 - ``accuracy(a, labels)``: the fraction of rows whose largest output is the true digit;
+- ``fraction_correct(predictions, labels)``: the fraction of predicted labels that are right
+  (every model's ``accuracy`` ends here, so an empty set is refused the same way everywhere);
 - ``count_parameters(sizes)``: the number of weights and biases of a network of layer ``sizes``.
 """
 
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["accuracy", "count_parameters"]
+__all__ = ["accuracy", "fraction_correct", "count_parameters"]
 
 
 def accuracy(a: np.ndarray, labels: np.ndarray) -> float:
@@ -23,9 +25,18 @@ def accuracy(a: np.ndarray, labels: np.ndarray) -> float:
     if a.ndim != 2 or labels.shape != (a.shape[0],):
         raise ValueError(f"accuracy needs outputs a of shape (N, n_out) and labels of shape "
                          f"(N,); got {a.shape} and {labels.shape}")
-    if a.shape[0] == 0:
-        raise ValueError("accuracy of an empty batch is undefined (N = 0)")
-    return float(np.mean(np.argmax(a, axis=1) == labels))
+    return fraction_correct(np.argmax(a, axis=1), labels)
+
+
+def fraction_correct(predictions: np.ndarray, labels: np.ndarray) -> float:
+    """Fraction in [0, 1] of ``predictions`` (N,) equal to ``labels`` (N,).
+
+    An empty set (N = 0) has no accuracy: a ValueError, not nan or 0.
+    """
+    if len(labels) == 0:
+        raise ValueError("accuracy of an empty set is undefined (N = 0); evaluate on at least "
+                         "one example")
+    return float(np.mean(np.asarray(predictions) == np.asarray(labels)))
 
 
 def count_parameters(sizes: Sequence[int]) -> int:

@@ -35,6 +35,7 @@ from nndl_lib.activations import SOFTMAX, Activation, get_activation
 from nndl_lib.costs import Cost, CrossEntropyCost, LogLikelihoodCost, get_cost
 from nndl_lib.fc_fast import sgd_epoch_fast
 from nndl_lib.init import bias_init, get_weight_init
+from nndl_lib.metrics import fraction_correct
 from nndl_lib.optimizers import Momentum
 from nndl_lib.persist import load_model, save_model
 from nndl_lib.regularization import dropout_masks, penalty
@@ -45,6 +46,7 @@ from nndl_lib.validate import (
     as_rng,
     as_targets,
     check_dtype,
+    check_int,
     check_probability,
     split_pair,
 )
@@ -66,10 +68,7 @@ def _check_sizes(sizes: Sequence[int]) -> list[int]:
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least 2 layers (input and output), e.g. [784, 10]; "
                          f"got {sizes!r}")
-    for n in sizes:
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"every layer size must be a positive integer; got {sizes!r}")
-    return [int(n) for n in sizes]
+    return [check_int(n, f"every layer size in {sizes!r}", minimum=1) for n in sizes]
 
 
 def _output_activation(cost: type[Cost], hidden: Activation, output: Any) -> Activation:
@@ -205,10 +204,7 @@ class Network:
     def accuracy(self, x: Any, y: Any) -> float:
         """Fraction of rows whose prediction equals y. y: int labels (N,) or one-hot (N, n_out)."""
         x = self._x(x)
-        labels = as_labels(y, x.shape[0], self.sizes[-1])
-        if x.shape[0] == 0:
-            return float("nan")
-        return float(np.mean(self.predict(x) == labels))
+        return self.prepared_accuracy(Prepared(x, None, as_labels(y, x.shape[0], self.sizes[-1])))
 
     def total_cost(self, x: Any, y: Any, lmbda: float = 0.0, n: int | None = None, *,
                    regularization: str = "l2") -> float:
@@ -277,9 +273,15 @@ class Network:
         return fc.backprop(x, t, self.weights, self.biases, self.cost,
                            masks=self._masks(x.shape[0], rng), **self._kernel_args())
 
-    def example_gradients(self, x: np.ndarray, t: np.ndarray, rng: np.random.Generator):
-        """Mean of the per-example gradients (chapter 2's backprop, one example at a time)."""
-        masks = self._masks(x.shape[0], rng)
+    def example_gradients(self, x: np.ndarray, t: np.ndarray,
+                          rng: np.random.Generator | None = None):
+        """Mean of the per-example gradients (chapter 2's backprop, one example at a time).
+
+        x: (N, n_in), t: (N, n_out) one-hot targets, as ``backprop(x, t)`` takes them, whose
+        layout it returns, so the two can be compared entry by entry. rng draws the dropout masks
+        (None: the network's own generator; nothing is drawn without dropout).
+        """
+        masks = self._masks(x.shape[0], self.rng if rng is None else rng)
         nabla_b = [np.zeros_like(b) for b in self.biases]
         nabla_w = [np.zeros_like(w) for w in self.weights]
         for i in range(x.shape[0]):
@@ -300,11 +302,10 @@ class Network:
         return float(self.cost.fn(self._output(data.x), data.targets))
 
     def prepared_accuracy(self, data: Prepared) -> float:
-        if data.x.shape[0] == 0:
-            return float("nan")
+        """Fraction classified correctly; an empty set raises ValueError (no nan)."""
         a = self._output(data.x)
         pred = (a[:, 0] > 0.5).astype(np.int64) if self.sizes[-1] == 1 else np.argmax(a, axis=1)
-        return float(np.mean(pred == data.labels))
+        return fraction_correct(pred, data.labels)
 
     # -- training --------------------------------------------------------------------------------
 

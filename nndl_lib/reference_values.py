@@ -6,7 +6,7 @@ library against them with tolerances stated where they are used; the reproductio
 
 The published results are read from ``experiments.toml`` beside this module: one row per
 published number, with the configuration that reproduces it (see
-:mod:`nndl_lib.reproduction.experiments`).
+:mod:`nndl_lib.reproduction.table`); this module reads and checks it, once (``TABLE_ROWS``).
 Sources: Nielsen's *Neural Networks and Deep Learning* (text and result files of its code) and the
 course plan's corrected worked examples (recomputed by the tests through the library).
 """
@@ -18,11 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nndl_lib.validate import check_int
+
 __all__ = [
     "BookResult",
     "BOOK_RESULTS",
     "EXPERIMENT_TABLE",
+    "ROW_FIELDS",
+    "COMPARE",
+    "BAND_KINDS",
+    "check_row",
     "read_experiment_table",
+    "TABLE_ROWS",
     "book_result",
     "CH5_GRADIENT_NORMS_AT_INIT",
     "WORKED_EXAMPLE_222",
@@ -68,27 +75,74 @@ def _book_result(row: dict[str, Any]) -> BookResult:
         mini_batch_size=config.get("mini_batch_size", 10),
         training_size=config.get("training_size", 50_000), note=row.get("note", ""),
         unit=row.get("unit", "%"),
-        extra={k: v for k, v in row.items() if k not in {
-            "key", "chapter", "description", "book", "metric", "config", "note", "fast",
-            "measure", "unit", "compare", "band", "band_kind", "seeds", "variant_of"}})
+        extra={k: row[k] for k in EXTRA_FIELDS if k in row})
+
+
+#: The fields of a row of the table (its header says what each means): the one list that every
+#: reader of the table goes by. REQUIRED_FIELDS must be in every row.
+ROW_FIELDS = ("key", "chapter", "description", "book", "metric", "measure", "config", "fast",
+              "epoch", "layer", "images", "unit", "note", "compare", "band", "band_kind",
+              "seeds", "variant_of", "errors")
+REQUIRED_FIELDS = ("key", "chapter", "description", "book", "metric", "measure")
+#: Row fields a :class:`BookResult` keeps in ``extra`` (it has no attribute of their own).
+EXTRA_FIELDS = ("epoch", "layer", "images", "errors")
+#: How a row's seeds are summarised for comparison: the best run (the book's best of three,
+#: chapters 1 and 6) or the mean.
+COMPARE = ("best", "mean")
+#: A band in the row's unit (percentage points) or as a fraction of the expected value.
+BAND_KINDS = ("absolute", "relative")
+
+
+def check_row(row: dict[str, Any]) -> None:
+    """A ValueError naming the row's key when ``row`` is not a well-formed row of the table."""
+    key = row.get("key", "?")
+    unknown = set(row) - set(ROW_FIELDS)
+    if unknown:
+        raise ValueError(f"experiment {key!r}: unknown fields {sorted(unknown)}; known: "
+                         f"{sorted(ROW_FIELDS)} (see the header of experiments.toml)")
+    missing = set(REQUIRED_FIELDS) - set(row)
+    if missing:
+        raise ValueError(f"experiment {key!r}: missing fields {sorted(missing)}")
+    if row.get("compare", "mean") not in COMPARE:
+        raise ValueError(f"experiment {key!r}: compare must be one of {COMPARE}; "
+                         f"got {row['compare']!r}")
+    if row.get("fast", {}).get("compare", "mean") not in COMPARE:
+        raise ValueError(f"experiment {key!r}: fast compare must be one of {COMPARE}; "
+                         f"got {row['fast']['compare']!r}")
+    if row.get("band_kind", "absolute") not in BAND_KINDS:
+        raise ValueError(f"experiment {key!r}: band_kind must be one of {BAND_KINDS}; "
+                         f"got {row['band_kind']!r}")
+    for name, value in (("band", row.get("band", 0.5)),
+                        ("fast band", row.get("fast", {}).get("band", 1.0))):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ValueError(f"experiment {key!r}: {name} must be a positive number; "
+                             f"got {value!r}")
+    seeds = row.get("seeds", 3)
+    check_int(seeds, f"experiment {key!r}: seeds", minimum=1)
 
 
 def read_experiment_table(path: Path = EXPERIMENT_TABLE) -> list[dict[str, Any]]:
-    """The rows of the experiment table (a list of dicts), checked for duplicate keys."""
+    """The rows of the experiment table (a list of dicts), each checked by :func:`check_row`,
+    and no key twice."""
     with path.open("rb") as f:
         rows = tomllib.load(f).get("experiment", [])
-    keys = [r.get("key") for r in rows]
+    for row in rows:
+        check_row(row)
+    keys = [r["key"] for r in rows]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
         raise ValueError(f"{path}: duplicate experiment keys {duplicates}")
     return rows
 
 
+#: The rows of ``experiments.toml``, read and checked once (the reproduction ledger's
+#: ``EXPERIMENTS`` are made from them).
+TABLE_ROWS: tuple[dict[str, Any], ...] = tuple(read_experiment_table(EXPERIMENT_TABLE))
+
 #: The published numbers (the table's rows less its corrected variants, which the book did not
 #: publish), by key, in the book's order.
 BOOK_RESULTS: dict[str, BookResult] = {
-    row["key"]: _book_result(row) for row in read_experiment_table(EXPERIMENT_TABLE)
-    if "variant_of" not in row
+    row["key"]: _book_result(row) for row in TABLE_ROWS if "variant_of" not in row
 }
 
 

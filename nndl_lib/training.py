@@ -298,6 +298,10 @@ def _prepare(model: Any, training_data: Any, evaluation_data: Any, test_data: An
     eval_set = None if evaluation_data is None else model.prepare(evaluation_data,
                                                                   "evaluation_data")
     test_set = None if test_data is None else model.prepare(test_data, "test_data")
+    for name, data in (("evaluation_data", eval_set), ("test_data", test_set)):
+        if data is not None and len(data.labels) == 0:
+            raise ValueError(f"{name} is empty: accuracy needs at least one example; pass some "
+                             f"rows or leave {name} out")
     return train_set, eval_set, test_set
 
 

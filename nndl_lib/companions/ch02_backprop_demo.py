@@ -6,11 +6,12 @@ experiments that chapter 2 reports:
 
 - :func:`worked_example_network` / :func:`worked_example_results`: the 2-2-2 sigmoid network of
   the foundations notes, run through :class:`~nndl_lib.network.Network`.
-- :func:`per_example_mean_gradient`: the mean of per-example gradients (``backprop_example``),
-  to compare with the matrix version ``backprop``.
-- :func:`time_sgd_epoch`: wall-clock time of one epoch of ``SGD`` with either backprop.
 - :func:`time_finite_differences`: cost of finite differences against one backprop, measured.
 - :func:`path_contributions`: dC/dw as a sum over paths of products of rates.
+- :func:`backprop_throughput`: examples per second of ``backprop`` by mini-batch size.
+
+The mean of the per-example gradients is ``Network.example_gradients``; one SGD epoch is timed
+by :func:`nndl_lib.companions.ch02_epoch_timing.time_epoch`.
 
 Layer indices follow the library: ``net.weights[i]`` has shape ``(sizes[i + 1], sizes[i])`` and
 connects layer ``i`` (0 = input) to layer ``i + 1``; the book calls the same matrix ``w^{i+2}``.
@@ -31,12 +32,11 @@ from nndl_lib.gradcheck import numerical_gradient, rel_error
 from nndl_lib.metrics import count_parameters
 from nndl_lib.network import Network
 from nndl_lib.reference_values import WORKED_EXAMPLE_222
+from nndl_lib.validate import check_int
 
 __all__ = [
     "worked_example_network",
     "worked_example_results",
-    "per_example_mean_gradient",
-    "time_sgd_epoch",
     "FiniteDifferenceTiming",
     "time_finite_differences",
     "path_contributions",
@@ -95,60 +95,6 @@ def worked_example_results(example: dict | None = None) -> dict:
         "w_after_step": tuple(float(v) for v in w_after),
         "E_total_after_step": float(QuadraticCost.fn(net.feedforward(x), y)),
     }
-
-
-def per_example_mean_gradient(
-    net: Network, x: np.ndarray, y: np.ndarray
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Mean over the rows of ``x`` of ``net.backprop_example`` (one example at a time).
-
-    x: (N, n_in), y: (N, n_out) one-hot. Same return layout as ``net.backprop(x, y)``, so the two
-    can be compared entry by entry.
-    """
-    x, y = np.asarray(x), np.asarray(y)
-    if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"x must be (N, n_in) and y (N, n_out) with the same N; got {x.shape} and {y.shape}"
-        )
-    nabla_b = [np.zeros_like(b) for b in net.biases]
-    nabla_w = [np.zeros_like(w) for w in net.weights]
-    for xi, yi in zip(x, y, strict=True):
-        db, dw = net.backprop_example(xi, yi)
-        for nb, g in zip(nabla_b, db, strict=True):
-            nb += g
-        for nw, g in zip(nabla_w, dw, strict=True):
-            nw += g
-    n = x.shape[0]
-    return [nb / n for nb in nabla_b], [nw / n for nw in nabla_w]
-
-
-def time_sgd_epoch(
-    sizes: Sequence[int],
-    training_data: tuple[np.ndarray, np.ndarray],
-    mini_batch_size: int,
-    backprop: str,
-    *,
-    eta: float = 3.0,
-    seed: int = 0,
-    repeats: int = 1,
-) -> float:
-    """Best wall-clock seconds over ``repeats`` for one epoch of ``SGD`` on ``training_data``.
-
-    A fresh ``Network(sizes, seed=seed)`` is trained each time, with ``backprop`` either
-    ``"example"`` (BP1-BP4 per example, summed) or ``"matrix"`` (the whole mini-batch at once).
-    """
-    if backprop not in ("example", "matrix"):
-        raise ValueError(f"backprop must be 'example' or 'matrix'; got {backprop!r}")
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1; got {repeats}")
-    best = float("inf")
-    for _ in range(repeats):
-        net = Network(list(sizes), seed=seed)
-        t0 = time.perf_counter()
-        net.SGD(training_data, 1, mini_batch_size, eta, backprop=backprop, monitor=(),
-                seed=seed, progress=False)
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 @dataclass(frozen=True)
@@ -212,8 +158,7 @@ def time_finite_differences(
     numeric = numerical_gradient(cost, w_part, h=h)
     fd_seconds = time.perf_counter() - t0
 
-    if backprop_repeats < 1:
-        raise ValueError(f"backprop_repeats must be at least 1; got {backprop_repeats}")
+    backprop_repeats = check_int(backprop_repeats, "backprop_repeats", minimum=1)
     t0 = time.perf_counter()
     for _ in range(backprop_repeats):
         _, nabla_w = net.backprop(x, y)
@@ -287,7 +232,7 @@ def backprop_throughput(
         y = one_hot(y, net.sizes[-1]).astype(x.dtype)
     out = {}
     for m in batch_sizes:
-        if m < 1 or m > len(x):
+        if check_int(m, "mini-batch size", minimum=1) > len(x):
             raise ValueError(f"mini-batch sizes must lie in 1..{len(x)}; got {m}")
         best = np.inf
         for _ in range(repeats):

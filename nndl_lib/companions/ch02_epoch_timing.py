@@ -22,6 +22,7 @@ import numpy as np
 from nndl_lib import fc
 from nndl_lib.data import one_hot
 from nndl_lib.network import Network
+from nndl_lib.validate import check_int
 
 __all__ = ["EPOCH_METHODS", "time_epoch"]
 
@@ -39,8 +40,7 @@ def time_epoch(sizes: Sequence[int], training_data: tuple[np.ndarray, np.ndarray
     """
     if method not in EPOCH_METHODS:
         raise ValueError(f"method must be one of {EPOCH_METHODS}; got {method!r}")
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1; got {repeats}")
+    repeats = check_int(repeats, "repeats", minimum=1)
     x, labels = training_data
     x = np.asarray(x, dtype=dtype)
     t = one_hot(labels, sizes[-1]).astype(dtype)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nndl_lib.validate import as_rng
+from nndl_lib.validate import as_rng, check_int
 
 __all__ = ["grid_points", "random_points", "SearchResult", "evaluate", "best"]
 
@@ -46,8 +46,7 @@ def random_points(ranges: Mapping[str, tuple[float, float]], n: int,
 
     ranges: name -> (low, high) with 0 < low <= high. seed: int, Generator or None.
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n must be a positive integer number of points; got {n!r}")
+    n = check_int(n, "n (the number of points)", minimum=1)
     rng = as_rng(seed)
     for name, (low, high) in ranges.items():
         if not 0 < low <= high:

@@ -39,6 +39,7 @@ import numpy as np
 
 from nndl_lib import fc
 from nndl_lib.activations import Activation, get_activation, sigmoid
+from nndl_lib.validate import check_int
 
 __all__ = [
     "activation_limits",
@@ -131,12 +132,6 @@ class ApproximationError(NamedTuple):
 # ----------------------------------------------------------------------------------------------
 # Input checks
 # ----------------------------------------------------------------------------------------------
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
 
 def _positive(name: str, value) -> float:
     try:
@@ -282,7 +277,7 @@ def step_edges(n_bumps: int, offset: float = 0.0, margin: float | None = None) -
     With offset = 0 there are n_bumps cells; with 0 < offset < 1/n_bumps there is one more (the
     first and last are cut short), every cell at most 1/n_bumps wide.
     """
-    n = _positive_int("n_bumps", n_bumps)
+    n = check_int(n_bumps, "n_bumps", minimum=1)
     if not 0 <= offset < 1 / n:
         raise ValueError(f"offset must be in [0, 1/n_bumps) = [0, {1 / n:.4g}); got {offset!r}")
     margin = 0.5 / n if margin is None else _positive("margin", margin)
@@ -397,8 +392,8 @@ def shifted_bump_network(f: Function1D, n_bumps: int, n_shifts: int, w: float = 
     most one copy (when the windows are narrower than the shift). With a sigmoid output the copies'
     weighted outputs add up to sigma^{-1}(f).
     """
-    m_total = _positive_int("n_shifts", n_shifts)
-    n = _positive_int("n_bumps", n_bumps)
+    m_total = check_int(n_shifts, "n_shifts", minimum=1)
+    n = check_int(n_bumps, "n_bumps", minimum=1)
     return sum_networks([
         bump_network(f, n, w, output, activation, offset=m / (m_total * n), scale=1 / m_total)
         for m in range(m_total)
@@ -408,7 +403,7 @@ def shifted_bump_network(f: Function1D, n_bumps: int, n_shifts: int, w: float = 
 def approximation_error(net: ConstructedNetwork, f: Function1D,
                         n_points: int = 2001) -> ApproximationError:
     """max and mean of |f(x) - net(x)| over n_points equally spaced x in [0, 1]."""
-    x = np.linspace(0.0, 1.0, _positive_int("n_points", n_points))
+    x = np.linspace(0.0, 1.0, check_int(n_points, "n_points", minimum=1))
     err = np.abs(_evaluate(f, "f", x) - net(x))
     return ApproximationError(float(err.max()), float(err.mean()))
 
@@ -444,7 +439,7 @@ def lipschitz_error_bound(n_bumps: int, w: float, lipschitz: float, sup_f: float
     weight that falls outside the outer steps. The middle term is the price of the windows of
     failure.
     """
-    n = _positive_int("n_bumps", n_bumps)
+    n = check_int(n_bumps, "n_bumps", minimum=1)
     w = _positive("w", w)
     margin = 0.5 / n if margin is None else _positive("margin", margin)
     return float(lipschitz / (2 * n) + 2 * np.log(2) * lipschitz / w

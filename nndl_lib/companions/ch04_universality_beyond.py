@@ -27,11 +27,11 @@ from nndl_lib.companions.ch04_universality import (  # chapter 4's shared blocks
     _check_output,
     _evaluate,
     _positive,
-    _positive_int,
     sigmoid_inverse,
     step_edges,
     sum_networks,
 )
+from nndl_lib.validate import check_int
 
 __all__ = [
     "relu_step",
@@ -70,7 +70,7 @@ def relu_network(f: Function1D, n_pieces: int) -> ConstructedNetwork:
     of slope at t_j, and the output bias is f(0). On [0, 1] the output equals the broken line
     through (t_j, f(t_j)), so |error| <= L / (2 n) for an L-Lipschitz f (and 0 for a linear f).
     """
-    n = _positive_int("n_pieces", n_pieces)
+    n = check_int(n_pieces, "n_pieces", minimum=1)
     knots = np.linspace(0.0, 1.0, n + 1)
     values = _evaluate(f, "f", knots)
     slopes = np.diff(values) * n
@@ -126,8 +126,8 @@ def shifted_tower_network(f: Function2D, n_per_axis: int, n_shifts: int, w: floa
                           threshold_weight: float = 50.0,
                           output: str = "linear") -> ConstructedNetwork:
     """M = n_shifts tower networks for f / M, copy m shifted by m / (M n) in x and in y, summed."""
-    m_total = _positive_int("n_shifts", n_shifts)
-    n = _positive_int("n_per_axis", n_per_axis)
+    m_total = check_int(n_shifts, "n_shifts", minimum=1)
+    n = check_int(n_per_axis, "n_per_axis", minimum=1)
     return sum_networks([
         tower_network(f, n, w, threshold_weight, output, offset=m / (m_total * n),
                       scale=1 / m_total)
@@ -138,7 +138,7 @@ def shifted_tower_network(f: Function2D, n_per_axis: int, n_shifts: int, w: floa
 def approximation_error_2d(net: ConstructedNetwork, f: Function2D,
                            n_points: int = 201) -> ApproximationError:
     """max and mean of |f(x, y) - net(x, y)| over an n_points x n_points grid of [0, 1]^2."""
-    g = np.linspace(0.0, 1.0, _positive_int("n_points", n_points))
+    g = np.linspace(0.0, 1.0, check_int(n_points, "n_points", minimum=1))
     x, y = (a.ravel() for a in np.meshgrid(g, g, indexing="ij"))
     err = np.abs(_evaluate(f, "f", x, y) - net(np.stack([x, y], axis=1)))
     return ApproximationError(float(err.max()), float(err.mean()))

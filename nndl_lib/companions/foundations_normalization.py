@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nndl_lib.validate import check_int
+
 __all__ = [
     "minmax_statistics",
     "minmax_normalize",
@@ -95,8 +97,7 @@ def _check_lrn(a: np.ndarray, n: int, k: float, alpha: float, beta: float) -> No
     if not isinstance(a, np.ndarray) or a.ndim != 4:
         raise ValueError(f"a must be a NumPy array of shape (N, C, H, W); got "
                          f"{getattr(a, 'shape', type(a).__name__)}")
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n (channels in the window) must be a positive integer; got {n!r}")
+    check_int(n, "n (channels in the window)", minimum=1)
     if not k > 0 or alpha < 0 or beta < 0:
         raise ValueError(f"need k > 0, alpha >= 0, beta >= 0; got k={k}, alpha={alpha}, "
                          f"beta={beta}")

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from nndl_lib.activations import get_activation, step
+from nndl_lib.validate import check_int
 
 __all__ = [
     "as_digit_images",
@@ -100,8 +101,7 @@ def show_digits(
     n = images.shape[0]
     if n == 0:
         raise ValueError("show_digits needs at least one digit; got an empty array.")
-    if not isinstance(ncols, int | np.integer) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer; got {ncols!r}.")
+    ncols = check_int(ncols, "ncols", minimum=1)
     labels = _check_labels("labels", labels, n)
     predictions = _check_labels("predictions", predictions, n)
     ncols = int(min(ncols, n))
@@ -315,8 +315,7 @@ def show_filters(
                          f"got {w.shape}")
     if titles is not None and len(titles) != w.shape[0]:
         raise ValueError(f"titles needs one entry per panel ({w.shape[0]}); got {len(titles)}")
-    if not isinstance(ncols, int | np.integer) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer; got {ncols!r}.")
+    ncols = check_int(ncols, "ncols", minimum=1)
     n = w.shape[0]
     ncols = int(min(ncols, n))
     nrows = -(-n // ncols)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nndl_lib.validate import check_int
+
 __all__ = ["conv_output_size", "check_array", "check_conv", "check_bias", "check_dout",
            "check_pool", "pad_images", "unpad_images"]
 
@@ -20,8 +22,7 @@ def conv_output_size(n: int, k: int, stride: int = 1, pad: int = 0) -> int:
     integer (the window would not fit, or the last stride would hang over the edge).
     """
     for name, value, least in (("n", n, 1), ("k", k, 1), ("stride", stride, 1), ("pad", pad, 0)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
-            raise ValueError(f"{name} must be an integer >= {least}; got {value!r}")
+        check_int(value, name, minimum=least)
     span = n + 2 * pad - k
     if span < 0:
         raise ValueError(

@@ -46,10 +46,18 @@ from nndl_lib.deep.layers import (
     SoftmaxLayer,
     layer_from_config,
 )
+from nndl_lib.metrics import fraction_correct
 from nndl_lib.persist import load_model, save_model
 from nndl_lib.regularization import l2_gradient, penalty
 from nndl_lib.training import History, Prepared, sgd_step, train
-from nndl_lib.validate import as_batch, as_labels, as_targets, check_dtype, split_pair
+from nndl_lib.validate import (
+    as_batch,
+    as_labels,
+    as_rng,
+    as_targets,
+    check_dtype,
+    split_pair,
+)
 
 __all__ = [
     "ConvNetwork",
@@ -170,9 +178,8 @@ class ConvNetwork:
         return LogLikelihoodCost.fn(self._predict_outputs(data.x), data.targets)
 
     def prepared_accuracy(self, data: Prepared) -> float:
-        if len(data.labels) == 0:
-            return 0.0
-        return float(np.mean(np.argmax(self._predict_outputs(data.x), axis=1) == data.labels))
+        """Fraction classified correctly; an empty set raises ValueError (no nan, no 0)."""
+        return fraction_correct(np.argmax(self._predict_outputs(data.x), axis=1), data.labels)
 
     def _predict_outputs(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Evaluation-mode outputs of checked inputs, computed in batches (bounded memory)."""
@@ -345,7 +352,7 @@ def book_network(
     """
     if name not in BOOK_NETWORKS:
         raise ValueError(f"unknown book network {name!r}; expected one of {list(BOOK_NETWORKS)}")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = as_rng(rng)
     if p_dropout is None:
         p_dropout = 0.5 if name == "conv2_relu_dropout" else 0.0
     act = "sigmoid" if name in ("shallow", "conv1", "conv2") else "relu"

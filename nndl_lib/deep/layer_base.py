@@ -85,12 +85,18 @@ class Layer:
             )
         return x.reshape((x.shape[0],) + self.input_shape)
 
-    def _check_dout(self, dout: np.ndarray) -> None:
-        """dout must match the output of the last training forward pass."""
+    def _last_output(self, method: str) -> np.ndarray:
+        """The output ``a`` of the last training forward pass, or a RuntimeError naming
+        ``method`` (the caller) when there has been none."""
         a = getattr(self, "a", None)
         if a is None or getattr(self, "x", None) is None:
-            raise RuntimeError(f"{type(self).__name__}.backward needs a training forward pass "
+            raise RuntimeError(f"{type(self).__name__}.{method} needs a training forward pass "
                                "first: call forward(x, train=True)")
+        return a
+
+    def _check_dout(self, dout: np.ndarray) -> None:
+        """dout must match the output of the last training forward pass."""
+        a = self._last_output("backward")
         if np.shape(dout) != a.shape:
             raise ValueError(f"dout must have shape {a.shape}; got {np.shape(dout)}")
 

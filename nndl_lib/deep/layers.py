@@ -42,6 +42,7 @@ import numpy as np
 
 from nndl_lib.activations import Activation, get_activation, prime_from_output, softmax
 from nndl_lib.costs import LogLikelihoodCost
+from nndl_lib.deep.batchnorm_layer import BatchNormLayer
 from nndl_lib.deep.conv_layer import KERNELS, NAIVE_POOLS, POOLS, ConvPoolLayer
 from nndl_lib.deep.layer_base import INITS, Layer
 from nndl_lib.init import bias_init, ch6_weight_init, default_weight_init
@@ -51,7 +52,7 @@ from nndl_lib.regularization import (
     dropout_forward,
     dropout_mask,
 )
-from nndl_lib.validate import as_rng, check_probability
+from nndl_lib.validate import as_rng, check_int, check_probability
 
 __all__ = [
     "Layer",
@@ -70,8 +71,6 @@ def layer_from_config(config: dict, dtype: np.dtype | type = np.float32) -> Laye
     """Rebuild a layer from :meth:`config` (weights freshly initialised; load them separately)."""
     kwargs = dict(config)
     kind = kwargs.pop("type", None)
-    from nndl_lib.deep.batchnorm_layer import BatchNormLayer  # its module imports this one
-
     classes = {"ConvPoolLayer": ConvPoolLayer, "FullyConnectedLayer": FullyConnectedLayer,
                "SoftmaxLayer": SoftmaxLayer, "BatchNormLayer": BatchNormLayer}
     if kind not in classes:
@@ -103,9 +102,7 @@ class FullyConnectedLayer(Layer):
         rng: np.random.Generator | int | None = None,
         dtype: np.dtype | type = np.float32,
     ) -> None:
-        n_in, n_out = int(n_in), int(n_out)
-        if n_in < 1 or n_out < 1:
-            raise ValueError(f"n_in and n_out must be positive; got n_in={n_in}, n_out={n_out}")
+        n_in, n_out = check_int(n_in, "n_in", minimum=1), check_int(n_out, "n_out", minimum=1)
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}; got {init!r}")
         self.n_in, self.n_out = n_in, n_out
@@ -191,9 +188,7 @@ class SoftmaxLayer(FullyConnectedLayer):
         p_dropout: float = 0.0,
         dtype: np.dtype | type = np.float32,
     ) -> None:
-        n_in, n_out = int(n_in), int(n_out)
-        if n_in < 1 or n_out < 1:
-            raise ValueError(f"n_in and n_out must be positive; got n_in={n_in}, n_out={n_out}")
+        n_in, n_out = check_int(n_in, "n_in", minimum=1), check_int(n_out, "n_out", minimum=1)
         self.n_in, self.n_out = n_in, n_out
         self.p_dropout = check_probability(p_dropout, "p_dropout (probability of dropping a unit)")
         self.activation = None
@@ -231,17 +226,20 @@ class SoftmaxLayer(FullyConnectedLayer):
     def cost(self, y: np.ndarray, a: np.ndarray | None = None) -> float:
         """Mean log-likelihood −(1/N) Σ_x ln a_{y(x)} of ``a`` (default: the last training pass).
 
-        y: int labels (N,) or one-hot rows (N, n_out).
+        y: int labels (N,) or one-hot rows (N, n_out). Without ``a`` and before any training
+        forward pass: a RuntimeError saying so.
         """
-        return LogLikelihoodCost.fn(self.a if a is None else a, self._one_hot(y))
+        return LogLikelihoodCost.fn(self._last_output("cost") if a is None else a,
+                                    self._one_hot(y))
 
     def backward_log_likelihood(self, y: np.ndarray) -> np.ndarray:
         """y: labels (N,) or one-hot (N, n_out) of the last training forward → dx; fills grads.
 
         δ^L = (a − y) / N: softmax with the log-likelihood (the 1/N because the cost is a mean).
         """
+        a = self._last_output("backward_log_likelihood")
         t = self._one_hot(y)
-        return self._backward_delta(LogLikelihoodCost.delta(self.z, self.a, t) / len(t))
+        return self._backward_delta(LogLikelihoodCost.delta(self.z, a, t) / len(t))
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: ∂C/∂a (N, n_out) → dx, through the softmax Jacobian (for a general cost)."""

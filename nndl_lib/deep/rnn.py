@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nndl_lib.activations import sigmoid
+from nndl_lib.validate import check_int
 
 __all__ = [
     "rnn_forward",
@@ -208,8 +209,7 @@ class RNN:
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
         for name, n in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
-            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-                raise ValueError(f"{name} must be a positive integer; got {n!r}")
+            check_int(n, name, minimum=1)
 
         def gauss(rows: int, cols: int, gain: float = 1.0) -> np.ndarray:
             return (gain / math.sqrt(cols) * rng.standard_normal((rows, cols))).astype(dtype)
@@ -282,14 +282,12 @@ def train_rnn(net: RNN, training_data: tuple[np.ndarray, np.ndarray], epochs: in
     x, y = training_data
     if len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of sequences; got {len(x)}, {len(y)}")
-    if int(epochs) != epochs or epochs < 0 or int(mini_batch_size) != mini_batch_size \
-            or mini_batch_size < 1:
-        raise ValueError(f"need integers epochs >= 0 and mini_batch_size >= 1; got {epochs}, "
-                         f"{mini_batch_size}")
+    epochs = check_int(epochs, "epochs", minimum=0)
+    mini_batch_size = check_int(mini_batch_size, "mini_batch_size", minimum=1)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
     history = RNNHistory()
-    for _ in range(int(epochs)):
+    for _ in range(epochs):
         order = rng.permutation(len(x))
         costs = []
         for k in range(0, len(x), mini_batch_size):

@@ -1,8 +1,8 @@
 """The course's grading system: checks per assignment, an out-of-kernel grader, the instructor CLI.
 
 This package imports nothing on import, so the sandboxed grading process can load its
-numpy-only helpers (``wire``, ``drivers``, ``guard``, ``outofkernel_child``) without touching any
-reference code (an import contract in ``pyproject.toml`` keeps them numpy-only).
+numpy-only helpers (``wire``, ``drivers``, ``guard``, ``boundary``, ``outofkernel_child``) without
+touching any reference code (an import contract in ``pyproject.toml`` keeps them numpy-only).
 
 The assignments
     ``assignments.ch01_digits``,  one check module per assignment: its tasks, points, references
@@ -25,6 +25,7 @@ The two grading passes, each a trusted parent and the child it starts
     ``autograde_child``     the nbgrader run inside that scratch course
     ``autograde_kernel``    the sandboxed Jupyter kernel nbgrader starts there
     ``guard``               resource limits and the audit hook of every process running learner code
+    ``boundary``            the operating-system boundary (Landlock) around those processes
     ``users``               the unprivileged user and the Python those processes run
 The course
     ``course``         release / collect / autograde / feedback / grades over nbgrader

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from nndl_lib.deep.conv import conv_output_size
+from nndl_lib.validate import as_rng
 
 __all__ = [
     "FCCase",
@@ -32,15 +33,6 @@ __all__ = [
     "batchnorm_case",
     "dropout_case",
 ]
-
-
-def _rng(rng: np.random.Generator | int) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, int | np.integer):
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be a numpy.random.Generator or an int seed; got {type(rng).__name__}")
 
 
 @dataclass
@@ -77,7 +69,7 @@ def fc_case(rng: np.random.Generator | int, sizes: Sequence[int] | None = None,
     by 20 so that most weighted inputs z are far in the sigmoid's flat tails. targets:
     "one-hot" rows, "unit" (uniform in (0, 1)) or "labels-prob" (rows summing to 1).
     """
-    rng = _rng(rng)
+    rng = as_rng(rng)
     if sizes is None:
         sizes = tuple(int(s) for s in rng.integers(1, 8, size=int(rng.integers(2, 5))))
     sizes = tuple(int(s) for s in sizes)
@@ -107,7 +99,7 @@ def fc_cases(rng: np.random.Generator | int, count: int = 6,
              dtypes: Sequence[Any] = (np.float64,), **kwargs: Any) -> list[FCCase]:
     """``count`` varied problems: always one example (N = 1), one net without hidden layer and
     one with three hidden layers, then random sizes; dtypes cycle through ``dtypes``."""
-    rng = _rng(rng)
+    rng = as_rng(rng)
     fixed = [dict(n=1), dict(sizes=(int(rng.integers(2, 6)), int(rng.integers(1, 5)))),
              dict(sizes=tuple(int(s) for s in rng.integers(1, 6, size=5)))]
     out = []
@@ -121,7 +113,7 @@ def saturated(rng: np.random.Generator | int, shape: tuple[int, ...], scale: flo
               dtype: Any = np.float64, extreme: bool = True) -> np.ndarray:
     """Weighted inputs deep in a sigmoid's tails: |z| between scale/2 and 2*scale, random sign;
     with ``extreme`` a few entries are +-1000 (exp overflows there unless written stably)."""
-    rng = _rng(rng)
+    rng = as_rng(rng)
     z = rng.uniform(scale / 2, 2 * scale, size=shape) * rng.choice([-1.0, 1.0], size=shape)
     if extreme and z.size >= 2:
         flat = z.reshape(-1)
@@ -136,7 +128,7 @@ def well_conditioned(shape: tuple[int, ...], rng: np.random.Generator | int,
     No ties (so max pooling is differentiable there and h = 1e-5 never reorders entries) and no
     entries near 0, whose tiny gradients would make a relative error measure rounding noise.
     """
-    rng = _rng(rng)
+    rng = as_rng(rng)
     n = int(np.prod(shape))
     magnitude = 0.5 + rng.permutation(n) / n
     if not signed:
@@ -148,7 +140,7 @@ def tie_heavy(shape: tuple[int, ...], rng: np.random.Generator | int, levels: in
               dtype: Any = np.float64) -> np.ndarray:
     """Entries drawn from only ``levels`` values (0, 1, ...), so pooling windows hold many ties:
     the case where max-pool kernels must agree on which maximum gets the gradient."""
-    rng = _rng(rng)
+    rng = as_rng(rng)
     return rng.integers(0, levels, size=shape).astype(dtype)
 
 
@@ -179,7 +171,7 @@ class ConvCase:
     def arrays(self, rng: np.random.Generator | int, dtype: Any = np.float64
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Standard-normal (x, w, b, dout) for this case."""
-        rng = _rng(rng)
+        rng = as_rng(rng)
         x = rng.standard_normal((self.N, self.C, self.H, self.W))
         w = rng.standard_normal((self.F, self.C, self.KH, self.KW))
         b = rng.standard_normal(self.F)
@@ -191,7 +183,7 @@ def conv_cases(rng: np.random.Generator | int, count: int = 6, max_size: int = 9
                ) -> list[ConvCase]:
     """``count`` random valid convolution shapes: strides 1-3, pads 0-2, non-square kernels and
     images; every (H + 2 pad - KH) is a multiple of the stride, as the kernels require."""
-    rng = _rng(rng)
+    rng = as_rng(rng)
     cases = []
     while len(cases) < count:
         KH, KW = (int(k) for k in rng.integers(1, 5, size=2))
@@ -229,7 +221,7 @@ class PoolCase:
 def pool_cases(rng: np.random.Generator | int, count: int = 6) -> list[PoolCase]:
     """``count`` random pooling shapes whose windows tile the input (overlapping, gapped and
     exactly tiling windows all occur)."""
-    rng = _rng(rng)
+    rng = as_rng(rng)
     cases = []
     for _ in range(count):
         size, stride = int(rng.integers(1, 4)), int(rng.integers(1, 4))
@@ -244,7 +236,7 @@ def batchnorm_case(rng: np.random.Generator | int, N: int | None = None, D: int 
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(x, gamma, beta, dout) for batch normalisation: x (N, D) with features on different
     scales and offsets, N >= 2."""
-    rng = _rng(rng)
+    rng = as_rng(rng)
     N = int(rng.integers(2, 9)) if N is None else int(N)
     D = int(rng.integers(1, 6)) if D is None else int(D)
     x = rng.normal(loc=rng.normal(0, 3, size=D), scale=rng.uniform(0.5, 4, size=D), size=(N, D))
@@ -259,7 +251,7 @@ def dropout_case(rng: np.random.Generator | int, shape: tuple[int, ...] | None =
                  ) -> tuple[np.ndarray, np.ndarray, float]:
     """(x, mask, p): activations x, a 0/1 mask dropping each unit with probability p (drawn as
     the library does, ``rng.random(shape) >= p``), and p in [0.1, 0.8]."""
-    rng = _rng(rng)
+    rng = as_rng(rng)
     if shape is None:
         shape = (int(rng.integers(1, 6)), int(rng.integers(1, 9)))
     p = float(rng.uniform(0.1, 0.8)) if p is None else float(p)

@@ -1,7 +1,7 @@
 """How long a row of the experiment table takes: one measured epoch of its full configuration.
 
 Chapter 6's full runs take from half an hour to days per seed on 2 cores, too long to run all of
-them before publishing how long they take. :func:`time_epoch` trains one epoch of a row's full
+them before publishing how long they take. :func:`time_row_epoch` trains one epoch of a row's full
 configuration (on all its training images, or on the first ``images`` of them) and evaluates as
 a real run does after each epoch (validation accuracy, and the test accuracy the first time), and
 :func:`estimate` turns that into the time of a whole row: per seed on one worker, and for all
@@ -21,13 +21,13 @@ from typing import Any
 
 from nndl_lib.reproduction.ledger import ROOT, write_ledger
 
-__all__ = ["EPOCH_TIMES_PATH", "time_epoch", "estimate", "read_epoch_times"]
+__all__ = ["EPOCH_TIMES_PATH", "time_row_epoch", "estimate", "read_epoch_times"]
 
 #: The committed measurements.
 EPOCH_TIMES_PATH = ROOT / "reproduction" / "epoch-times.json"
 
 
-def time_epoch(key: str, *, images: int | None = None, seed: int = 0,
+def time_row_epoch(key: str, *, images: int | None = None, seed: int = 0,
                data: tuple | None = None) -> dict[str, Any]:
     """Seconds of one training epoch and one evaluation of row ``key``'s full configuration.
 

@@ -370,14 +370,14 @@ def _measured(key: str) -> str:
 
 def _time_epochs(keys: Sequence[str], images: int | None, threads: int) -> int:
     from nndl_lib.reproduction.experiments import EXPERIMENTS
-    from nndl_lib.reproduction.row_timing import estimate, record_epoch_times, time_epoch
+    from nndl_lib.reproduction.row_timing import estimate, record_epoch_times, time_row_epoch
 
     trainable = [k for k in keys if EXPERIMENTS[k].spec is not None
                  and EXPERIMENTS[k].measure != "gradient_norm"]
     for key in trainable:
         spec = EXPERIMENTS[key].spec
         with limit_threads(threads):
-            entry = time_epoch(key, images=images, data=mnist(spec.dtype))
+            entry = time_row_epoch(key, images=images, data=mnist(spec.dtype))
             entry["environment"] = environment(threads, spec.dtype)
         record_epoch_times([entry])
         hours = estimate(entry)["per_seed_h"]

@@ -66,25 +66,6 @@ def test_worked_example_step_updates_weights_only_and_matches_reference_to_8_dec
     assert live["E_total_after_step"] < live["E_total"]
 
 
-@pytest.mark.parametrize("cost", [QuadraticCost, CrossEntropyCost])
-def test_per_example_mean_gradient_matches_matrix_backprop_to_1e12(cost):
-    rng = np.random.default_rng(2)
-    net = Network([6, 5, 4, 3], cost=cost, init="large", seed=3)
-    x = rng.normal(size=(9, 6))
-    y = _one_hot_rows(rng.integers(0, 3, size=9), 3)
-    nb_ex, nw_ex = bd.per_example_mean_gradient(net, x, y)
-    nb_mat, nw_mat = net.backprop(x, y)
-    for g_ex, g_mat in zip(nb_ex + nw_ex, nb_mat + nw_mat, strict=True):
-        assert g_ex.shape == g_mat.shape
-        np.testing.assert_allclose(g_ex, g_mat, rtol=0, atol=1e-12)
-
-
-def test_per_example_mean_gradient_rejects_mismatched_rows():
-    net = Network([3, 2], seed=0)
-    with pytest.raises(ValueError, match="same N"):
-        bd.per_example_mean_gradient(net, np.zeros((4, 3)), np.zeros((3, 2)))
-
-
 @pytest.mark.parametrize("layer,j,k", [(0, 1, 2), (1, 3, 0), (2, 2, 3), (3, 1, 1)])
 @pytest.mark.parametrize("cost", [QuadraticCost, CrossEntropyCost])
 def test_path_sum_equals_backprop_example_for_every_layer(layer, j, k, cost):
@@ -131,12 +112,3 @@ def test_time_finite_differences_rejects_too_many_rows():
     net = Network([4, 3, 2], seed=0)
     with pytest.raises(ValueError, match="n_rows"):
         bd.time_finite_differences(net, np.zeros((1, 4)), np.zeros((1, 2)), n_rows=4)
-
-
-def test_time_sgd_epoch_times_both_variants_and_rejects_unknown_backprop():
-    rng = np.random.default_rng(7)
-    data = (rng.random((40, 8)), rng.integers(0, 3, size=40))
-    for kind in ("example", "matrix"):
-        assert bd.time_sgd_epoch([8, 5, 3], data, 10, kind, seed=0) > 0
-    with pytest.raises(ValueError, match="'example' or 'matrix'"):
-        bd.time_sgd_epoch([8, 5, 3], data, 10, "vectorised")

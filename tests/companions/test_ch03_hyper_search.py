@@ -55,7 +55,7 @@ def test_bad_input_is_refused():
         grid_points({"eta": []})
     with pytest.raises(ValueError, match="0 < low <= high"):
         random_points({"eta": (0.0, 1.0)}, 3)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 1"):
         random_points({"eta": (0.1, 1.0)}, 0)
     with pytest.raises(ValueError, match="finite"):
         best([SearchResult({}, math.nan)])

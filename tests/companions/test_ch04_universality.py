@@ -322,7 +322,7 @@ def test_tower_network_with_sigmoid_output_matches_f_at_cell_centres():
 
 @pytest.mark.parametrize("n", [0, -3, 2.5, True, "5"])
 def test_bad_bump_counts_are_refused(n):
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 1"):
         u.bump_network(sine_target, n)
 
 

@@ -66,7 +66,7 @@ def test_lrn_backward_matches_numerical_gradient(n):
 def test_lrn_rejects_bad_input():
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         lrn_forward(np.zeros((3, 4)))
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 1"):
         lrn_forward(np.zeros((1, 2, 2, 2)), n=0)
     with pytest.raises(ValueError, match="forward output's shape"):
         lrn_backward(np.zeros((1, 2, 2, 1)), np.zeros((1, 2, 2, 2)))

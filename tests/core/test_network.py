@@ -328,9 +328,9 @@ def test_save_writes_exactly_the_given_path_and_leaves_no_temporary_file(tmp_pat
 def test_bad_sizes_and_names_raise_clear_errors():
     with pytest.raises(ValueError, match="at least 2 layers"):
         Network([784])
-    with pytest.raises(ValueError, match="positive integer.*0"):
+    with pytest.raises(ValueError, match="integer >= 1; got 0"):
         Network([784, 0, 10])
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 1"):
         Network([3, -2])
     with pytest.raises(ValueError, match="unknown cost"):
         Network([3, 2], cost="hinge")
@@ -389,3 +389,16 @@ def test_forward_pass_rejects_wrong_input_width():
     net = Network([5, 3], seed=0)
     with pytest.raises(ValueError, match=r"\(N, 5\)"):
         net.forward_pass(np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("cost", [QuadraticCost, CrossEntropyCost])
+def test_example_gradients_mean_matches_matrix_backprop_to_1e12(cost):
+    rng = np.random.default_rng(2)
+    net = Network([6, 5, 4, 3], cost=cost, init="large", seed=3)
+    x = rng.normal(size=(9, 6))
+    y = np.eye(3)[rng.integers(0, 3, size=9)]
+    nb_ex, nw_ex = net.example_gradients(x, y)
+    nb_mat, nw_mat = net.backprop(x, y)
+    for g_ex, g_mat in zip(nb_ex + nw_ex, nb_mat + nw_mat, strict=True):
+        assert g_ex.shape == g_mat.shape
+        np.testing.assert_allclose(g_ex, g_mat, rtol=0, atol=1e-12)

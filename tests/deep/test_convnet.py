@@ -283,3 +283,21 @@ def test_benchmark_quick_mode_writes_json_with_expected_structure(tmp_path):
                                                       "ch6 epoch <= 1.8x torch"}
     for target in data["targets"]:
         assert target["status"] in ("PASS", "FAIL", "SKIP")
+
+
+def test_accuracy_of_an_empty_set_is_a_clear_error_in_both_networks():
+    """One answer for N = 0 (Network used to say nan, ConvNetwork 0.0): a ValueError."""
+    with pytest.raises(ValueError, match="empty set"):
+        _small_net().accuracy(np.zeros((0, 1, 8, 8)), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match="empty set"):
+        Network([4, 3, 2], seed=0).accuracy(np.zeros((0, 4)), np.zeros(0, dtype=int))
+
+
+def test_training_refuses_empty_evaluation_data_before_any_step():
+    net = Network([4, 3, 2], seed=0)
+    before = [w.copy() for w in net.weights]
+    x, y = np.random.default_rng(0).random((6, 4)), np.arange(6) % 2
+    with pytest.raises(ValueError, match="evaluation_data is empty"):
+        net.SGD((x, y), 1, 2, 0.5, evaluation_data=(x[:0], y[:0]), progress=False)
+    for w, w0 in zip(net.weights, before, strict=True):
+        np.testing.assert_array_equal(w, w0)

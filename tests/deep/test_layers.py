@@ -266,3 +266,13 @@ def test_naive_kernels_give_the_same_layer_forward_and_backward_as_fast(pool):
     np.testing.assert_allclose(naive.backward(dout), fast.backward(dout), rtol=1e-11, atol=1e-14)
     for g_naive, g_fast in zip(naive.grads, fast.grads, strict=True):
         np.testing.assert_allclose(g_naive, g_fast, rtol=1e-11, atol=1e-14)
+
+
+def test_softmax_cost_and_backward_before_a_forward_pass_say_what_to_do():
+    layer = SoftmaxLayer(6, 4, dtype=np.float64)
+    with pytest.raises(RuntimeError, match=r"SoftmaxLayer.cost needs a training forward pass"):
+        layer.cost(np.array([0, 1]))
+    with pytest.raises(RuntimeError, match=r"backward_log_likelihood needs a training forward"):
+        layer.backward_log_likelihood(np.array([0, 1]))
+    a = layer.forward(np.zeros((2, 6)))  # evaluation pass: cost of given outputs still works
+    assert layer.cost(np.array([0, 1]), a) == pytest.approx(np.log(4))

@@ -62,14 +62,14 @@ def test_every_row_builds_at_both_tiers_through_the_public_api():
 
 
 def test_a_malformed_row_is_refused_with_its_key():
-    from nndl_lib.reproduction.experiments import _experiment
+    from nndl_lib.reference_values import check_row
 
     row = {"key": "x", "chapter": 1, "description": "d", "book": 1.0, "metric": "test",
            "measure": "max", "compare": "median"}
     with pytest.raises(ValueError, match="'x': compare must be one of"):
-        _experiment(row)
+        check_row(row)
     with pytest.raises(ValueError, match="unknown fields"):
-        _experiment({**row, "compare": "best", "bnad": 1})
+        check_row({**row, "compare": "best", "bnad": 1})
 
 
 def _published_numbers(text: str) -> list[tuple[int, float]]:
