@@ -19,8 +19,10 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-__all__ = ["CANDIDATES", "current", "probe", "runnable", "another", "coretype_env"]
+__all__ = ["CANDIDATES", "current", "probe", "runnable", "another", "coretype_env",
+           "rerun_under"]
 
 #: Kernels worth comparing on x86-64, newest first. "Zen" is listed by the issue that asked for
 #: this, but in numpy 2.4's OpenBLAS it runs the Haswell kernels.
@@ -89,3 +91,39 @@ def another(candidates: Sequence[str] = CANDIDATES) -> str | None:
         if ran is not None and ran != own:
             return kernel
     return None
+
+
+def rerun_under(kernel: str, argv: list[str], ledger: Path) -> int:
+    """Run ``python -m nndl_lib.reproduce ARGV`` again (less its ``--blas-kernel``) in a child
+    process whose OpenBLAS runs ``kernel``, or "other" (:func:`another`): the variable must be
+    set before numpy loads. Its ledger, unless ARGV names one, is ``ledger`` with the kernel in
+    its name. Returns the child's exit status (0 when no other kernel runs here, 2 when
+    ``kernel`` cannot run on this CPU)."""
+    own = probe(os.environ.get("OPENBLAS_CORETYPE"))
+    if kernel == "other":
+        chosen = another()
+        if chosen is None:
+            print(f"--blas-kernel other: no OpenBLAS kernel other than this environment's "
+                  f"({own}) runs here; nothing to compare", file=sys.stderr)
+            return 0
+        kernel = chosen
+    ran = probe(kernel)
+    if ran is None:
+        print(f"error: OpenBLAS kernel {kernel!r} does not run on this CPU (this environment "
+              f"runs {own}); "
+              f"kernels that run here: {runnable()}", file=sys.stderr)
+        return 2
+    rest, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--blas-kernel":
+            skip = True
+        elif not arg.startswith("--blas-kernel="):
+            rest.append(arg)
+    if "--ledger" not in rest and not any(a.startswith("--ledger=") for a in rest):
+        rest += ["--ledger", str(ledger.with_name(f"{ledger.stem}-{kernel}{ledger.suffix}"))]
+    print(f"running under OPENBLAS_CORETYPE={kernel} ({ran} kernels; without it: {own})",
+          file=sys.stderr, flush=True)
+    return subprocess.run([sys.executable, "-m", "nndl_lib.reproduce", *rest],
+                          env=coretype_env(kernel)).returncode

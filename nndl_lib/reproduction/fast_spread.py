@@ -49,7 +49,7 @@ from typing import Any
 from nndl_lib.reproduction.ledger import ROOT, read_ledger
 
 __all__ = ["SPREAD_PATH", "TRAINED", "load_spread", "summarize", "propose", "measure",
-           "apply_to_table", "main"]
+           "apply_to_table", "chaotic", "describe", "main"]
 
 #: The committed measurement.
 SPREAD_PATH = ROOT / "reproduction" / "fast-spread.json"
@@ -206,6 +206,30 @@ def load_spread(path: str | Path = SPREAD_PATH) -> dict[str, Any] | None:
     if not path.exists():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def chaotic(keys: Sequence[str]) -> list[str]:
+    """The rows of ``keys`` that the committed spread measurement marks chaotic."""
+    spread = load_spread()
+    if spread is None:
+        raise SystemExit(f"--chaotic needs {SPREAD_PATH} (python -m "
+                         "nndl_lib.reproduction.fast_spread --measure ... --write)")
+    return [k for k in keys if spread["rows"].get(k, {}).get("chaotic")]
+
+
+def describe(key: str) -> str:
+    """What the committed spread measurement says of fast row ``key`` (for a failing row)."""
+    from nndl_lib.reproduction.experiments import EXPERIMENTS
+
+    spread = load_spread()
+    row = (spread or {}).get("rows", {}).get(key)
+    if row is None:
+        return f"    {key}: not in {SPREAD_PATH.name}; no measured spread to compare with"
+    stale = row["signature"] != EXPERIMENTS[key].signature("fast")
+    per = ", ".join(f"{k} {v:.4g}" for k, v in row["ci_value"].items())
+    return (f"    measured ({spread['measured']}): {per}; one run's spread over seeds "
+            f"{row['sigma_one_run']:.3g}" + (" (its configuration has changed since)"
+                                              if stale else ""))
 
 
 def measure(kernels: Sequence[str], workers: int, out: Path = MEASURE_DIR) -> list[Path]:

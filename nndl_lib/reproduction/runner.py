@@ -34,6 +34,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from nndl_lib.reproduction import blas_kernels, fast_spread
 from nndl_lib.reproduction.ledger import (
     ROOT,
     LedgerError,
@@ -337,35 +338,8 @@ def report(runner: Runner, keys: Sequence[str]) -> int:
               f"{len(row.seeds):>2}/{row.seeds_planned:<2} {row.wall_s:>8.0f}  {verdict}"
               + ("" if row.complete else " (partial)"))
         if row.passed is False and runner.tier == "fast":
-            print(_measured(key))
+            print(fast_spread.describe(key))
     return failed
-
-
-def _chaotic(keys: Sequence[str]) -> list[str]:
-    """The rows of ``keys`` that the committed spread measurement marks chaotic."""
-    from nndl_lib.reproduction.fast_spread import SPREAD_PATH, load_spread
-
-    spread = load_spread()
-    if spread is None:
-        raise SystemExit(f"--chaotic needs {SPREAD_PATH} (python -m "
-                         "nndl_lib.reproduction.fast_spread --measure ... --write)")
-    return [k for k in keys if spread["rows"].get(k, {}).get("chaotic")]
-
-
-def _measured(key: str) -> str:
-    """What the committed spread measurement says of fast row ``key`` (for a failing row)."""
-    from nndl_lib.reproduction.experiments import EXPERIMENTS
-    from nndl_lib.reproduction.fast_spread import SPREAD_PATH, load_spread
-
-    spread = load_spread()
-    row = (spread or {}).get("rows", {}).get(key)
-    if row is None:
-        return f"    {key}: not in {SPREAD_PATH.name}; no measured spread to compare with"
-    stale = row["signature"] != EXPERIMENTS[key].signature("fast")
-    per = ", ".join(f"{k} {v:.4g}" for k, v in row["ci_value"].items())
-    return (f"    measured ({spread['measured']}): {per}; one run's spread over seeds "
-            f"{row['sigma_one_run']:.3g}" + (" (its configuration has changed since)"
-                                              if stale else ""))
 
 
 def _time_epochs(keys: Sequence[str], images: int | None, threads: int) -> int:
@@ -385,43 +359,6 @@ def _time_epochs(keys: Sequence[str], images: int | None, threads: int) -> int:
               f"for {entry['training_size']:,} images, timed on {entry['images_timed']:,}; "
               f"evaluation {entry['eval_s']:.1f} s) -> {hours:.1f} h per seed", flush=True)
     return 0
-
-
-def _under_kernel(kernel: str, argv: list[str], ledger: Path) -> int:
-    """Run this command again in a child process whose OpenBLAS runs ``kernel`` (the variable
-    must be set before numpy loads). Its ledger is ``ledger`` with the kernel in its name."""
-    import subprocess
-
-    from nndl_lib.reproduction import blas_kernels
-
-    own = blas_kernels.probe(os.environ.get("OPENBLAS_CORETYPE"))
-    if kernel == "other":
-        chosen = blas_kernels.another()
-        if chosen is None:
-            print(f"--blas-kernel other: no OpenBLAS kernel other than this environment's "
-                  f"({own}) runs here; nothing to compare", file=sys.stderr)
-            return 0
-        kernel = chosen
-    ran = blas_kernels.probe(kernel)
-    if ran is None:
-        print(f"error: OpenBLAS kernel {kernel!r} does not run on this CPU (this environment "
-              f"runs {own}); "
-              f"kernels that run here: {blas_kernels.runnable()}", file=sys.stderr)
-        return 2
-    rest, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--blas-kernel":
-            skip = True
-        elif not arg.startswith("--blas-kernel="):
-            rest.append(arg)
-    if "--ledger" not in rest and not any(a.startswith("--ledger=") for a in rest):
-        rest += ["--ledger", str(ledger.with_name(f"{ledger.stem}-{kernel}{ledger.suffix}"))]
-    print(f"running under OPENBLAS_CORETYPE={kernel} ({ran} kernels; without it: {own})",
-          file=sys.stderr, flush=True)
-    return subprocess.run([sys.executable, "-m", "nndl_lib.reproduce", *rest],
-                          env=blas_kernels.coretype_env(kernel)).returncode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -468,14 +405,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "own; the ledger defaults to a file of its own per kernel")
     args = parser.parse_args(argv)
     if args.blas_kernel:
-        return _under_kernel(args.blas_kernel, list(sys.argv[1:] if argv is None else argv),
-                             args.ledger or ledger_path(args.tier))
+        given = list(sys.argv[1:] if argv is None else argv)
+        return blas_kernels.rerun_under(args.blas_kernel, given,
+                                        args.ledger or ledger_path(args.tier))
     if args.seeds is not None and args.seeds < 1 or args.workers < 0:
         parser.error("--seeds must be at least 1 and --workers at least 0")
     threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.workers))
     keys = select(args.only)
     if args.chaotic:
-        keys = _chaotic(keys)
+        keys = fast_spread.chaotic(keys)
     if args.time_epoch:
         return _time_epochs(keys, args.time_images, threads)
     path = args.ledger or ledger_path(args.tier)
