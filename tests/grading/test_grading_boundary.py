@@ -11,6 +11,7 @@ import json
 import shutil
 import signal
 import socket
+from pathlib import Path
 
 import pytest
 from grading_support import COURSE, MODULES, learner_notebook
@@ -104,6 +105,15 @@ def _no_connection(listener) -> bool:
     return False
 
 
+def _hand_in(root: Path, c: Course, name: str, nb: dict) -> Path:
+    """One learner's notebook as an LMS download ``name``, collected into the course."""
+    downloads = root.parent / "downloads"
+    downloads.mkdir(exist_ok=True)
+    (downloads / name).write_text(json.dumps(nb))
+    c.collect("ch01_digits", downloads)
+    return downloads
+
+
 def test_out_of_kernel_child_alone_refuses_every_attack(course):
     root, home, listener, hits = course
     (root / "submitted" / "bob" / "ch01_digits").mkdir(parents=True)
@@ -130,11 +140,8 @@ def test_nbgrader_kernel_and_child_alone_refuse_every_attack(course, capsys):
     root, home, listener, hits = course
     c = Course(root)
     c.release("ch01_digits")
-    downloads = root.parent / "downloads"
-    downloads.mkdir()
     ref = learner_notebook("ch01_digits")
-    (downloads / "bob_1_ch01.ipynb").write_text(json.dumps(ref))
-    c.collect("ch01_digits", downloads)
+    downloads = _hand_in(root, c, "bob_1_ch01.ipynb", ref)
     c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
     c.feedback("ch01_digits")
     bob_before = {r["student"]: r["score"] for r in c.grades()}
@@ -170,10 +177,7 @@ def test_no_boundary_no_grading_unless_no_sandbox_which_the_csv_flags(course, mo
     root, home, listener, hits = course
     c = Course(root)
     c.release("ch01_digits")
-    downloads = root.parent / "downloads"
-    downloads.mkdir()
-    (downloads / "ann_1_ch01.ipynb").write_text(json.dumps(learner_notebook("ch01_digits")))
-    c.collect("ch01_digits", downloads)
+    _hand_in(root, c, "ann_1_ch01.ipynb", learner_notebook("ch01_digits"))
     monkeypatch.setenv("NNDL_SANDBOX_PRETEND_MISSING", "1")
     with pytest.raises(CourseError, match="no grading sandbox.*--no-sandbox"):
         c.autograde("ch01_digits")
@@ -197,16 +201,13 @@ def test_attempts_are_flagged_for_the_instructor_and_only_said_refused_to_the_le
     root, home, listener, hits = course
     c = Course(root)
     c.release("ch01_digits")
-    downloads = root.parent / "downloads"
-    downloads.mkdir()
     nb = learner_notebook("ch01_digits")
     nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
                         "execution_count": None, "source": (
                             "try:\n"
                             f"    open({str(home / 'x.txt')!r}, 'w')\n"
                             "except OSError:\n    pass\n")})
-    (downloads / "mal_1_ch01.ipynb").write_text(json.dumps(nb))
-    c.collect("ch01_digits", downloads)
+    _hand_in(root, c, "mal_1_ch01.ipynb", nb)
     [o] = c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
     assert o.out_of_kernel == o.max_points
     flag = " ".join(o.flags)
@@ -224,8 +225,6 @@ def test_the_kernel_reports_attempts_through_a_channel_the_submission_cannot_era
     root, home, listener, hits = course
     c = Course(root)
     c.release("ch01_digits")
-    downloads = root.parent / "downloads"
-    downloads.mkdir()
     nb = learner_notebook("ch01_digits")
     nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
                         "execution_count": None, "source": "\n".join([
@@ -262,8 +261,7 @@ def test_the_kernel_reports_attempts_through_a_channel_the_submission_cannot_era
                             "time.sleep(1.5)",
                             "print('CHANNEL', got)",
                         ])})
-    (downloads / "mal_1_ch01.ipynb").write_text(json.dumps(nb))
-    c.collect("ch01_digits", downloads)
+    _hand_in(root, c, "mal_1_ch01.ipynb", nb)
     [o] = c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
     kernel_said = json.dumps(json.loads(next((root / "autograded" / "mal" / "ch01_digits")
                                               .glob("*.ipynb")).read_text()))
@@ -300,15 +298,11 @@ def test_the_tripwire_restores_the_whole_course_folder_after_an_escape(course, m
     root, home, listener, hits = course
     c = Course(root)
     c.release("ch01_digits")
-    downloads = root.parent / "downloads"
-    downloads.mkdir()
-    (downloads / "bob_1_ch01.ipynb").write_text(json.dumps(learner_notebook("ch01_digits")))
-    c.collect("ch01_digits", downloads)
+    downloads = _hand_in(root, c, "bob_1_ch01.ipynb", learner_notebook("ch01_digits"))
     c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
     c.feedback("ch01_digits")
     (downloads / "bob_1_ch01.ipynb").unlink()
-    (downloads / "eve_2_ch01.ipynb").write_text(json.dumps(learner_notebook("ch01_digits")))
-    c.collect("ch01_digits", downloads)
+    downloads = _hand_in(root, c, "eve_2_ch01.ipynb", learner_notebook("ch01_digits"))
     targets = [root / "nbgrader_config.py", root / ".course_secret",
                root / "release" / "ch01_digits" / "ch01_digits.ipynb",
                *(root / "autograded" / "bob").rglob("*.ipynb"),
