@@ -8,7 +8,9 @@ and the folders in ``NNDL_SANDBOX_WRITE``; writes only in those; binds only the 
 its connection file, connects nowhere; signals nothing outside) while it is still one thread,
 installs the guard (:mod:`guard`, the polite first line: clear messages, no new processes, no
 ``ctypes``), then starts an ordinary IPython kernel. If the boundary cannot be drawn the kernel
-does not start, and nbgrader records the notebook as not run. What the guard refuses goes to
+does not start, and nbgrader records the notebook as not run. Started without
+``NNDL_SANDBOX_WRITE`` (``nbgrader validate``, see :mod:`nndl_lib.grading.nbgrader_hooks`), it
+makes a fresh scratch folder of its own and confines itself to that. What the guard refuses goes to
 the grader through a channel the submission cannot erase (see :func:`_open_report`).
 
 The in-kernel test cells compute the library's references (that is the score the learner saw
@@ -30,11 +32,16 @@ def _int(name: str) -> int | None:
     return int(value) if value.strip() else None
 
 
+def _connection_file(argv: list[str]) -> str | None:
+    """The connection file given with ``-f``."""
+    return next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-f"), None)
+
+
 def _ports(argv: list[str]) -> list[int]:
     """The TCP ports of the connection file given with ``-f`` (the kernel binds them)."""
     import json
 
-    path = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-f"), None)
+    path = _connection_file(argv)
     if path is None:
         return []
     with open(path, encoding="utf-8") as f:
@@ -84,6 +91,37 @@ def _open_report(path: str) -> int | None:
         os._exit(0)
 
 
+def _own_scratch() -> tuple[str, ...]:
+    """Where nothing names the kernel's folders (``nbgrader validate`` starts it through the
+    course's kernel spec, in the submission's folder): a fresh scratch folder of its own,
+    made the working folder, home and temporary folder, and removed when the kernel is gone
+    (by a process forked now, outside the boundary, that waits for the kernel's end of a pipe
+    to close: a kernel killed outright leaves nothing behind either)."""
+    import shutil
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix="nndl-kernel-")
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:  # the reaper: out of the kernel's process group, which is signalled
+        try:
+            os.setsid()
+            os.close(write_end)
+            while os.read(read_end, 4096):
+                pass
+            shutil.rmtree(scratch, ignore_errors=True)
+        finally:
+            os._exit(0)
+    os.close(read_end)  # the kernel keeps write_end open until it ends
+    for var, sub in (("HOME", ""), ("TMPDIR", "tmp"), ("IPYTHONDIR", "ipython"),
+                     ("MPLCONFIGDIR", "mpl"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                     ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_CONFIG_DIR", "config")):
+        path = os.path.join(scratch, sub)
+        os.makedirs(path, exist_ok=True)
+        os.environ[var] = path
+    os.chdir(scratch)
+    return (scratch,)
+
+
 def main() -> None:
     from nndl_lib.grading import boundary, guard
 
@@ -91,6 +129,7 @@ def main() -> None:
                      memory_bytes=_int("NNDL_KERNEL_MEMORY"),
                      file_bytes=_int("NNDL_KERNEL_FILE_SIZE"))
     roots = tuple(p for p in os.environ.get("NNDL_SANDBOX_WRITE", "").split(os.pathsep) if p)
+    roots = roots or _own_scratch()
     # What the kernel and the notebooks need, loaded before the guard forbids loading ctypes
     # and _posixsubprocess; a direct call of the latter is disabled below.
     import _posixsubprocess
@@ -112,12 +151,13 @@ def main() -> None:
         pass
     report = _open_report(os.environ.get("NNDL_SANDBOX_REFUSED", ""))
 
-    roots = roots or (os.getcwd(),)
     if os.environ.get(boundary.ENV_MODE, "landlock") != "off":
         try:
             boundary.confine(write=roots, read=[
                 *boundary.python_read_roots(exclude_packages=()),
-                os.path.dirname(os.path.realpath(nndl_lib.__file__))],
+                os.path.dirname(os.path.realpath(nndl_lib.__file__)),
+                # read once more at start-up, wherever the starter put it
+                *[f for f in [_connection_file(sys.argv)] if f]],
                 bind_ports=_ports(sys.argv))
         except (boundary.BoundaryError, OSError, ValueError) as exc:
             print(f"grading sandbox: the kernel did not start: {exc}", file=sys.stderr)

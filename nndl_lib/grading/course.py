@@ -308,6 +308,7 @@ class Course:
         in a scratch course (so no other student's data is ever copied into a scratch)."""
         tmp = run_root / "template"
         (tmp / "source").mkdir(parents=True)
+        (tmp / "exchange").mkdir()  # nbgrader checks that it can write there
         shutil.copytree(self.root / "source" / assignment, tmp / "source" / assignment)
         db = tmp / "gradebook.db"
         scratch_course = Course(tmp)
