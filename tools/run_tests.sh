@@ -53,7 +53,7 @@ run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nb
                       -p no:cacheprovider chapters exercises/source reproduction
 run_part book     900 $BIN/python tools/build_book.py
 # Every chapter (and released exercise) in JupyterLab with the learner install, Run All in Chromium.
-run_part lab      540 $BIN/pytest -q -p no:cacheprovider -m lab tests/test_lab.py
+run_part lab      540 $BIN/pytest -q -p no:cacheprovider -m lab tests/test_lab.py tests/test_formgrader.py
 run_part browser  300 $BIN/pytest -q -m browser tests/test_browser.py
 total=$((SECONDS - run_start))
 

@@ -1,0 +1,167 @@
+"""The instructor presses formgrader's Autograde button on a hostile submission, in JupyterLab.
+
+Issue 25, as the instructor meets it: JupyterLab runs in the course folder (so formgrader reads
+the course's ``nbgrader_config.py``), Nbgrader → Formgrader opens, Manage Submissions of
+``ch02_backprop`` lists alice (the reference answers, already graded by ``nndl-course``) and
+vandal (the reference answers after a first cell that writes ``x`` into every notebook it can
+reach, ``../../*/*/*.ipynb`` and by absolute path). Headless Chromium presses vandal's Autograde
+button. Afterwards alice's files and gradebook row are byte-identical, and vandal's row holds
+the out-of-kernel grade with the attempt flagged. Part of the ``lab`` part of the test command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+from nndl_lib.grading import boundary
+from nndl_lib.grading.course import Course
+from nndl_lib.grading.gradebook import ATTEMPT_FLAG
+from nndl_lib.grading.submissions import submission
+
+pytestmark = [pytest.mark.browser, pytest.mark.lab,
+              pytest.mark.skipif(boundary.unavailable_reason() is not None,
+                                 reason=f"no Landlock here: {boundary.unavailable_reason()}")]
+
+A = "ch02_backprop"
+WORK = ROOT / "_build" / "formgrader"
+SHOTS = ROOT / "_build" / "screenshots" / "formgrader"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _files(folder: Path, skip: tuple[str, ...]) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and not str(p.relative_to(folder)).startswith(skip)}
+
+
+@pytest.fixture(scope="module")
+def course() -> Path:
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    root, downloads = WORK / "exercises", WORK / "downloads"
+    shutil.copytree(ROOT / "exercises" / "source", root / "source")
+    shutil.copy(ROOT / "exercises" / "nbgrader_config.py", root)
+    (root / ".course_secret").write_text("formgrader-test\n")
+    downloads.mkdir(parents=True)
+    source = json.loads((root / "source" / A / f"{A}.ipynb").read_text())
+    c = Course(root)
+    c.release(A)
+    (downloads / f"alice_1_{A}.ipynb").write_text(json.dumps(submission(source)))
+    c.collect(A, downloads)
+    c.autograde(A, cell_timeout=30)
+    targets = sorted(str(p) for p in root.rglob("*")
+                     if p.suffix in (".ipynb", ".db") or p.name == "nbgrader_config.py")
+    vandal = submission(source)
+    vandal["cells"].insert(0, {"cell_type": "code", "metadata": {}, "outputs": [],
+                               "execution_count": None, "source": "\n".join([
+                                   "import glob",
+                                   "hit = []",
+                                   f"for p in glob.glob('../../*/*/*.ipynb') + {targets!r}:",
+                                   "    try:",
+                                   "        open(p, 'w').write('x')",
+                                   "        hit.append(p)",
+                                   "    except OSError:",
+                                   "        pass",
+                                   "print('VANDAL HIT', hit)"])})
+    (downloads / f"alice_1_{A}.ipynb").unlink()
+    (downloads / f"vandal_2_{A}.ipynb").write_text(json.dumps(vandal))
+    c.collect(A, downloads)
+    return root
+
+
+@pytest.fixture(scope="module")
+def lab_url(course: Path, tmp_path_factory):
+    home = tmp_path_factory.mktemp("formgrader-jupyter")
+    env = dict(os.environ)
+    env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")]
+                                                         if p]))
+    port = _free_port()
+    cmd = [str(Path(sys.executable).with_name("jupyter-lab")), "--no-browser", "--ip=127.0.0.1",
+           f"--port={port}", "--IdentityProvider.token=", "--LabApp.expose_app_in_browser=True",
+           f"--LabApp.workspaces_dir={home / 'workspaces'}"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = home / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status", timeout=5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def test_formgraders_autograde_button_on_a_hostile_row_harms_nobody(course, lab_url,
+                                                                   chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    mine = ("autograded/vandal/", "grading/", "gradebook.db", "release/", ".nbgrader.log")
+    before = _files(course, mine)
+    alice_before = {r["student"]: r for r in Course(course).grades()}["alice"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu",
+                                          "--disable-dev-shm-usage"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{lab_url}/lab", wait_until="domcontentloaded", timeout=120_000)
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started",
+                                   timeout=120_000)
+            page.evaluate("() => window.jupyterapp.started.then(() => "
+                          "window.jupyterapp.commands.execute('nbgrader:open-formgrader'))")
+            formgrader = page.frame_locator("iframe[src*='formgrader']")
+            formgrader.locator(f"a[href$='/manage_submissions/{A}']").click(timeout=120_000)
+            row = formgrader.locator("tr", has_text="vandal")
+            row.locator("td.autograde a").click(timeout=60_000)
+            modal = formgrader.locator("#success-modal, #error-modal")
+            modal.wait_for(state="visible", timeout=300_000)
+            said = modal.inner_text()
+            page.screenshot(path=str(SHOTS / "autograde-vandal.png"))
+        finally:
+            browser.close()
+    assert "Successfully autograded" in said, said[-2000:]
+    # alice's notebooks, feedback and configuration untouched; her grade the same
+    assert _files(course, mine) == before
+    rows = {r["student"]: r for r in Course(course).grades()}
+    assert rows["alice"] == alice_before
+    vandal = rows["vandal"]
+    assert vandal["autograded_score"] == vandal["autograded_max"] > 0, vandal
+    assert ATTEMPT_FLAG in vandal["flag"], vandal["flag"]
+    kernel_nb = next((course / "autograded" / "vandal" / A).glob("*.ipynb")).read_text()
+    assert "VANDAL HIT []" in kernel_nb
