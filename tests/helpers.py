@@ -4,13 +4,16 @@ pyproject.toml's pytest section puts tests/ on the path)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 from pathlib import Path
 
 import numpy as np
 
 from nndl_lib.gradcheck import numerical_gradient
 
-__all__ = ["ROOT", "labelled_data", "blobs", "H", "numgrad"]
+__all__ = ["ROOT", "labelled_data", "blobs", "H", "numgrad", "tree", "free_port"]
 
 #: The repository root (where _config.yml lives).
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,3 +49,27 @@ def numgrad(f, x: np.ndarray) -> np.ndarray:
     entries of size 1e-5 (saturated softmax outputs). Inputs are kept > 2H·|w| away from ReLU kinks
     and max-pool ties."""
     return (4 * numerical_gradient(f, x, h=H) - numerical_gradient(f, x, h=2 * H)) / 3
+
+
+def tree(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, tuple]:
+    """Every file below ``folder`` whose relative path does not start with one of ``skip``, not
+    following links: ``(sha256, size, mode)``, or ``("link", target)``. Two equal trees hold
+    byte-identical files."""
+    out: dict[str, tuple] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = str(path.relative_to(folder))
+        if rel.startswith(skip):
+            continue
+        if path.is_symlink():
+            out[rel] = ("link", os.readlink(path))
+        elif path.is_file():
+            st = path.lstat()
+            out[rel] = (hashlib.sha256(path.read_bytes()).hexdigest(), st.st_size, st.st_mode)
+    return out
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

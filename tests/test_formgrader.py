@@ -11,12 +11,10 @@ the out-of-kernel grade with the attempt flagged. Part of the ``lab`` part of th
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, free_port, tree
 
 from nndl_lib.grading import boundary
 from nndl_lib.grading.course import Course
@@ -38,18 +36,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.lab,
 A = "ch02_backprop"
 WORK = ROOT / "_build" / "formgrader"
 SHOTS = ROOT / "_build" / "screenshots" / "formgrader"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _files(folder: Path, skip: tuple[str, ...]) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*"))
-            if p.is_file() and not str(p.relative_to(folder)).startswith(skip)}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +81,7 @@ def lab_url(course: Path, tmp_path_factory):
                JUPYTER_RUNTIME_DIR=str(home / "runtime"),
                PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")]
                                                          if p]))
-    port = _free_port()
+    port = free_port()
     cmd = [str(Path(sys.executable).with_name("jupyter-lab")), "--no-browser", "--ip=127.0.0.1",
            f"--port={port}", "--IdentityProvider.token=", "--LabApp.expose_app_in_browser=True",
            f"--LabApp.workspaces_dir={home / 'workspaces'}"]
@@ -131,7 +117,7 @@ def test_formgraders_autograde_button_on_a_hostile_row_harms_nobody(course, lab_
     from playwright.sync_api import sync_playwright
 
     mine = ("autograded/vandal/", "grading/", "gradebook.db", "release/", ".nbgrader.log")
-    before = _files(course, mine)
+    before = tree(course, mine)
     alice_before = {r["student"]: r for r in Course(course).grades()}["alice"]
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -157,7 +143,7 @@ def test_formgraders_autograde_button_on_a_hostile_row_harms_nobody(course, lab_
             browser.close()
     assert "Successfully autograded" in said, said[-2000:]
     # alice's notebooks, feedback and configuration untouched; her grade the same
-    assert _files(course, mine) == before
+    assert tree(course, mine) == before
     rows = {r["student"]: r for r in Course(course).grades()}
     assert rows["alice"] == alice_before
     vandal = rows["vandal"]

@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, free_port
 
 WORK = ROOT / "_build" / "lab"  # temporary copies of the notebooks (git-ignored)
 SHOTS = ROOT / "_build" / "screenshots" / "lab"
@@ -85,12 +84,6 @@ LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false", "checkForUpdates": False},
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -150,7 +143,7 @@ def lab(tmp_path_factory) -> Lab:
         PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]),
         OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
     )
-    port = _free_port()
+    port = free_port()
     cmd = [lab_exe, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            "--IdentityProvider.token=",
            f"--LabApp.user_settings_dir={settings}",

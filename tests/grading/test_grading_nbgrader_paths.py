@@ -15,7 +15,6 @@ and vandal's row holds the out-of-kernel grade with the attempt flagged.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from grading_support import COURSE, learner_notebook
+from helpers import tree
 from ordinary_user import ordinary_user, proc_failed_text
 
 from nndl_lib.grading import boundary, leaks
@@ -59,17 +59,11 @@ def vandal_cell(root: Path, home: Path) -> str:
     ])
 
 
-def _files(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def _others(root: Path, home: Path) -> dict[str, dict[str, str]]:
     """Everything vandal must not change: every file of the course but vandal's own autograded
     copy, its record and the gradebook (checked row by row), and the instructor's home."""
     mine = ("autograded/vandal/", "grading/", "gradebook.db", ".nbgrader.log")
-    course = {k: v for k, v in _files(root).items() if not k.startswith(mine)}
-    return {"course": course, "home": _files(home)}
+    return {"course": tree(root, skip=mine), "home": tree(home)}
 
 
 def _rows(root: Path) -> dict[str, dict]:
@@ -153,7 +147,7 @@ def test_formgraders_feedback_buttons_keep_hidden_tests_out(klass):
 def test_nbgrader_validate_of_a_submission_runs_in_the_sandbox(klass):
     root, home = klass
     before = _others(root, home)
-    own = _files(root / "submitted" / "vandal")
+    own = tree(root / "submitted" / "vandal")
     scratch = Path(tempfile.gettempdir())
     kernels_before = set(scratch.glob("nndl-kernel-*"))
     proc = subprocess.run([*NBGRADER, "validate",
@@ -161,7 +155,7 @@ def test_nbgrader_validate_of_a_submission_runs_in_the_sandbox(klass):
                           cwd=root, capture_output=True, text=True, timeout=600)
     assert "Success! Your notebook passes all the tests." in proc.stdout, proc.stdout[-2000:]
     assert _others(root, home) == before
-    assert _files(root / "submitted" / "vandal") == own  # not even its own notebook
+    assert tree(root / "submitted" / "vandal") == own  # not even its own notebook
     time.sleep(1)  # the kernel's scratch folder goes when the kernel has gone
     assert set(scratch.glob("nndl-kernel-*")) <= kernels_before
 

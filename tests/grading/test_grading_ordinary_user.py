@@ -19,7 +19,6 @@ under ``CI`` a setup that should work and fails is an error, not a skip.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from grading_support import COURSE, learner_notebook
+from helpers import tree
 from ordinary_user import ordinary_user
 
 from nndl_lib.grading import boundary
@@ -89,22 +89,6 @@ def attack_cell(course: Path, home: Path) -> str:
     ])
 
 
-def _tree(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, tuple]:
-    """Every file below ``folder`` (not following links): its hash, size and mode."""
-    out = {}
-    for path in sorted(folder.rglob("*")):
-        rel = str(path.relative_to(folder))
-        if rel.startswith(skip):
-            continue
-        st = path.lstat()
-        if path.is_symlink():
-            out[rel] = ("link", os.readlink(path))
-        elif path.is_file():
-            out[rel] = (hashlib.sha256(path.read_bytes()).hexdigest(), st.st_size,
-                        st.st_mode)
-    return out
-
-
 def test_the_issue_attack_as_an_ordinary_user_changes_nothing_and_is_flagged(user):
     base = Path(tempfile.mkdtemp(prefix="nndl-ordinary-"))
     try:
@@ -141,17 +125,17 @@ def test_the_issue_attack_as_an_ordinary_user_changes_nothing_and_is_flagged(use
         (downloads / "eve_2_ch02.ipynb").write_text(json.dumps(evil))
         os.lchown(downloads / "eve_2_ch02.ipynb", user.uid, user.gid)
         course("collect", A, str(downloads))
-        outside = {"home": _tree(user.home),
-                   "course": _tree(root, skip=("autograded/eve", "grading/", "gradebook.db"))}
+        outside = {"home": tree(user.home),
+                   "course": tree(root, skip=("autograded/eve", "grading/", "gradebook.db"))}
         said = course("autograde", A, "--student", "eve", "--cell-timeout", "30")
         course("grades", "--csv", str(csv_path))
         rows = {r["student"]: r for r in csv.DictReader(csv_path.open())}
 
         # nothing outside the sandbox changed: the instructor's home, the course's config,
         # source, release, bob's submission, autograded notebook and feedback
-        assert _tree(user.home) == outside["home"]
+        assert tree(user.home) == outside["home"]
         assert not (user.home / "pwned.txt").exists()
-        assert _tree(root, skip=("autograded/eve", "grading/", "gradebook.db")) == \
+        assert tree(root, skip=("autograded/eve", "grading/", "gradebook.db")) == \
             outside["course"]
         # the other student's grade is unchanged; the reference answers score full marks
         assert rows["bob"] == bob_before
@@ -170,8 +154,8 @@ def test_the_issue_attack_as_an_ordinary_user_changes_nothing_and_is_flagged(use
         # every step, as this same user (no file permission helps: it owns the course)
         (downloads / "eve_2_ch02.ipynb").rename(downloads / "mallory_3_ch02.ipynb")
         course("collect", A, str(downloads))
-        outside = {"home": _tree(user.home),
-                   "course": _tree(root, skip=("autograded/mallory", "grading/",
+        outside = {"home": tree(user.home),
+                   "course": tree(root, skip=("autograded/mallory", "grading/",
                                                "gradebook.db"))}
         proc = user.run([user.python, "-c", (
             "from nndl_lib.grading.course import Course\n"
@@ -180,8 +164,8 @@ def test_the_issue_attack_as_an_ordinary_user_changes_nothing_and_is_flagged(use
             "assert o.out_of_kernel == o.max_points and o.in_kernel == o.max_points, o\n")],
             cwd=base)
         assert proc.returncode == 0, proc.stderr[-3000:]
-        assert _tree(user.home) == outside["home"]
-        assert _tree(root, skip=("autograded/mallory", "grading/", "gradebook.db")) == \
+        assert tree(user.home) == outside["home"]
+        assert tree(root, skip=("autograded/mallory", "grading/", "gradebook.db")) == \
             outside["course"]
         course("grades", "--csv", str(csv_path))
         rows_after = {r["student"]: r for r in csv.DictReader(csv_path.open())}
