@@ -222,7 +222,7 @@ def test_the_fast_tier_fails_when_a_row_leaves_its_band(tmp_path, monkeypatch, c
 
 @needs_real_mnist
 def test_rows_with_identical_runs_share_one_run(tmp_path):
-    from nndl_lib.reproduction.runner import plan
+    from nndl_lib.reproduction.planning import plan
 
     tasks = plan(["ch3_init_default_30", "ch5_depth_1", "ch3_ce_30"], "full", None, {})
     merged = [t for t in tasks if len(t.keys) > 1]
