@@ -19,7 +19,8 @@ The checks' machinery
     ``drivers``        how a graded function is called (plain call, in-place update, optimiser
                        steps, ...); the same code calls the learner's function and the reference
 The two grading passes, each a trusted parent and the child it starts
-    ``outofkernel_parent``  the out-of-kernel pass: per-student secret inputs, limits, comparisons
+    ``outofkernel_parent``  the out-of-kernel pass: per-student secret inputs, comparisons
+    ``outofkernel_supervisor``  its child run under limits, restarted without what stopped it
     ``outofkernel_child``   its child process (stdlib + numpy only)
     ``autograde_parent``    nbgrader's autograde of one submission in its scratch course
     ``autograde_child``     the nbgrader run inside that scratch course
@@ -31,6 +32,7 @@ The course
     ``course``         release / collect / autograde / feedback / grades over nbgrader
     ``gradebook``      the real gradebook: merging one student's results, overrides, grade rows
     ``lms``            reading LMS downloads for ``collect``: files and student ids
+    ``notebook_cells`` a cell's source and nbgrader metadata; which cells are the learner's
     ``leaks``          finding solution code and hidden tests; scrubbing them from feedback
     ``submissions``    learner-like submissions made from a source notebook (reference
                        answers or stubs), for testing and timing the graders

@@ -10,6 +10,7 @@ import numpy as np
 from helpers import ROOT
 
 from nndl_lib.grading.course import Course
+from nndl_lib.grading.notebook_cells import cell_source, nbgrader_meta
 from nndl_lib.grading.submissions import reference_answer, submission
 
 COURSE = ROOT / "exercises"
@@ -23,18 +24,9 @@ def source_nb(assignment: str) -> dict:
     return json.loads((COURSE / "source" / assignment / f"{assignment}.ipynb").read_text())
 
 
-def nbgrader_meta(cell: dict) -> dict:
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
-
-
-def cell_text(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
 def solution_code(assignment: str) -> dict[str, str]:
     """grade_id -> the reference answer cell's code (markers removed)."""
-    return {nbgrader_meta(c)["grade_id"]: reference_answer(cell_text(c))
+    return {nbgrader_meta(c)["grade_id"]: reference_answer(cell_source(c))
             for c in source_nb(assignment)["cells"]
             if c["cell_type"] == "code" and nbgrader_meta(c).get("solution")}
 
@@ -57,5 +49,5 @@ def namespace(assignment: str, replace: dict[str, str] | None = None,
     nb = learner_notebook(assignment, answers, replace)
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and nbgrader_meta(cell).get("solution"):
-            exec(cell_text(cell), ns)
+            exec(cell_source(cell), ns)
     return ns

@@ -10,10 +10,8 @@ from grading_mutants import MUTANTS, mutant_source
 from grading_support import (
     ASSIGNMENTS,
     MODULES,
-    cell_text,
     learner_notebook,
     namespace,
-    nbgrader_meta,
     solution_code,
     source_nb,
 )
@@ -23,6 +21,7 @@ from nndl_lib.grading import leaks, wire
 from nndl_lib.grading.assignments import ch01_digits, ch02_backprop, ch03_improving
 from nndl_lib.grading.drivers import run_driver
 from nndl_lib.grading.lms import CourseError, id_for, student_id_from_name
+from nndl_lib.grading.notebook_cells import cell_source, nbgrader_meta
 from nndl_lib.grading.outofkernel_parent import learner_cells, student_seed
 from nndl_lib.reference_values import EXERCISE_KEYS, WORKED_EXAMPLE_222
 
@@ -49,7 +48,7 @@ def test_every_task_has_an_answer_cell_and_a_test_cell_worth_its_points(assignme
         assert test is not None and nbgrader_meta(test)["grade"], task.name
         assert nbgrader_meta(test)["points"] == task.points, task.name
         assert nbgrader_meta(test)["locked"] and not nbgrader_meta(test)["solution"]
-        text = cell_text(test)
+        text = cell_source(test)
         assert f'checks.check("{task.name}", {task.name})' in text
         assert "BEGIN HIDDEN TESTS" in text and text.rstrip().endswith("result.points")
         assert abs(sum(sc.points for sc in task.subchecks) - task.points) < 1e-12
