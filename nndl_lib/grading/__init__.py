@@ -10,8 +10,10 @@ The assignments
     ``assignments.ch03_improving`` cells; notebooks import them by their public path
                                   ``nndl_lib.grading.<name>`` (the one-line modules beside this)
 The checks' machinery
-    ``framework``      tasks, sub-checks with points, cases, reports (in the learner's kernel
+    ``framework``      an assignment's checks planned, run and scored (in the learner's kernel
                        and in the trusted grader alike)
+    ``task_spec``      what an assignment declares: tasks, sub-checks with points, cases
+    ``task_results``   what grading a task gives: points per sub-check and the report
     ``compare``        a learner's output against the reference's, sub-check by sub-check
     ``checks``         the one tolerance table and comparisons returning structured results
     ``cases``          random inputs for the kernels' checks

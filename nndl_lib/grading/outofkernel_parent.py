@@ -35,10 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from nndl_lib.grading import boundary, wire
-from nndl_lib.grading.framework import Assignment, PlannedCase, TaskResult
+from nndl_lib.grading.framework import Assignment
 from nndl_lib.grading.guard import BLOCKED_MESSAGE
 from nndl_lib.grading.notebook_cells import learner_cells
 from nndl_lib.grading.outofkernel_supervisor import Limits, run_learner_code
+from nndl_lib.grading.task_results import TaskResult
+from nndl_lib.grading.task_spec import PlannedCase
 
 __all__ = ["Limits", "SubmissionResult", "SandboxUnavailable", "student_seed", "grade_notebook",
            "learner_cells"]

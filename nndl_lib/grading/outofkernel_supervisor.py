@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from nndl_lib.grading import wire
-from nndl_lib.grading.framework import Assignment, PlannedCase
+from nndl_lib.grading.framework import Assignment
+from nndl_lib.grading.task_spec import PlannedCase
 from nndl_lib.grading.users import SandboxUser, child_env, sandbox_user
 
 __all__ = ["Limits", "run_learner_code"]
