@@ -9,6 +9,7 @@ The core (this folder; imports nothing above it)
     ``fc`` (the pure kernels: feedforward, backprop_example, backprop, update_mini_batch, sgd),
     ``fc_fast`` (the training loop's fast path, tested against ``fc``), ``network`` (the
     ``Network`` class), ``training`` (the one trainer and its ``History``, for every model),
+    ``conventions`` (how chapters 1-3 and chapter 6 train: ``CHAPTER_3``, ``CHAPTER_6``),
     ``costs``, ``activations``, ``init``, ``regularization`` (L2/L1, dropout kernels),
     ``optimizers``, ``batchnorm``, ``gradcheck``, ``metrics`` (accuracy, parameter count),
     ``data`` (MNIST loader: search path, sha256, mirrors, cache; expanded data), ``validate``
