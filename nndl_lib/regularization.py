@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from nndl_lib.validate import check_rng
+
 __all__ = [
     "REGULARIZATIONS",
     "check_regularization",
@@ -113,9 +115,7 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
     """
     if not 0.0 <= p < 1.0:
         raise ValueError(f"dropout probability p must lie in [0, 1); got {p!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator (e.g. np.random.default_rng(seed)), "
-                        f"drawn from once per mask; got {type(rng).__name__}")
+    check_rng(rng)
     return (rng.random(shape) >= p).astype(dtype)
 
 

@@ -162,8 +162,11 @@ def test_bad_shapes_give_clear_errors():
     net = RNN.create(2, 3, 1, np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"x must have shape \(N, T, 2\)"):
         net.predict(np.zeros((4, 5)))
-    with pytest.raises(TypeError, match="Generator"):
-        RNN.create(2, 3, 1, 0)
+    with pytest.raises(TypeError, match="rng must be an int, a numpy.random.Generator"):
+        RNN.create(2, 3, 1, "0")
+    seeded, drawn = RNN.create(2, 3, 1, 5), RNN.create(2, 3, 1, np.random.default_rng(5))
+    for p, q in zip(seeded.params, drawn.params, strict=True):  # a seed is a Generator's seed
+        np.testing.assert_array_equal(p, q)
 
 
 def test_lstm_forward_follows_the_gate_equations():
