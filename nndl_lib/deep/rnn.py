@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nndl_lib.activations import sigmoid
-from nndl_lib.validate import as_rng, check_int
+from nndl_lib.validate import as_rng, check_int, check_positive
 
 __all__ = [
     "rnn_forward",
@@ -334,9 +334,10 @@ def noisy_sine(n_sequences: int, steps: int, *, period: float = 16.0, noise: flo
     Returns (x (N, steps, 1), y (N, steps, 1), s (N, steps + 1) the clean wave).
     """
     rng = as_rng(rng, "rng")
-    if n_sequences < 1 or steps < 1 or period <= 0 or noise < 0:
-        raise ValueError(f"need n_sequences >= 1, steps >= 1, period > 0, noise >= 0; got "
-                         f"{n_sequences}, {steps}, {period}, {noise}")
+    n_sequences = check_int(n_sequences, "n_sequences", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    period = check_positive(period, "period")
+    noise = check_positive(noise, "noise", allow_zero=True)
     phase = rng.uniform(0, 2 * np.pi, size=(n_sequences, 1))
     t = np.arange(steps + 1)
     s = np.sin(2 * np.pi * t / period + phase)

@@ -129,6 +129,12 @@ def test_noisy_sine_targets_are_the_next_clean_values():
     assert x.shape == y.shape == (4, 10, 1) and s.shape == (4, 11)
     np.testing.assert_allclose(y[:, :-1], x[:, 1:])
     np.testing.assert_allclose(y[:, :, 0], s[:, 1:])
+    for bad, message in [({"n_sequences": 0}, "n_sequences must be an integer >= 1"),
+                         ({"steps": 2.5}, "steps must be an integer >= 1"),
+                         ({"period": 0.0}, "period must be a positive"),
+                         ({"noise": -0.1}, "noise must be a non-negative")]:
+        with pytest.raises(ValueError, match=message):
+            noisy_sine(**{"n_sequences": 4, "steps": 10, "rng": 0, **bad})
 
 
 def test_input_sensitivity_decays_geometrically_back_in_time_for_small_recurrent_weights():
