@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ROOT, blobs
+from helpers import ROOT, blobs, cells_of, read_notebook, text_of
 from real_mnist import needs_real_mnist
 
 from nndl_lib.reproduction.experiments import EXPERIMENTS
@@ -317,14 +317,14 @@ PAGE = ROOT / "reproduction" / "results.ipynb"
 
 
 def test_the_page_is_committed_clean_and_trains_nothing():
-    nb = json.loads(PAGE.read_text(encoding="utf-8"))
-    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    code = text_of(PAGE, "code")
     assert all(not c.get("outputs") and not c.get("execution_count")
-               for c in nb["cells"] if c["cell_type"] == "code")
+               for c in cells_of(PAGE, "code"))
     assert "full_results()" in code
     for call in ("train(", ".SGD(", "run(", "import nndl_lib.reproduction.runner", "load_mnist"):
         assert call not in code, f"the reproduction page must only read the ledger ({call})"
-    assert nb["metadata"]["mystnb"]["execution_mode"] == "inline"  # re-read on every build
+    # re-read on every build
+    assert read_notebook(PAGE)["metadata"]["mystnb"]["execution_mode"] == "inline"
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     assert "reproduction/results" in toc
 
