@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from nndl_lib.validate import check_rng
+from nndl_lib.validate import check_probability, check_rng
 
 __all__ = [
     "REGULARIZATIONS",
@@ -113,8 +113,7 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
 
     shape: e.g. (N, n_hidden), one independent mask per example row.
     """
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout probability p must lie in [0, 1); got {p!r}")
+    p = check_probability(p, "dropout probability p")
     check_rng(rng)
     return (rng.random(shape) >= p).astype(dtype)
 
@@ -155,8 +154,7 @@ def dropout_evaluate(x: np.ndarray, p: float) -> np.ndarray:
     The expected training-time output of a unit, E[mask] x = (1 - p) x, is what the next layer
     saw on average during training; this is the book's "halve the outgoing weights" for p = 1/2.
     """
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout probability p must lie in [0, 1); got {p!r}")
+    p = check_probability(p, "dropout probability p")
     return (1.0 - p) * x
 
 
