@@ -245,7 +245,7 @@ def train(
                                    rng.permutation(n) if conventions.shuffle else None, drop_last)
             if fast_epoch is not None:
                 fast_epoch(train_set.x, train_set.targets, batches, eta, lmbda, lmbda_n,
-                     regularization, rng)
+                           regularization, rng)
             else:
                 for idx in batches:
                     nabla_b, nabla_w = gradients(train_set.x[idx], train_set.targets[idx], rng)
