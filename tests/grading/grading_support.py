@@ -4,6 +4,7 @@ notebooks, namespaces to run checks in, and notebook edits."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -51,3 +52,14 @@ def namespace(assignment: str, replace: dict[str, str] | None = None,
         if cell["cell_type"] == "code" and nbgrader_meta(cell).get("solution"):
             exec(cell_source(cell), ns)
     return ns
+
+
+#: Two "graded" draws besides the visible cases.
+GRADED_SEEDS = (11, 2024)
+
+
+def visible_and_graded_runs(assignment: Any, task: str, ns: dict) -> Iterator[Any]:
+    """``assignment.run`` of ``task`` on ``ns``: the visible cases, then each graded draw."""
+    yield assignment.run(task, ns, mode="visible")
+    for seed in GRADED_SEEDS:
+        yield assignment.run(task, ns, seed=seed, mode="graded")

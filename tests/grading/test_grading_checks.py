@@ -14,6 +14,7 @@ from grading_support import (
     namespace,
     solution_code,
     source_nb,
+    visible_and_graded_runs,
 )
 
 from nndl_lib import fc
@@ -24,16 +25,6 @@ from nndl_lib.grading.lms import CourseError, id_for, student_id_from_name
 from nndl_lib.grading.notebook_cells import cell_source, nbgrader_meta
 from nndl_lib.grading.outofkernel_parent import learner_cells, student_seed
 from nndl_lib.reference_values import EXERCISE_KEYS, WORKED_EXAMPLE_222
-
-SEEDS = [11, 2024]  # two "graded" draws besides the visible cases
-
-
-def _runs(assignment, task, ns):
-    a = MODULES[assignment].ASSIGNMENT
-    yield a.run(task, ns, mode="visible")
-    for seed in SEEDS:
-        yield a.run(task, ns, seed=seed, mode="graded")
-
 
 # --- the notebooks and the check modules agree ---------------------------------------------
 
@@ -91,7 +82,7 @@ def _differ(a, b) -> bool:
 def test_reference_answers_get_full_marks_on_visible_and_random_cases(assignment):
     ns = namespace(assignment)
     for task in MODULES[assignment].ASSIGNMENT.tasks:
-        for result in _runs(assignment, task.name, ns):
+        for result in visible_and_graded_runs(MODULES[assignment].ASSIGNMENT, task.name, ns):
             assert result.passed, result.report()
 
 
@@ -131,7 +122,7 @@ def test_every_graded_function_has_several_mutants():
 def test_mutant_loses_points_in_every_run(assignment, task, name, spec):
     code = mutant_source(spec, solution_code(assignment)[task])
     ns = namespace(assignment, replace={task: code})
-    for result in _runs(assignment, task, ns):
+    for result in visible_and_graded_runs(MODULES[assignment].ASSIGNMENT, task, ns):
         assert result.points < result.max_points, f"mutant '{name}' got full marks"
 
 
