@@ -9,6 +9,7 @@ The core (this folder; imports nothing above it)
     ``fc`` (the pure kernels: feedforward, backprop_example, backprop, update_mini_batch, sgd),
     ``fc_fast`` (the training loop's fast path, tested against ``fc``), ``network`` (the
     ``Network`` class), ``training`` (the one trainer and its ``History``, for every model),
+    ``conventions`` (how chapters 1-3 and chapter 6 train: ``CHAPTER_3``, ``CHAPTER_6``),
     ``costs``, ``activations``, ``init``, ``regularization`` (L2/L1, dropout kernels),
     ``optimizers``, ``batchnorm``, ``gradcheck``, ``metrics`` (accuracy, parameter count),
     ``data`` (MNIST loader: search path, sha256, mirrors, cache; expanded data), ``validate``
@@ -21,13 +22,15 @@ The core (this folder; imports nothing above it)
 ``companions`` (what one chapter needs beyond the core, named by chapter; imports the core)
     ``ch01_perceptron``, ``ch01_baselines``, ``ch01_saturation``, ``ch02_backprop_demo``,
     ``ch02_hand_example``, ``ch02_epoch_timing``, ``ch03_single_neuron``, ``ch03_augment``,
-    ``ch03_curves``, ``ch03_hyper_search``, ``ch04_universality``, ``ch04_universality_beyond``,
-    ``ch05_learning_speed``, ``foundations_normalization``; ``plotting`` and ``tables`` for all.
+    ``ch03_curves``, ``ch03_hyper_search``, ``ch04_steps``, ``ch04_universality``,
+    ``ch04_universality_beyond``, ``ch05_gradient_norms``, ``ch05_learning_speed``,
+    ``foundations_normalization``; ``plotting`` and ``tables`` for all.
 ``reproduction`` (the reproduction ledger; imports everything but ``grading``)
     ``experiments`` (the public names of the three next: every published experiment as a spec,
     ``run(key, tier)``), ``spec`` (``ExperimentSpec``), ``table`` (the rows of
-    ``experiments.toml`` as ``EXPERIMENTS``), ``runs`` (``run``; chapter 3's runners), ``runner``
-    (``python -m nndl_lib.reproduce``; local workers or Dask), ``task``, ``ledger``
+    ``experiments.toml`` as ``EXPERIMENTS``), ``runs`` (``run``; chapter 3's runners), ``planning``
+    and ``execution`` (which tasks run, and where: local workers or Dask), ``runner``
+    (``python -m nndl_lib.reproduce``: the ledger and the command line), ``task``, ``ledger``
     (``full_results()`` for the chapters), ``report``, ``resumable`` (training in checkpointed
     pieces), ``row_timing``.
 ``grading`` (the exercises; imports everything but ``reproduction``)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nndl_lib.validate import check_int
+from nndl_lib.validate import check_int, check_positive, check_probability
 
 __all__ = ["batchnorm_forward", "batchnorm_backward", "BatchNorm"]
 
@@ -55,8 +55,7 @@ def _check_batch(x: np.ndarray, gamma: np.ndarray, eps: float) -> np.ndarray:
     if np.shape(gamma) != (D,):
         raise ValueError(f"gamma must have shape ({D},) to match x {x.shape}; "
                          f"got {np.shape(gamma)}")
-    if not eps > 0:
-        raise ValueError(f"eps must be positive; got {eps!r}")
+    check_positive(eps, "eps")
     return x
 
 
@@ -130,13 +129,9 @@ class BatchNorm:
         dtype: np.dtype | type = np.float64,
     ) -> None:
         num_features = check_int(num_features, "num_features", minimum=1)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must lie in [0, 1); got {momentum!r}")
-        if not eps > 0:
-            raise ValueError(f"eps must be positive; got {eps!r}")
-        self.num_features = int(num_features)
-        self.momentum = float(momentum)
-        self.eps = float(eps)
+        self.num_features = num_features
+        self.momentum = check_probability(momentum, "momentum")
+        self.eps = check_positive(eps, "eps")
         self.dtype = np.dtype(dtype)
         self.gamma = np.ones(self.num_features, dtype=self.dtype)
         self.beta = np.zeros(self.num_features, dtype=self.dtype)

@@ -25,6 +25,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nndl_lib.validate import check_rng
+
 __all__ = [
     "normal_weights",
     "large_weight_init",
@@ -47,11 +49,7 @@ def normal_weights(shape: tuple[int, ...], std: float, rng: np.random.Generator,
     Every initialiser below is this with its own ``std``; chapter 6's convolutional filters use it
     directly with shape (F, C, KH, KW).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(seed)); "
-            f"got {type(rng).__name__}"
-        )
+    check_rng(rng)
     for n in shape:
         if int(n) != n or n < 1:
             raise ValueError(f"layer sizes must be positive integers; got shape {shape}")

@@ -32,6 +32,7 @@ import numpy as np
 
 from nndl_lib import fc
 from nndl_lib.activations import SOFTMAX, Activation, get_activation
+from nndl_lib.conventions import CHAPTER_3
 from nndl_lib.costs import Cost, CrossEntropyCost, LogLikelihoodCost, get_cost
 from nndl_lib.fc_fast import sgd_epoch_fast
 from nndl_lib.init import bias_init, get_weight_init
@@ -355,7 +356,7 @@ class Network:
             return train(
                 self, training_data, epochs, mini_batch_size, eta, lmbda,
                 evaluation_data=evaluation_data, regularization=regularization,
-                optimizer=optimizer,
+                conventions=CHAPTER_3, optimizer=optimizer,
                 gradients=self.example_gradients if backprop == "example" else None,
                 lr_schedule_patience=lr_schedule_patience,
                 early_stopping_patience=early_stopping_patience, monitor=monitor,

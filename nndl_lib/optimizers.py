@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from nndl_lib.validate import check_positive, check_probability
+
 __all__ = [
     "Optimizer",
     "SGD",
@@ -44,18 +46,6 @@ __all__ = [
 ]
 
 
-def _check_positive(name: str, value: float) -> float:
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
-    return float(value)
-
-
-def _check_fraction(name: str, value: float) -> float:
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must lie in [0, 1); got {value!r}")
-    return float(value)
-
-
 class Optimizer:
     """Base class: validation of (params, grads) and lazily created per-parameter state.
 
@@ -66,7 +56,7 @@ class Optimizer:
     _state_names: tuple[str, ...] = ()
 
     def __init__(self, eta: float) -> None:
-        self.eta = _check_positive("eta", eta)
+        self.eta = check_positive(eta, "eta")
         self.reset()
 
     def reset(self) -> None:
@@ -144,7 +134,7 @@ class Momentum(Optimizer):
     _state_names = ("v",)
 
     def __init__(self, eta: float, mu: float = 0.9) -> None:
-        self.mu = _check_fraction("mu", mu)
+        self.mu = check_probability(mu, "mu")
         super().__init__(eta)
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
@@ -185,7 +175,7 @@ class Adagrad(Optimizer):
     _state_names = ("G",)
 
     def __init__(self, eta: float, eps: float = 1e-8) -> None:
-        self.eps = _check_positive("eps", eps)
+        self.eps = check_positive(eps, "eps")
         super().__init__(eta)
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
@@ -212,8 +202,8 @@ class Adadelta(Optimizer):
     _state_names = ("Eg2", "Edw2")
 
     def __init__(self, rho: float = 0.95, eps: float = 1e-6, eta: float = 1.0) -> None:
-        self.rho = _check_fraction("rho", rho)
-        self.eps = _check_positive("eps", eps)
+        self.rho = check_probability(rho, "rho")
+        self.eps = check_positive(eps, "eps")
         super().__init__(eta)
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
@@ -239,8 +229,8 @@ class RMSprop(Optimizer):
     _state_names = ("Eg2",)
 
     def __init__(self, eta: float, rho: float = 0.9, eps: float = 1e-8) -> None:
-        self.rho = _check_fraction("rho", rho)
-        self.eps = _check_positive("eps", eps)
+        self.rho = check_probability(rho, "rho")
+        self.eps = check_positive(eps, "eps")
         super().__init__(eta)
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
@@ -269,9 +259,9 @@ class Adam(Optimizer):
     def __init__(
         self, eta: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
     ) -> None:
-        self.beta1 = _check_fraction("beta1", beta1)
-        self.beta2 = _check_fraction("beta2", beta2)
-        self.eps = _check_positive("eps", eps)
+        self.beta1 = check_probability(beta1, "beta1")
+        self.beta2 = check_probability(beta2, "beta2")
+        self.eps = check_positive(eps, "eps")
         super().__init__(eta)
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from nndl_lib.validate import check_probability, check_rng
+
 __all__ = [
     "REGULARIZATIONS",
     "check_regularization",
@@ -111,11 +113,8 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
 
     shape: e.g. (N, n_hidden), one independent mask per example row.
     """
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout probability p must lie in [0, 1); got {p!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator (e.g. np.random.default_rng(seed)), "
-                        f"drawn from once per mask; got {type(rng).__name__}")
+    p = check_probability(p, "dropout probability p")
+    check_rng(rng)
     return (rng.random(shape) >= p).astype(dtype)
 
 
@@ -155,8 +154,7 @@ def dropout_evaluate(x: np.ndarray, p: float) -> np.ndarray:
     The expected training-time output of a unit, E[mask] x = (1 - p) x, is what the next layer
     saw on average during training; this is the book's "halve the outgoing weights" for p = 1/2.
     """
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout probability p must lie in [0, 1); got {p!r}")
+    p = check_probability(p, "dropout probability p")
     return (1.0 - p) * x
 
 

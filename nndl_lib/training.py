@@ -22,7 +22,12 @@ A model trains here if it has (the protocol the two networks implement):
 - ``prepared_cost(prepared) -> float``: the mean data cost in evaluation mode;
 - ``prepared_accuracy(prepared) -> float``: the fraction classified correctly;
 - optionally ``sgd_epoch_fast(x, targets, batches, eta, lmbda, n, regularization, rng)``: a faster
-  equivalent of the plain-SGD epoch (used only without an optimiser or a custom gradient).
+  equivalent of the plain-SGD epoch, used when ``train(..., fast=True)`` (the default) and the
+  step is plain SGD on the model's own gradients (no optimiser, no ``gradients=``).
+
+How a chapter's code trains beside its hyper-parameters (shuffling, a last partial mini-batch,
+the n of lambda/n, the tie rule) is one value, :class:`~nndl_lib.conventions.TrainingConventions`:
+``conventions=CHAPTER_3`` (the default) or ``CHAPTER_6``.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from tqdm import tqdm
 
+from nndl_lib.conventions import CHAPTER_3, TrainingConventions
 from nndl_lib.regularization import (
     check_regularization,
     l1_gradient,
@@ -46,7 +52,6 @@ from nndl_lib.validate import as_rng, check_int, check_positive
 __all__ = ["Prepared", "History", "MONITOR_OPTIONS", "mini_batches", "sgd_step", "train"]
 
 MONITOR_OPTIONS = ("training_cost", "training_accuracy", "evaluation_cost", "evaluation_accuracy")
-TIES = ("first", "last")
 
 
 class Prepared(NamedTuple):
@@ -159,16 +164,14 @@ def train(
     evaluation_data: tuple[Any, Any] | None = None,
     test_data: tuple[Any, Any] | None = None,
     regularization: str = "l2",
-    lmbda_n: int | str | None = None,
+    conventions: TrainingConventions = CHAPTER_3,
     optimizer: Any = None,
     gradients: Callable[..., tuple[list, list]] | None = None,
-    shuffle: bool = True,
-    drop_last: bool = False,
+    fast: bool = True,
     lr_schedule_patience: int | None = None,
     early_stopping_patience: int | None = None,
     monitor: Sequence[str] | str | None = ("evaluation_accuracy",),
     test_every_epoch: bool = False,
-    ties: str = "first",
     callback: Callable[[int, Any, History], Any] | None = None,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
@@ -177,13 +180,15 @@ def train(
 
     training_data, evaluation_data, test_data: pairs (x, y) the model accepts.
     epochs, mini_batch_size, eta: as in the book. lmbda: regularisation strength with
-        ``regularization`` "l2" or "l1"; lmbda_n: the n of eta lmbda/n: None for the number of
-        training examples (chapter 3), "mini_batches" for the number of mini-batches per epoch
-        (chapter 6), or an int.
+        ``regularization`` "l2" or "l1".
+    conventions: the chapter's mini-batch order, last partial mini-batch, n of eta lmbda/n and
+        tie rule (:data:`~nndl_lib.conventions.CHAPTER_3`, the default, or
+        :data:`~nndl_lib.conventions.CHAPTER_6`).
     optimizer: an object with ``eta`` and ``step(params, grads)``; its ``eta`` is set to ``eta``.
     gradients: replaces ``model.batch_gradients`` (e.g. the per-example backprop of chapter 2).
-    shuffle: a new random order each epoch (the book's chapters 1-3; chapter 6 does not shuffle).
-    drop_last: leave out a last mini-batch smaller than ``mini_batch_size`` (chapter 6).
+    fast: use the model's vectorised epoch (``sgd_epoch_fast``) where it has one and the step is
+        plain SGD on its own gradients (no optimiser, no ``gradients``); False always takes the
+        per-mini-batch loop. Both compute the same steps.
     lr_schedule_patience: halve eta after this many epochs without a new best evaluation accuracy;
         stop when it has fallen to eta/128. early_stopping_patience: stop after this many epochs
         without a new best.
@@ -191,8 +196,6 @@ def train(
         "evaluation_accuracy" (or "all" / None). Evaluation accuracy is always recorded when the
         schedule, early stopping or test data need it.
     test_every_epoch: compute test accuracy after every epoch, not only at a new best.
-    ties: which epoch is best when evaluation accuracies tie: "first" (chapters 1-3: a tie is
-        no improvement) or "last" (chapter 6's code).
     callback: ``callback(epoch, model, history)`` after each epoch's monitoring; a true return
         value stops training (stop_reason "callback").
     seed: generator for shuffling and dropout (int, Generator, or None for fresh entropy).
@@ -204,7 +207,11 @@ def train(
     lmbda = check_positive(lmbda, "lmbda", allow_zero=True)
     regularization = check_regularization(regularization)
     monitor = _check_monitor(monitor)
-    patience = _Patience(ties, early_stopping_patience, lr_schedule_patience)
+    if not isinstance(conventions, TrainingConventions):
+        raise TypeError("conventions must be a TrainingConventions (nndl_lib.conventions: "
+                        f"CHAPTER_3, CHAPTER_6, ...); got {type(conventions).__name__}")
+    drop_last = conventions.drop_last
+    patience = _Patience(conventions.ties, early_stopping_patience, lr_schedule_patience)
     if optimizer is not None:
         if not (hasattr(optimizer, "step") and hasattr(optimizer, "eta")):
             raise TypeError("optimizer must have an 'eta' attribute and a step(params, grads) "
@@ -218,16 +225,12 @@ def train(
         raise ValueError(f"training_data has {n} examples; need at least "
                          f"{mini_batch_size if drop_last else 1} (mini_batch_size "
                          f"{mini_batch_size}{', last partial batch dropped' if drop_last else ''})")
-    if lmbda_n is None:
-        lmbda_n = n
-    elif lmbda_n == "mini_batches":
-        lmbda_n = n // mini_batch_size if drop_last else -(-n // mini_batch_size)
-    else:
-        lmbda_n = check_int(lmbda_n, "lmbda_n", minimum=1)
+    lmbda_n = conventions.weight_decay_n(n, mini_batch_size)
     rng = as_rng(seed)
+    # the fast path is chosen here, once: plain SGD on the model's own gradients
+    fast_epoch = (model.sgd_epoch_fast if fast and optimizer is None and gradients is None
+                  and hasattr(model, "sgd_epoch_fast") else None)
     gradients = gradients or model.batch_gradients
-    fast = (getattr(model, "sgd_epoch_fast", None)
-            if optimizer is None and gradients == model.batch_gradients else None)
 
     def cost(data: Prepared) -> float:  # the cost SGD minimises: data cost + regulariser
         return model.prepared_cost(data) + penalty(model.weights, lmbda, lmbda_n, regularization)
@@ -238,11 +241,11 @@ def train(
         for epoch in bar:
             history.eta.append(eta)
             # one epoch: a new order (unless the book's chapter 6 keeps it), a step per batch
-            batches = mini_batches(n, mini_batch_size, rng.permutation(n) if shuffle else None,
-                                   drop_last)
-            if fast is not None:
-                fast(train_set.x, train_set.targets, batches, eta, lmbda, lmbda_n,
-                     regularization, rng)
+            batches = mini_batches(n, mini_batch_size,
+                                   rng.permutation(n) if conventions.shuffle else None, drop_last)
+            if fast_epoch is not None:
+                fast_epoch(train_set.x, train_set.targets, batches, eta, lmbda, lmbda_n,
+                           regularization, rng)
             else:
                 for idx in batches:
                     nabla_b, nabla_w = gradients(train_set.x[idx], train_set.targets[idx], rng)
@@ -309,8 +312,6 @@ class _Patience:
     """The best evaluation accuracy so far and the epochs since it (early stopping, schedule)."""
 
     def __init__(self, ties: str, early_stopping: int | None, lr_schedule: int | None) -> None:
-        if ties not in TIES:
-            raise ValueError(f"ties must be one of {TIES}; got {ties!r}")
         for name, value in (("lr_schedule_patience", lr_schedule),
                             ("early_stopping_patience", early_stopping)):
             if value is not None:

@@ -20,6 +20,7 @@ __all__ = [
     "check_positive",
     "check_probability",
     "as_rng",
+    "check_rng",
     "as_batch",
     "as_labels",
     "as_targets",
@@ -67,14 +68,29 @@ def check_probability(value: Any, name: str) -> float:
     return v
 
 
-def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """A ``numpy.random.Generator``: the one given, or a new one from a seed (None: fresh)."""
+def as_rng(seed: int | np.random.Generator | None, name: str = "seed") -> np.random.Generator:
+    """A ``numpy.random.Generator``: the one given, or a new one from a seed (None: fresh).
+
+    name: the argument's name in the error message (``seed``, ``rng``).
+    """
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise TypeError(f"seed must be an int, a numpy.random.Generator or None; "
+        raise TypeError(f"{name} must be an int, a numpy.random.Generator or None; "
                         f"got {type(seed).__name__}")
     return np.random.default_rng(seed)
+
+
+def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """``rng`` if it is a ``numpy.random.Generator``, else a TypeError.
+
+    For kernels called many times with one generator (an initialiser per layer, a dropout mask
+    per mini-batch): a seed there would draw the same numbers at every call.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator (e.g. "
+                        f"np.random.default_rng(seed)); got {type(rng).__name__}")
+    return rng
 
 
 def as_batch(x: Any, shape: Sequence[int], dtype: np.dtype, what: str = "x") -> np.ndarray:

@@ -1,10 +1,11 @@
-"""What several test files share: the repository root, small synthetic data sets and the
-Richardson-extrapolated numerical gradient. Importable from every test folder (``pythonpath`` in
-pyproject.toml's pytest section puts tests/ on the path)."""
+"""What several test files share: the repository root, the chapter notebooks and their cells,
+small synthetic data sets and the Richardson-extrapolated numerical gradient. Importable from
+every test folder (``pythonpath`` in pyproject.toml's pytest section puts tests/ on the path)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 from pathlib import Path
@@ -12,11 +13,30 @@ from pathlib import Path
 import numpy as np
 
 from nndl_lib.gradcheck import numerical_gradient
+from nndl_lib.grading.notebook_cells import cell_source
 
-__all__ = ["ROOT", "labelled_data", "blobs", "H", "numgrad", "tree", "free_port"]
+__all__ = ["ROOT", "CHAPTERS", "read_notebook", "cells_of", "text_of", "labelled_data", "blobs",
+           "H", "numgrad", "tree", "free_port"]
 
 #: The repository root (where _config.yml lives).
 ROOT = Path(__file__).resolve().parents[1]
+#: Every page of the book's chapters folder (chapters 1-6, the foundations page, the appendix).
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def read_notebook(path: Path) -> dict:
+    """The notebook at ``path`` as its nbformat JSON."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def cells_of(path: Path, kind: str | None = None) -> list[dict]:
+    """The cells of the notebook at ``path``; with ``kind`` ("code", "markdown") only those."""
+    return [c for c in read_notebook(path)["cells"] if kind is None or c["cell_type"] == kind]
+
+
+def text_of(path: Path, kind: str) -> str:
+    """The source of the notebook's ``kind`` cells, one cell after another."""
+    return "\n".join(cell_source(c) for c in cells_of(path, kind))
 
 
 def labelled_data(n: int, n_in: int, n_out: int, seed: int = 0,

@@ -3,27 +3,13 @@
 
 from __future__ import annotations
 
-import json
-
-from helpers import ROOT
+from helpers import ROOT, text_of
 
 CH3 = ROOT / "chapters" / "ch03_improving.ipynb"
 
 
-def _nb() -> dict:
-    return json.loads(CH3.read_text(encoding="utf-8"))
-
-
-def _cells(kind: str) -> list[dict]:
-    return [c for c in _nb()["cells"] if c["cell_type"] == kind]
-
-
-def _text(kind: str) -> str:
-    return "\n".join("".join(c["source"]) for c in _cells(kind))
-
-
 def test_the_cheap_experiments_run_at_the_books_configuration():
-    code = _text("code")
+    code = text_of(CH3, "code")
     # the 1,000-image runs take the book's spec unchanged (400 epochs), as do the full-data runs
     for key in ("ch3_overfit_1000", "ch3_l2_1000", "ch3_full_l2", "ch3_ce_30"):
         assert f'ex.spec_from_book("{key}")' in code, key
@@ -33,13 +19,13 @@ def test_the_cheap_experiments_run_at_the_books_configuration():
 
 
 def test_the_learning_slowdown_plots_outputs_and_the_book_learning_rate():
-    code = _text("code")
+    code = text_of(CH3, "code")
     assert "eta_quad, eta_ce = 0.15, 0.005" in code
     assert "run.a" in code  # the output a over time, not the two costs on one axis
-    assert "Which learning rate is" in _text("markdown")
+    assert "Which learning rate is" in text_of(CH3, "markdown")
 
 
 def test_dropout_text_matches_the_per_example_masks():
-    md = _text("markdown")
-    assert "one mask per example" in _text("code")
+    md = text_of(CH3, "markdown")
+    assert "one mask per example" in text_of(CH3, "code")
     assert "per **mini-batch**" in md and "**each\nexample**" in md

@@ -4,14 +4,12 @@ on the page, no placeholders. What one chapter promises beyond these is in its o
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import CHAPTERS, read_notebook, text_of
 
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 HIDDEN = {"remove-input", "hide-input"}
 #: The library source each chapter prints, by how it prints it (``inspect.getsource(name)`` or the
 #: chapter's ``show_source(name)``): the algorithm on the page, never a wrapper around it.
@@ -28,22 +26,14 @@ DRAWS = re.compile(r"plt\.subplots|plt\.figure\(|plot_curves\(|show_digits\(|sho
                    r"|plot_descent_on_surface\(")
 
 
-def _nb(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def _tags(cell: dict) -> set[str]:
     return set(cell.get("metadata", {}).get("tags", []))
 
 
 def _executed_code(path: Path) -> list[dict]:
     """The code cells the book build runs (widget cells are ``skip-execution``)."""
-    return [c for c in _nb(path)["cells"]
+    return [c for c in read_notebook(path)["cells"]
             if c["cell_type"] == "code" and "skip-execution" not in _tags(c)]
-
-
-def _text(path: Path, kind: str) -> str:
-    return "\n".join("".join(c["source"]) for c in _nb(path)["cells"] if c["cell_type"] == kind)
 
 
 def test_the_rules_cover_every_chapter_page():
@@ -54,9 +44,9 @@ def test_the_rules_cover_every_chapter_page():
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
 def test_prose_numbers_are_evaluated_inline(nb):
-    assert _nb(nb)["metadata"]["mystnb"] == {"execution_mode": "inline"}
-    assert "{eval}" in _text(nb, "markdown")
-    assert "{glue" not in _text(nb, "markdown")
+    assert read_notebook(nb)["metadata"]["mystnb"] == {"execution_mode": "inline"}
+    assert "{eval}" in text_of(nb, "markdown")
+    assert "{glue" not in text_of(nb, "markdown")
 
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
@@ -64,7 +54,7 @@ def test_hidden_cells_are_collapsed_and_only_widget_cells_are_removed_whole(nb):
     # remove-cell would defer the cell's execution past the next markdown cell in MyST-NB's inline
     # mode, so the {eval} roles there would see undefined names: computed cells use remove-input.
     # Widget cells are never executed by the build (skip-execution), so they may be removed.
-    for i, cell in enumerate(_nb(nb)["cells"]):
+    for i, cell in enumerate(read_notebook(nb)["cells"]):
         tags = _tags(cell)
         assert "remove-cell" not in tags or "skip-execution" in tags, i
         if tags & HIDDEN:
@@ -115,7 +105,7 @@ def test_tables_are_rendered_as_gfm(nb):
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
 def test_the_kernels_are_printed_never_a_wrapper(nb):
-    code = _text(nb, "code")
+    code = text_of(nb, "code")
     for shown in PRINTED.get(nb.stem, ()):
         assert shown in code, shown
     assert "getsource(Network" not in code and "getsource(net" not in code
@@ -123,6 +113,6 @@ def test_the_kernels_are_printed_never_a_wrapper(nb):
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
 def test_no_placeholders_and_no_hand_kept_ledger(nb):
-    text = (_text(nb, "markdown") + _text(nb, "code")).lower()
+    text = (text_of(nb, "markdown") + text_of(nb, "code")).lower()
     for phrase in ("to come", "todo", "placeholder", '"—"', "ledger: dict", "ledger = {"):
         assert phrase not in text, phrase

@@ -3,22 +3,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from helpers import ROOT
+from helpers import ROOT, text_of
 
 CH1 = ROOT / "chapters" / "ch01_digits.ipynb"
 CH2 = ROOT / "chapters" / "ch02_backprop.ipynb"
 
 
-def _text(path: Path, kind: str) -> str:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == kind)
-
-
 def test_chapter_1_runs_the_book_configuration():
-    code = _text(CH1, "code")
+    code = text_of(CH1, "code")
     # the book's runs: 30 epochs on all training images, mini-batch 10
     assert "SGD(training_data, 30, 10, 3.0" in code
     assert "SGD(training_data, 30, 10, 0.001" in code and "SGD(training_data, 30, 10, 100.0" in code
@@ -26,7 +18,7 @@ def test_chapter_1_runs_the_book_configuration():
 
 
 def test_chapter_2_works_the_example_by_hand_in_the_books_notation():
-    prose = _text(CH2, "markdown")
+    prose = text_of(CH2, "markdown")
     assert "a^1_k \\delta^2_j" in prose and "a^0" not in prose and "\\delta^1" not in prose
     assert "dark" not in prose.lower()
     assert 'v("dE_dw5")' in prose and 'v("dE_dw1")' in prose

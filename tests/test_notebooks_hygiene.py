@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import pkgutil
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import CHAPTERS, ROOT, cells_of, read_notebook
 
 import nndl_lib
 
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 NOTEBOOKS = CHAPTERS + sorted((ROOT / "exercises" / "source").glob("**/*.ipynb"))
-
-
-def _cells(nb_path: Path) -> list[dict]:
-    return json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
 
 
 def _is_graded_solution(cell: dict) -> bool:
@@ -29,7 +23,7 @@ def _is_graded_solution(cell: dict) -> bool:
 
 def _code(nb_path: Path, skip_solutions: bool = False) -> list[str]:
     out = []
-    for cell in _cells(nb_path):
+    for cell in cells_of(nb_path):
         if skip_solutions and _is_graded_solution(cell):
             continue
         if cell["cell_type"] == "code":
@@ -57,16 +51,16 @@ def test_the_solution_exemption_covers_only_answer_cells():
     exercises = [nb for nb in NOTEBOOKS if nb not in CHAPTERS]
     assert exercises, "exercises/source has no notebooks"
     for nb in CHAPTERS:  # chapters have no answer cells: nothing of theirs is exempt
-        assert not any(_is_graded_solution(c) for c in _cells(nb)), nb.name
+        assert not any(_is_graded_solution(c) for c in cells_of(nb)), nb.name
     for nb in exercises:
-        cells = _cells(nb)
+        cells = cells_of(nb)
         exempt = [c for c in cells if _is_graded_solution(c)]
         assert exempt and len(exempt) < len(cells), nb.name
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_committed_without_outputs(nb):
-    dirty = [i for i, c in enumerate(_cells(nb))
+    dirty = [i for i, c in enumerate(cells_of(nb))
              if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
     assert dirty == [], f"{nb.name}: cells {dirty} have outputs or execution counts; strip them"
 
@@ -92,7 +86,7 @@ def test_chapter_has_the_full_switch_summary_and_exercises(nb):
         f"{nb.name}: use nndl_lib.config (full_run / pick) for the fast/full switch"
     )
     headings = [line.strip().lstrip("#").strip().lower()
-                for c in _cells(nb) if c["cell_type"] == "markdown"
+                for c in cells_of(nb) if c["cell_type"] == "markdown"
                 for line in "".join(c["source"]).splitlines() if line.startswith("#")]
     assert any("summary" in h for h in headings), f"{nb.name}: no Summary section"
     assert any("exercise" in h for h in headings), f"{nb.name}: no Exercises section"
@@ -100,12 +94,12 @@ def test_chapter_has_the_full_switch_summary_and_exercises(nb):
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
 def test_chapter_kernel_is_python3(nb):
-    meta = json.loads(nb.read_text(encoding="utf-8"))["metadata"]
+    meta = read_notebook(nb)["metadata"]
     assert meta.get("kernelspec", {}).get("name") == "python3"
 
 
 def _inline(nb_path: Path) -> bool:
-    meta = json.loads(nb_path.read_text(encoding="utf-8"))["metadata"]
+    meta = read_notebook(nb_path)["metadata"]
     return meta.get("mystnb", {}).get("execution_mode") == "inline"
 
 
@@ -114,6 +108,6 @@ def test_inline_notebook_has_no_code_cell_ending_with_a_semicolon(nb):
     # MyST-NB evaluates {eval} roles with store_history=False, so IPython still sees the previous
     # cell as the last input: if that cell ends with ';', every {eval} of the next markdown cell
     # is silenced ("does not return any outputs") and renders empty.
-    bad = [i for i, c in enumerate(_cells(nb)) if c["cell_type"] == "code"
+    bad = [i for i, c in enumerate(cells_of(nb)) if c["cell_type"] == "code"
            and "".join(c["source"]).rstrip().endswith(";")]
     assert bad == [], f"{nb.name}: code cells {bad} end with ';'; drop it (it silences {{eval}})"

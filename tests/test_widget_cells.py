@@ -10,20 +10,17 @@ to it that carries the same idea on the web page.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import CHAPTERS, ROOT, cells_of
 
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 WIDGET_MARKERS = ("ipywidgets", "interactive(", "interact(")
 
 
 def _widget_cells(nb_path: Path) -> list[dict]:
-    cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
-    return [c for c in cells if c["cell_type"] == "code"
-            and any(m in "".join(c["source"]) for m in WIDGET_MARKERS)]
+    return [c for c in cells_of(nb_path, "code")
+            if any(m in "".join(c["source"]) for m in WIDGET_MARKERS)]
 
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)

@@ -6,8 +6,10 @@ serve every chapter.
 chapter 2); ``ch02_backprop_demo``, ``ch02_hand_example`` (the 2-2-2 example by hand),
 ``ch02_epoch_timing``; ``ch03_single_neuron``, ``ch03_augment`` (rotations, shifts, elastic
 distortions), ``ch03_curves`` (reading per-epoch curves; ``WeightWatch``), ``ch03_hyper_search``
-(grid and random search); ``ch04_universality`` (tower builders), ``ch04_universality_beyond``;
-``ch05_learning_speed`` (gradients per layer, chains of neurons); ``foundations_normalization``
+(grid and random search); ``ch04_steps`` (a neuron as a step, two as a bump),
+``ch04_universality`` (bump networks and their errors), ``ch04_universality_beyond``;
+``ch05_gradient_norms`` (gradients per layer, measured), ``ch05_learning_speed`` (chains of
+neurons, products of matrices: why they shrink); ``foundations_normalization``
 (min-max and z-score scaling, local response normalisation); ``plotting`` (figures), ``tables``
 (the book's numbers beside measured ones, and other Markdown tables).
 

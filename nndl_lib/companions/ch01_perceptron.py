@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from nndl_lib.activations import sigmoid
+from nndl_lib.validate import check_positive
 
 __all__ = [
     "NAND_WEIGHTS",
@@ -177,8 +178,7 @@ def bitwise_output_layer(scale: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
     nine at most 0.01, each bit's weighted input is at least 0.9 * scale in size with the right
     sign, so sigma rounds to the right bit. Returns ``w`` (4, 10) and ``b`` (4,).
     """
-    if scale <= 0:
-        raise ValueError(f"scale must be positive; got {scale}.")
+    scale = check_positive(scale, "scale")
     bits = to_bits(np.arange(10), 4).T  # (4, 10): bit j of digit d
     w = scale * (2.0 * bits - 1.0)
     b = np.zeros(4)

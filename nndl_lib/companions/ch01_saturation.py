@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from nndl_lib.validate import check_positive
+
 __all__ = ["SATURATION_THRESHOLD", "saturated_fraction", "output_class_counts"]
 
 #: sigma'(z) below this counts as saturated (|z| above about 4.6 for the sigmoid).
@@ -25,8 +27,7 @@ def saturated_fraction(net: Any, x: np.ndarray,
     layer with weights, first hidden layer first and the output layer last (the book's layers
     2..L). The output layer is measured with the output activation's derivative.
     """
-    if not threshold > 0:
-        raise ValueError(f"threshold must be positive; got {threshold!r}")
+    check_positive(threshold, "threshold")
     zs, _ = net.forward_pass(x)
     primes = [net.activation.prime(z) for z in zs[:-1]]
     primes.append(net.output_activation.prime(zs[-1]))

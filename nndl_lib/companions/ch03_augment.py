@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nndl_lib.validate import as_rng, check_int
+from nndl_lib.validate import as_rng, check_int, check_positive
 
 __all__ = [
     "IMAGE_SHAPE",
@@ -135,8 +135,7 @@ def gaussian_smooth(fields: np.ndarray, sigma: float) -> np.ndarray:
     The convolution is separable: with G_h the (H, H) matrix whose row i holds the kernel centred
     on i, each field f becomes G_h f G_w^T.
     """
-    if not sigma > 0:
-        raise ValueError(f"sigma must be a positive number of pixels; got {sigma!r}")
+    sigma = check_positive(sigma, "sigma (pixels)")
     fields = np.asarray(fields, dtype=np.float64)
     k = _gaussian_kernel(float(sigma))
     radius = len(k) // 2

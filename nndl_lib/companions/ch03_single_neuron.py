@@ -26,6 +26,7 @@ import numpy as np
 
 from nndl_lib.activations import sigmoid, sigmoid_prime, tanh_prime
 from nndl_lib.costs import get_cost
+from nndl_lib.validate import check_int, check_positive
 
 __all__ = [
     "NEURON_COSTS",
@@ -108,10 +109,8 @@ def train_single_neuron(
     Returns a :class:`NeuronRun` whose arrays start with the initial state.
     """
     _check_cost(cost)
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta must be a positive number; got {eta!r}")
-    if int(epochs) != epochs or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer; got {epochs!r}")
+    eta = check_positive(eta, "eta")
+    epochs = check_int(epochs, "epochs", minimum=0)
     ws, bs, as_, cs, gs = [], [], [], [], []
     for epoch in range(int(epochs) + 1):
         a = float(sigmoid(w * x + b))

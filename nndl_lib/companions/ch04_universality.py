@@ -1,16 +1,11 @@
 """Chapter 4: networks built by hand that approximate any continuous function.
 
 Nothing here is trained. Every function writes down the weights and biases of a network whose
-output approximates a target function, following the chapter's visual proof:
+output approximates a target function, following the chapter's visual proof, from the steps and
+bumps of :mod:`nndl_lib.companions.ch04_steps`:
 
-- a sigmoid neuron sigma(w x + b) with a large weight ``w`` is almost a step, at ``s = -b / w``
-  (:func:`step_position`, :func:`step_bias`, :func:`hidden_neuron`, :func:`window_of_failure`);
-- two such neurons whose outputs are weighted ``h`` and ``-h`` make a *bump* of height ``h``
-  (:func:`bump`);
 - many bumps approximate any continuous ``f`` on [0, 1] (:func:`bump_network`), with a linear
-  output neuron or a sigmoid one whose bumps approximate sigma^{-1}(f) (:func:`sigmoid_inverse`);
-- any activation with two different finite limits makes steps the same way
-  (:func:`activation_limits`, :func:`normalized_step`);
+  output neuron or a sigmoid one whose bumps approximate sigma^{-1}(f);
 - the steps are never perfect: near each step there is a *window of failure*. Summing several
   approximations, each shifted and scaled by 1/M, keeps every point out of most windows
   (:func:`shifted_bump_network`).
@@ -38,20 +33,13 @@ from typing import NamedTuple
 import numpy as np
 
 from nndl_lib import fc
-from nndl_lib.activations import Activation, get_activation, sigmoid
-from nndl_lib.validate import check_int
+from nndl_lib.activations import get_activation, sigmoid
+from nndl_lib.companions.ch04_steps import ActivationLike, activation_limits, sigmoid_inverse
+from nndl_lib.validate import check_int, check_positive
 
 __all__ = [
-    "activation_limits",
-    "normalized_step",
     "ConstructedNetwork",
     "ApproximationError",
-    "step_position",
-    "step_bias",
-    "hidden_neuron",
-    "window_of_failure",
-    "bump",
-    "sigmoid_inverse",
     "step_edges",
     "ideal_staircase",
     "bump_network",
@@ -64,7 +52,6 @@ __all__ = [
 
 Function1D = Callable[[np.ndarray], np.ndarray]
 Function2D = Callable[[np.ndarray, np.ndarray], np.ndarray]
-ActivationLike = str | Activation
 _CHUNK_ELEMENTS = 2**22  # hidden activations held at once when a network is evaluated
 
 
@@ -133,16 +120,6 @@ class ApproximationError(NamedTuple):
 # Input checks
 # ----------------------------------------------------------------------------------------------
 
-def _positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number; got {value!r}") from None
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive, finite number; got {value!r}")
-    return v
-
-
 def _evaluate(f: Callable, name: str, *args: np.ndarray) -> np.ndarray:
     """Call the target f on arrays and check that it returns one finite value per point."""
     if not callable(f):
@@ -170,104 +147,8 @@ def _check_output(output: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
-# One neuron: a step
+# Many bumps: any f on [0, 1]
 # ----------------------------------------------------------------------------------------------
-
-def step_position(w: float, b: float) -> float:
-    """Where the neuron sigma(w x + b) steps: s = -b / w (there sigma = 1/2)."""
-    if w == 0:
-        raise ValueError("w = 0 gives a constant neuron, not a step; use a nonzero weight")
-    return -b / w
-
-
-def step_bias(s: float, w: float) -> float:
-    """The bias that puts the step of sigma(w x + b) at x = s: b = -w s."""
-    return -w * s
-
-
-def hidden_neuron(x: np.ndarray, w: float, b: float,
-                  activation: ActivationLike = "sigmoid") -> np.ndarray:
-    """Output of one hidden neuron with one input: a = sigma(w x + b). x: (N,) -> (N,)."""
-    return get_activation(activation)(w * np.asarray(x, dtype=np.float64) + b)
-
-
-def window_of_failure(w: float, eps: float = 0.01) -> float:
-    """Width of the x-interval in which sigma(w x + b) is neither within eps of 0 nor of 1.
-
-    sigma(z) = eps at z = -ln((1 - eps) / eps), so the window is 2 ln((1 - eps) / eps) / |w| wide,
-    centred on the step position. It shrinks like 1/w but never vanishes.
-    """
-    if w == 0:
-        raise ValueError("w = 0 gives a constant neuron, not a step; use a nonzero weight")
-    if not 0 < eps < 0.5:
-        raise ValueError(f"eps must be between 0 and 0.5; got {eps!r}")
-    return 2 * np.log((1 - eps) / eps) / abs(w)
-
-
-# ----------------------------------------------------------------------------------------------
-# Two neurons: a bump; many bumps: any f on [0, 1]
-# ----------------------------------------------------------------------------------------------
-
-def activation_limits(activation: ActivationLike) -> tuple[float, float]:
-    """The limits (s(-inf), s(+inf)) of an activation, estimated at |z| = 1e2, 1e4, 1e6, 1e8.
-
-    The values must settle (successive changes shrink, the last below 1e-4) at two different
-    finite numbers; the values at |z| = 1e8 are returned. Raises ValueError otherwise (ReLU,
-    softplus, linear): such an activation cannot make a step by a large weight. A numerical
-    check, not a proof.
-    """
-    act = get_activation(activation)
-    z = np.array([1e2, 1e4, 1e6, 1e8])
-    with np.errstate(over="ignore", invalid="ignore"):
-        values = np.stack([act(-z), act(z)])  # (2, 4): s(-z) and s(+z)
-    changes = np.abs(np.diff(values, axis=1))
-    settled = (np.all(np.isfinite(values)) and np.all(changes[:, -1] <= 1e-4)
-               and np.all(changes[:, -1] <= changes[:, 0] + 1e-12))
-    lo, hi = values[:, -1]
-    if not settled or abs(hi - lo) < 1e-6:
-        raise ValueError(
-            f"activation {act.name!r} has no two different finite limits as z -> -inf and "
-            f"z -> +inf (s(-1e8) = {lo:.4g}, s(1e4) = {values[1, 1]:.4g}, "
-            f"s(1e8) = {hi:.4g}); a large weight does not turn it into a step. "
-            "For ReLU, build the network from ramps instead: relu_network()."
-        )
-    return float(lo), float(hi)
-
-
-def normalized_step(x: np.ndarray, s: float, w: float,
-                    activation: ActivationLike = "sigmoid") -> np.ndarray:
-    """(s(w (x - s)) - lo) / (hi - lo) for an activation with limits lo, hi: a step of height 1.
-
-    x: (N,) -> (N,). For large w it is close to 0 left of s and close to 1 right of it.
-    """
-    lo, hi = activation_limits(activation)
-    return (hidden_neuron(x, w, step_bias(s, w), activation) - lo) / (hi - lo)
-
-
-def bump(x: np.ndarray, s1: float, s2: float, h: float, w: float,
-         activation: ActivationLike = "sigmoid") -> np.ndarray:
-    """The weighted output of two hidden neurons stepping at s1 < s2, weighted h and -h.
-
-    h (a(x; s1) - a(x; s2)) / (hi - lo), with a(x; s) = s(w (x - s)): about h on (s1, s2), about
-    0 elsewhere. x: (N,) -> (N,).
-    """
-    if not s1 < s2:
-        raise ValueError(f"a bump needs s1 < s2; got s1 = {s1!r}, s2 = {s2!r}")
-    _positive("w", w)
-    return h * (normalized_step(x, s1, w, activation) - normalized_step(x, s2, w, activation))
-
-
-def sigmoid_inverse(a: np.ndarray) -> np.ndarray:
-    """sigma^{-1}(a) = ln(a / (1 - a)), for a strictly between 0 and 1."""
-    a = np.asarray(a, dtype=np.float64)
-    if np.any(a <= 0) or np.any(a >= 1):
-        raise ValueError(
-            "sigma^{-1}(a) needs 0 < a < 1; got values from "
-            f"{a.min():.4g} to {a.max():.4g}. A sigmoid output neuron can only produce values in "
-            "(0, 1): rescale the target into that interval or use a linear output."
-        )
-    return np.log(a) - np.log1p(-a)
-
 
 def step_edges(n_bumps: int, offset: float = 0.0, margin: float | None = None) -> np.ndarray:
     """The step positions of a bump network on [0, 1]: (n_cells + 1,).
@@ -280,7 +161,7 @@ def step_edges(n_bumps: int, offset: float = 0.0, margin: float | None = None) -
     n = check_int(n_bumps, "n_bumps", minimum=1)
     if not 0 <= offset < 1 / n:
         raise ValueError(f"offset must be in [0, 1/n_bumps) = [0, {1 / n:.4g}); got {offset!r}")
-    margin = 0.5 / n if margin is None else _positive("margin", margin)
+    margin = 0.5 / n if margin is None else check_positive(margin, "margin")
     k = np.arange(n + 1)
     interior = offset + k / n
     interior = interior[(interior > 0) & (interior < 1)]
@@ -326,7 +207,7 @@ def bump_network(f: Function1D, n_bumps: int, w: float = 1e4, output: str = "lin
     Returns the network: weights (2 n, 1) and (1, 2 n), n the number of cells.
     """
     output = _check_output(output)
-    w = _positive("w", w)
+    w = check_positive(w, "w")
     act = get_activation(activation)
     lo, hi = activation_limits(act)
     edges = step_edges(n_bumps, offset, margin)
@@ -440,7 +321,7 @@ def lipschitz_error_bound(n_bumps: int, w: float, lipschitz: float, sup_f: float
     failure.
     """
     n = check_int(n_bumps, "n_bumps", minimum=1)
-    w = _positive("w", w)
-    margin = 0.5 / n if margin is None else _positive("margin", margin)
+    w = check_positive(w, "w")
+    margin = 0.5 / n if margin is None else check_positive(margin, "margin")
     return float(lipschitz / (2 * n) + 2 * np.log(2) * lipschitz / w
                  + 2 * sup_f * sigmoid(-w * margin))

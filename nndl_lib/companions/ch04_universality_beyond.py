@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from nndl_lib.activations import relu
+from nndl_lib.companions.ch04_steps import sigmoid_inverse
 from nndl_lib.companions.ch04_universality import (  # chapter 4's shared blocks
     ApproximationError,
     ConstructedNetwork,
@@ -26,12 +27,10 @@ from nndl_lib.companions.ch04_universality import (  # chapter 4's shared blocks
     _cell_centres,
     _check_output,
     _evaluate,
-    _positive,
-    sigmoid_inverse,
     step_edges,
     sum_networks,
 )
-from nndl_lib.validate import check_int
+from nndl_lib.validate import check_int, check_positive
 
 __all__ = [
     "relu_step",
@@ -48,7 +47,7 @@ def relu_step(x: np.ndarray, s: float, w: float) -> np.ndarray:
 
     0 left of s - 1/(2w), 1 right of s + 1/(2w), a straight ramp in between. x: (N,) -> (N,).
     """
-    w = _positive("w", w)
+    w = check_positive(w, "w")
     z = w * (np.asarray(x, dtype=np.float64) - s)
     return relu(z + 0.5) - relu(z - 0.5)
 
@@ -58,7 +57,7 @@ def hat(x: np.ndarray, c: float, d: float) -> np.ndarray:
 
     (relu(x - c + d) - 2 relu(x - c) + relu(x - c - d)) / d. x: (N,) -> (N,).
     """
-    d = _positive("d", d)
+    d = check_positive(d, "d")
     x = np.asarray(x, dtype=np.float64)
     return (relu(x - c + d) - 2 * relu(x - c) + relu(x - c - d)) / d
 
@@ -96,8 +95,8 @@ def tower_network(f: Function2D, n_per_axis: int, w: float = 1e4, threshold_weig
     Returns weights (2 (n + 1), 2), (n^2, 2 (n + 1)), (1, n^2), n the number of cells per axis.
     """
     output = _check_output(output)
-    w = _positive("w", w)
-    big_h = _positive("threshold_weight", threshold_weight)
+    w = check_positive(w, "w")
+    big_h = check_positive(threshold_weight, "threshold_weight")
     edges = step_edges(n_per_axis, offset)
     centres = _cell_centres(edges)
     n_cells, n_edges = centres.size, edges.size

@@ -17,6 +17,7 @@ chapter 6 code:
 - **Evaluation**: after each epoch, validation accuracy; whenever it is at least the best so far
   (ties go to the later epoch, as in the book) the test accuracy is computed. The reported result
   is the test accuracy at the epoch of best validation accuracy.
+- These three are :data:`nndl_lib.conventions.CHAPTER_6`, the value ``SGD`` trains with.
 
 :func:`book_network` builds the book's architectures by name; the book's experiments (their
 hyper-parameters and published results) are in :mod:`nndl_lib.reproduction.experiments`. A typical
@@ -38,6 +39,7 @@ import os
 
 import numpy as np
 
+from nndl_lib.conventions import CHAPTER_6
 from nndl_lib.costs import LogLikelihoodCost
 from nndl_lib.deep.layers import (
     ConvPoolLayer,
@@ -272,8 +274,8 @@ class ConvNetwork:
         return train(
             self, training_data, epochs, mini_batch_size, eta, lmbda,
             evaluation_data=validation_data, test_data=test_data,
-            lmbda_n="mini_batches", shuffle=shuffle,
-            drop_last=True, ties="last", test_every_epoch=test_every_epoch, monitor=monitor,
+            conventions=CHAPTER_6.but(shuffle=True) if shuffle else CHAPTER_6,
+            test_every_epoch=test_every_epoch, monitor=monitor,
             callback=callback, seed=seed, progress=progress)
 
     # -- saving -----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nndl_lib.activations import sigmoid
-from nndl_lib.validate import check_int
+from nndl_lib.validate import as_rng, check_int, check_positive
 
 __all__ = [
     "rnn_forward",
@@ -199,15 +199,15 @@ class RNN:
     recurrent: bool = True
 
     @classmethod
-    def create(cls, n_in: int, n_hidden: int, n_out: int, rng: np.random.Generator, *,
+    def create(cls, n_in: int, n_hidden: int, n_out: int,
+               rng: int | np.random.Generator | None, *,
                recurrent: bool = True, w_h_gain: float = 1.0,
                dtype: np.dtype | type = np.float64) -> RNN:
         """Weights N(0, 1/n_in) for each weight matrix (w_h scaled by ``w_h_gain``), biases 0.
 
-        rng: a numpy Generator. recurrent=False: w_h = 0 and kept there.
+        rng: a seed or a numpy Generator. recurrent=False: w_h = 0 and kept there.
         """
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+        rng = as_rng(rng, "rng")
         for name, n in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
             check_int(n, name, minimum=1)
 
@@ -271,11 +271,13 @@ class RNNHistory:
 def train_rnn(net: RNN, training_data: tuple[np.ndarray, np.ndarray], epochs: int,
               mini_batch_size: int, optimizer, *,
               validation_data: tuple[np.ndarray, np.ndarray] | None = None,
-              rng: np.random.Generator, max_grad_norm: float | None = None) -> RNNHistory:
+              rng: int | np.random.Generator | None,
+              max_grad_norm: float | None = None) -> RNNHistory:
     """Mini-batch training of ``net`` by BPTT; each step ``optimizer.step(net.params, grads)``.
 
     training_data, validation_data: (x (N, T, D), y (N, T, K)). optimizer: an object of
-    :mod:`nndl_lib.optimizers` (e.g. ``Adam(eta=0.01)``). rng: shuffles the sequences each epoch.
+    :mod:`nndl_lib.optimizers` (e.g. ``Adam(eta=0.01)``). rng: a seed or Generator; it shuffles
+    the sequences each epoch.
     max_grad_norm: if given, a gradient whose overall norm exceeds it is scaled down to that norm
     (gradient clipping, the usual guard against exploding gradients in RNNs).
     """
@@ -284,8 +286,7 @@ def train_rnn(net: RNN, training_data: tuple[np.ndarray, np.ndarray], epochs: in
         raise ValueError(f"x and y must hold the same number of sequences; got {len(x)}, {len(y)}")
     epochs = check_int(epochs, "epochs", minimum=0)
     mini_batch_size = check_int(mini_batch_size, "mini_batch_size", minimum=1)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    rng = as_rng(rng, "rng")
     history = RNNHistory()
     for _ in range(epochs):
         order = rng.permutation(len(x))
@@ -324,18 +325,19 @@ def input_sensitivity(net: RNN, x: np.ndarray) -> np.ndarray:
 
 
 def noisy_sine(n_sequences: int, steps: int, *, period: float = 16.0, noise: float = 0.3,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               rng: int | np.random.Generator | None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A toy sequence task: read a noisy sine wave, predict the clean wave's next value.
 
     Each sequence has a random phase φ: s_t = sin(2π t/period + φ), t = 0..steps; the inputs are
     x_t = s_t + ε_t with ε_t ~ N(0, noise²), the targets y_t = s_{t+1}.
     Returns (x (N, steps, 1), y (N, steps, 1), s (N, steps + 1) the clean wave).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
-    if n_sequences < 1 or steps < 1 or period <= 0 or noise < 0:
-        raise ValueError(f"need n_sequences >= 1, steps >= 1, period > 0, noise >= 0; got "
-                         f"{n_sequences}, {steps}, {period}, {noise}")
+    rng = as_rng(rng, "rng")
+    n_sequences = check_int(n_sequences, "n_sequences", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    period = check_positive(period, "period")
+    noise = check_positive(noise, "noise", allow_zero=True)
     phase = rng.uniform(0, 2 * np.pi, size=(n_sequences, 1))
     t = np.arange(steps + 1)
     s = np.sin(2 * np.pi * t / period + phase)

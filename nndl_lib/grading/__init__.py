@@ -10,8 +10,10 @@ The assignments
     ``assignments.ch03_improving`` cells; notebooks import them by their public path
                                   ``nndl_lib.grading.<name>`` (the one-line modules beside this)
 The checks' machinery
-    ``framework``      tasks, sub-checks with points, cases, reports (in the learner's kernel
+    ``framework``      an assignment's checks planned, run and scored (in the learner's kernel
                        and in the trusted grader alike)
+    ``task_spec``      what an assignment declares: tasks, sub-checks with points, cases
+    ``task_results``   what grading a task gives: points per sub-check and the report
     ``compare``        a learner's output against the reference's, sub-check by sub-check
     ``checks``         the one tolerance table and comparisons returning structured results
     ``cases``          random inputs for the kernels' checks
@@ -19,7 +21,8 @@ The checks' machinery
     ``drivers``        how a graded function is called (plain call, in-place update, optimiser
                        steps, ...); the same code calls the learner's function and the reference
 The two grading passes, each a trusted parent and the child it starts
-    ``outofkernel_parent``  the out-of-kernel pass: per-student secret inputs, limits, comparisons
+    ``outofkernel_parent``  the out-of-kernel pass: per-student secret inputs, comparisons
+    ``outofkernel_supervisor``  its child run under limits, restarted without what stopped it
     ``outofkernel_child``   its child process (stdlib + numpy only)
     ``autograde_parent``    nbgrader's autograde of one submission in its scratch course
     ``autograde_child``     the nbgrader run inside that scratch course
@@ -31,6 +34,7 @@ The course
     ``course``         release / collect / autograde / feedback / grades over nbgrader
     ``gradebook``      the real gradebook: merging one student's results, overrides, grade rows
     ``lms``            reading LMS downloads for ``collect``: files and student ids
+    ``notebook_cells`` a cell's source and nbgrader metadata; which cells are the learner's
     ``leaks``          finding solution code and hidden tests; scrubbing them from feedback
     ``submissions``    learner-like submissions made from a source notebook (reference
                        answers or stubs), for testing and timing the graders

@@ -1,11 +1,13 @@
-"""Tasks, sub-checks with points, cases and reports: the shape of every assignment's checks.
+"""An assignment's checks, planned, run and scored; the one import of every assignment module.
 
-An :class:`Assignment` lists :class:`Task` s, one per graded object the learner writes (a
-function or a class). A task is worth the sum of its :class:`SubCheck` s' points; a sub-check
-passes when every one of its cases agrees with the reference, so credit is partial per
-sub-check. Cases are plain data (:class:`Case`), generated from a seed, and run through a
-driver (:mod:`nndl_lib.grading.drivers`) on the learner's object and on the reference alike;
-a compare function then turns the two outputs into a :class:`~nndl_lib.grading.checks.CheckResult`.
+An :class:`Assignment` lists :class:`Task` s, one per graded object the learner writes (a function
+or a class; declared with :mod:`~nndl_lib.grading.task_spec`, graded into the results of
+:mod:`~nndl_lib.grading.task_results`, both importable from here). A task is worth the sum of its
+:class:`SubCheck` s' points; a sub-check passes when every one of its cases agrees with the
+reference, so credit is partial per sub-check. Cases are plain data (:class:`Case`), generated from
+a seed, and run through a driver (:mod:`nndl_lib.grading.drivers`) on the learner's object and on
+the reference alike; a compare function then turns the two outputs into a
+:class:`~nndl_lib.grading.checks.CheckResult`.
 
 Two properties hold for every task, whatever its own sub-checks:
 
@@ -40,7 +42,7 @@ import secrets
 import sys
 import warnings
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,8 +50,6 @@ import numpy as np
 
 from nndl_lib.grading.checks import CheckResult
 from nndl_lib.grading.compare import (
-    EXTREME_BEHAVIOUR,
-    Compare,
     all_of,
     compare_arg,
     compare_extreme,
@@ -61,6 +61,8 @@ from nndl_lib.grading.compare import (
     unsupported_result,
 )
 from nndl_lib.grading.drivers import Case, given_inputs, run_driver
+from nndl_lib.grading.task_results import SubResult, TaskResult
+from nndl_lib.grading.task_spec import INPUTS_HINT, PlannedCase, SubCheck, Task, extremes
 from nndl_lib.grading.wire import RaisedError, Unsupported
 
 __all__ = [
@@ -80,155 +82,6 @@ __all__ = [
     "extremes",
     "INPUTS_HINT",
 ]
-
-#: The hint of every generated "inputs" sub-check.
-INPUTS_HINT = ("the caller still needs the arrays it passed: compute new arrays instead of "
-               "writing into the ones given (or put back every entry you change)")
-
-
-@dataclass
-class SubCheck:
-    """A property worth ``points``: every case from ``cases(rng)`` must pass ``compare``.
-
-    fixed: the cases do not depend on the seed (a book example, a truth table). kind:
-    "values" (ordinary cases), "extremes" (see :func:`extremes`) or "inputs" (the sub-check the
-    assignment adds to each task: it has no cases of its own and checks every call of the task).
-    """
-
-    name: str
-    points: float
-    cases: Callable[[np.random.Generator], list[Case]] | None
-    compare: Compare | None
-    driver: str = "call"
-    hint: str = ""
-    fixed: bool = False
-    kind: str = "values"
-
-
-def extremes(name: str, points: float, cases: Callable[[np.random.Generator], list[Case]], *,
-             expect: Sequence[str] = ("finite", "quiet", "value"), location: str = "output",
-             check_dtype: bool = False, driver: str = "call", hint: str = "",
-             fixed: bool = False) -> SubCheck:
-    """A sub-check of kind "extremes": the cases are extreme inputs (saturated, rows of very
-    different scale, values at the edges of float32/float64), and each must satisfy every
-    property in ``expect`` (see :data:`~nndl_lib.grading.compare.EXTREME_BEHAVIOUR`), which
-    the sub-check's name states after a colon."""
-    stated = ", ".join(EXTREME_BEHAVIOUR[k] for k in expect)
-    return SubCheck(f"{name}: {stated}", points, cases,
-                    compare_extreme(expect, location=location, check_dtype=check_dtype),
-                    driver=driver, hint=hint, fixed=fixed, kind="extremes")
-
-
-@dataclass
-class Task:
-    """A graded object called ``name`` in the learner's notebook.
-
-    in_place: the arguments the object updates in place by contract (``l2_update``'s ``w``, an
-    optimiser's ``params``), by their names in the reference; required, ``()`` for none. Every
-    other data argument must be unchanged after every call: the assignment adds the sub-check
-    (kind "inputs", worth ``inputs_points``). fixed_answer: the object takes no input (e.g. a
-    worked example's setup), so every case is fixed; every other task has sub-checks on inputs
-    drawn from the seed.
-    """
-
-    name: str
-    subchecks: list[SubCheck]
-    in_place: tuple[str, ...]
-    summary: str = ""
-    fixed_answer: bool = False
-    inputs_points: float = 0.25
-
-    @property
-    def points(self) -> float:
-        return float(sum(sc.points for sc in self.subchecks))
-
-    @property
-    def inputs_subcheck(self) -> int | None:
-        """The index of the generated "inputs" sub-check, or None (no data arguments)."""
-        for i, sc in enumerate(self.subchecks):
-            if sc.kind == "inputs":
-                return i
-        return None
-
-
-@dataclass
-class PlannedCase:
-    """A case of sub-check number ``subcheck`` of ``task``, ready to run."""
-
-    task: str
-    subcheck: int
-    case: Case
-    driver: str
-
-
-@dataclass
-class SubResult:
-    """The outcome of one sub-check."""
-
-    name: str
-    points: float
-    max_points: float
-    passed: bool
-    cases: int
-    case_label: str = ""
-    result: CheckResult | None = None
-    hint: str = ""
-
-
-@dataclass
-class TaskResult:
-    """The outcome of one task: points per sub-check and a readable report."""
-
-    task: str
-    points: float
-    max_points: float
-    subresults: list[SubResult]
-    mode: str = "visible"
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return self.points == self.max_points
-
-    def report(self) -> str:
-        header = {
-            "visible": "visible cases; the graded run repeats every check on new random inputs",
-            "hidden": "cases drawn afresh for this run",
-            "graded": "out-of-kernel grading on your own randomised inputs",
-        }.get(self.mode, self.mode)
-        lines = [f"{self.task}: {_num(self.points)} of {_num(self.max_points)} points "
-                 f"({header})"]
-        for sr in self.subresults:
-            mark = "pass" if sr.passed else "FAIL"
-            lines.append(f"  {mark}  {_num(sr.max_points):>4}  {sr.name}")
-            if not sr.passed:
-                if sr.case_label:
-                    lines.append(f"              case: {sr.case_label}")
-                if sr.result is not None:
-                    lines.append(f"              {sr.result.message}")
-                if sr.hint:
-                    lines.append(f"              hint: {sr.hint}")
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.report()
-
-    def to_dict(self) -> dict:
-        """Plain data for the grading records (no inputs, no expected arrays)."""
-        return {
-            "task": self.task, "points": self.points, "max_points": self.max_points,
-            "mode": self.mode, "notes": list(self.notes),
-            "subchecks": [{"name": s.name, "points": s.points, "max_points": s.max_points,
-                           "passed": s.passed, "case": s.case_label,
-                           "message": s.result.message if s.result is not None else "",
-                           "kind": s.result.kind if s.result is not None else "ok"}
-                          for s in self.subresults],
-        }
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,17 +20,14 @@ from typing import Any
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from nndl_lib.grading.notebook_cells import cell_source
+
 __all__ = ["protected_lines", "find_leaks", "notebook_text", "html_text", "ScrubHiddenTests",
            "MARKERS"]
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MIN_LENGTH = 12  # shorter lines ("return a", "a = x") are too common to call a leak
-
-
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
 
 
 def _regions(text: str, begin: str, end: str) -> list[str]:
@@ -53,7 +50,7 @@ def protected_lines(source_nb: dict | str | Path, *, hidden: bool = True,
         source_nb = json.loads(Path(source_nb).read_text(encoding="utf-8"))
     found = set()
     for cell in source_nb.get("cells", []):
-        text = _source(cell)
+        text = cell_source(cell)
         lines = []
         if solutions:
             lines += _regions(text, "BEGIN SOLUTION", "END SOLUTION")
@@ -69,7 +66,7 @@ def notebook_text(nb: dict | str | Path) -> str:
         nb = json.loads(Path(nb).read_text(encoding="utf-8"))
     parts = []
     for cell in nb.get("cells", []):
-        parts.append(_source(cell))
+        parts.append(cell_source(cell))
         for out in cell.get("outputs", []) or []:
             parts.append(_output_text(out))
     return _ANSI.sub("", "\n".join(parts))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 
+from nndl_lib.grading.notebook_cells import cell_source, nbgrader_meta
+
 __all__ = ["submission", "reference_answer", "stub_answer", "without_hidden_tests"]
 
 
@@ -65,9 +67,8 @@ def submission(source_nb: dict, answers: str = "reference",
         raise ValueError(f"answers must be 'reference' or 'stub', not {answers!r}")
     nb = copy.deepcopy(source_nb)
     for cell in nb["cells"]:
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
-        src = cell.get("source", "")
-        text = "".join(src) if isinstance(src, list) else src
+        meta = nbgrader_meta(cell)
+        text = cell_source(cell)
         if meta.get("solution"):
             text = reference_answer(text) if answers == "reference" else stub_answer(text)
             if cell["cell_type"] == "markdown" and answers == "stub":

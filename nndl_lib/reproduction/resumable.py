@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from nndl_lib.conventions import CHAPTER_3
 from nndl_lib.persist import load_model, save_model
 from nndl_lib.training import History, train
 from nndl_lib.validate import as_rng, check_int
@@ -128,7 +129,7 @@ def train_in_pieces(
         history, state, done = _load(path, model, fingerprint)
         rng = np.random.Generator(type(rng.bit_generator)())
         rng.bit_generator.state = state
-    ties = train_options.get("ties", "first")
+    ties = train_options.get("conventions", CHAPTER_3).ties
     callback = train_options.pop("callback", None)
     while done < epochs:
         n = min(every, epochs - done)

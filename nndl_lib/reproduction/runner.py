@@ -7,7 +7,9 @@
     python -m nndl_lib.reproduce --tier full --report         # print the ledger, run nothing
 
 Each (row, seed) of ``experiments.toml`` is one task:
-``nndl_lib.reproduction.experiments.run(key, tier, seed)``.
+``nndl_lib.reproduction.experiments.run(key, tier, seed)``; :mod:`~nndl_lib.reproduction.planning`
+decides which tasks are still to run, :mod:`~nndl_lib.reproduction.execution` where they run, and
+this module keeps the ledger and reads the command line.
 After every finished task the ledger file (``reproduction/ledger.json`` for the full tier,
 ``_build/reproduction/fast-ledger.json`` for the fast one) is rewritten atomically, so a run that
 is stopped resumes where it stopped: finished (row, seed) pairs are never run again, and chapter 6
@@ -21,20 +23,15 @@ Exit status: 0 when every finished row lies in its band, 1 when one does not, 2 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fnmatch
-import functools
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from nndl_lib.reproduction import blas_kernels, fast_spread
+from nndl_lib.reproduction.execution import execute
 from nndl_lib.reproduction.ledger import (
     ROOT,
     LedgerError,
@@ -44,66 +41,12 @@ from nndl_lib.reproduction.ledger import (
     summarize,
     write_ledger,
 )
-from nndl_lib.reproduction.task import environment, limit_threads, mnist, run_task, units
+from nndl_lib.reproduction.planning import plan, planned_seeds, select
+from nndl_lib.reproduction.task import environment, limit_threads, mnist
 
-__all__ = ["Task", "plan", "select", "planned_seeds", "Runner", "main"]
+__all__ = ["Runner", "report", "main"]
 
 CHECKPOINTS = ROOT / "_build" / "reproduction" / "checkpoints"
-
-
-# -- what runs where ---------------------------------------------------------------------------
-
-class Task(tuple):
-    """(signature, seed, keys): one training run and the rows whose value it is."""
-
-    __slots__ = ()
-
-    def __new__(cls, signature: str, seed: int, keys: tuple[str, ...]) -> Task:
-        return super().__new__(cls, (signature, seed, keys))
-
-    signature = property(lambda self: self[0])
-    seed = property(lambda self: self[1])
-    keys = property(lambda self: self[2])
-
-
-def select(patterns: Sequence[str] | None) -> list[str]:
-    """Experiment keys matching any of ``patterns`` (shell wildcards), in the table's order."""
-    from nndl_lib.reproduction.experiments import EXPERIMENTS
-
-    if not patterns:
-        return list(EXPERIMENTS)
-    keys = [k for k in EXPERIMENTS if any(fnmatch.fnmatchcase(k, p) for p in patterns)]
-    unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(k, p) for k in EXPERIMENTS)]
-    if unmatched:
-        raise SystemExit(f"--only {' '.join(unmatched)}: no such experiment. Known keys: "
-                         f"{', '.join(EXPERIMENTS)}")
-    return keys
-
-
-def planned_seeds(key: str, seeds: int | None, tier: str = "full") -> int:
-    """How many seeds a row runs: its own ``seeds`` (3 unless deterministic; the fast tier may
-    set fewer for its slow rows), or ``seeds``; deterministic rows always run one."""
-    from nndl_lib.reproduction.experiments import EXPERIMENTS
-
-    own = EXPERIMENTS[key].seeds_at(tier)
-    return own if seeds is None or EXPERIMENTS[key].seeds == 1 else seeds
-
-
-def plan(keys: Sequence[str], tier: str, seeds: int | None,
-         done: dict[str, dict[int, dict]], first: int | None = None) -> list[Task]:
-    """The tasks still to run, seed by seed (every row's seed 0 first), rows with identical
-    runs merged into one task. ``done[key][seed]``: the runs already in the ledger. first: run
-    only seeds below this now (the rows stay partial)."""
-    from nndl_lib.reproduction.experiments import EXPERIMENTS
-
-    tasks: dict[tuple[str, int], list[str]] = {}
-    for seed in range(max(planned_seeds(k, seeds, tier) for k in keys)):
-        for key in keys:
-            if (seed >= planned_seeds(key, seeds, tier) or seed in done.get(key, {})
-                    or (first is not None and seed >= first)):
-                continue
-            tasks.setdefault((EXPERIMENTS[key].signature(tier), seed), []).append(key)
-    return [Task(sig, seed, tuple(ks)) for (sig, seed), ks in tasks.items()]
 
 
 # -- the runner --------------------------------------------------------------------------------
@@ -189,131 +132,6 @@ class Runner:
         rows = [self.summary(k).as_dict() for k in EXPERIMENTS if k in self.runs]
         rows += [r for k, r in self.rows.items() if k not in EXPERIMENTS]
         write_ledger(self.path, rows)
-
-
-class _Bars(dict):
-    """One text progress bar per row (epochs of all its seeds), opened when the row's first
-    epoch ends and closed when its last run is recorded."""
-
-    def __init__(self, tasks: Sequence[Task], tier: str) -> None:
-        super().__init__()
-        self.totals: dict[str, int] = {}
-        for task in tasks:
-            key = task.keys[0]
-            self.totals[key] = self.totals.get(key, 0) + units(key, tier)
-        self.interactive = sys.stderr.isatty()
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.totals
-
-    def __missing__(self, key: str) -> tqdm:
-        bar = tqdm(total=self.totals[key], desc=key, unit="ep", leave=True, dynamic_ncols=True,
-                   ascii=not self.interactive, mininterval=0.5 if self.interactive else 60,
-                   disable=False)
-        self[key] = bar
-        return bar
-
-    def advance(self, key: str, n: int) -> None:
-        bar = self[key]
-        bar.update(n)
-        if bar.n >= bar.total:
-            bar.close()
-
-
-def execute(runner: Runner, tasks: Sequence[Task], *, workers: int, threads: int | None,
-            dask: str | None, checkpoints: str | None, checkpoint_every: int) -> list[str]:
-    """Run ``tasks`` in the main process (workers 0), in local processes, or on a Dask
-    cluster; record each as it finishes. Returns the error messages of failed tasks."""
-    bars = _Bars(tasks, runner.tier)
-    ticks = _Ticks(bars)
-    errors: list[str] = []
-
-    def finished(task: Task, outcome: Callable[[], dict]) -> None:
-        key = task.keys[0]
-        try:
-            run = outcome()
-        except Exception as exc:  # noqa: BLE001 - report and go on with the other tasks
-            errors.append(f"{key} seed {task.seed}: {type(exc).__name__}: {exc}")
-            tqdm.write(f"FAILED {errors[-1]}", file=sys.stderr)
-            return
-        runner.record(task.keys, run)
-        ticks.finish(key, task.seed, units(key, runner.tier))
-        tqdm.write(f"{key} seed {task.seed}: {run['value']:.4g} in {run['wall_s']:.0f} s"
-                   + (f" (also {', '.join(task.keys[1:])})" if len(task.keys) > 1 else ""),
-                   file=sys.stderr)
-
-    args = {"threads": threads, "checkpoints": checkpoints, "checkpoint_every": checkpoint_every}
-    try:
-        if dask:
-            _execute_dask(dask, runner.tier, tasks, args, finished)
-        elif workers == 0:
-            for task in tasks:
-                finished(task, functools.partial(run_task, task.keys[0], runner.tier,
-                                                 task.seed, progress=ticks, **args))
-        else:
-            _execute_local(workers, runner.tier, tasks, args, finished, ticks)
-    finally:
-        for bar in bars.values():
-            bar.close()
-    return errors
-
-
-class _Ticks:
-    """Epoch ticks from running tasks moved onto the rows' progress bars."""
-
-    def __init__(self, bars: _Bars) -> None:
-        self.bars, self.seen = bars, {}
-
-    def put(self, item: tuple[str, int, int]) -> None:
-        key, seed, n = item
-        if key in self.bars:
-            self.seen[key, seed] = self.seen.get((key, seed), 0) + n
-            self.bars.advance(key, n)
-
-    def finish(self, key: str, seed: int, total: int) -> None:
-        """A task ended: move its bar by whatever its ticks did not report."""
-        if key in self.bars:
-            self.bars.advance(key, max(0, total - self.seen.pop((key, seed), 0)))
-
-
-def _execute_local(workers: int, tier: str, tasks: Sequence[Task], args: dict,
-                   finished: Callable, ticks: _Ticks) -> None:
-    import multiprocessing as mp
-    import queue
-
-    if args["threads"] is not None:  # BLAS reads these when a worker starts
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[name] = str(args["threads"])
-    ctx = mp.get_context("spawn")
-    with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        events = manager.Queue()
-        futures = {pool.submit(run_task, t.keys[0], tier, t.seed, progress=events, **args): t
-                   for t in tasks}
-        try:
-            while futures:
-                done, _ = wait(futures, timeout=1.0, return_when=FIRST_COMPLETED)
-                with contextlib.suppress(queue.Empty):
-                    while True:
-                        ticks.put(events.get_nowait())
-                for future in done:
-                    finished(futures.pop(future), future.result)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-
-
-def _execute_dask(address: str, tier: str, tasks: Sequence[Task], args: dict,
-                  finished: Callable) -> None:
-    try:
-        from distributed import Client, as_completed
-    except ImportError as exc:
-        raise SystemExit("--dask needs dask.distributed: pip install 'distributed' (see "
-                         "pyproject.toml's [dask] extra)") from exc
-    with Client(address) as client:
-        futures = {client.submit(run_task, t.keys[0], tier, t.seed, pure=False, **args): t
-                   for t in tasks}
-        for future in as_completed(futures):
-            finished(futures[future], future.result)
 
 
 # -- reporting ---------------------------------------------------------------------------------
@@ -441,8 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{args.tier} tier: {len(tasks)} runs to do for {len(keys)} rows on {where}; "
                   f"ledger {path}", file=sys.stderr)
             start = time.perf_counter()
-            errors = execute(runner, tasks, workers=args.workers, threads=threads,
-                             dask=args.dask, checkpoints=args.checkpoints,
+            errors = execute(tasks, runner.tier, runner.record, workers=args.workers,
+                             threads=threads, dask=args.dask, checkpoints=args.checkpoints,
                              checkpoint_every=args.checkpoint_every)
             if runner.runs:
                 runner.write()

@@ -111,7 +111,7 @@ def run(
         return ExperimentResult(key, tier, seed, 100 * value, experiment.book,
                                 time.perf_counter() - start, None)
     if experiment.measure == "gradient_norm":  # chapter 5: a property of the untrained network
-        from nndl_lib.companions.ch05_learning_speed import gradient_norms
+        from nndl_lib.companions.ch05_gradient_norms import gradient_norms
 
         model = spec.build(seed)
         norms = gradient_norms(model, *subset(training_data, experiment.images))

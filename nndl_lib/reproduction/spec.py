@@ -6,7 +6,8 @@ cost, initialisation and activation, or a chapter 6 ``network`` built by
 hyper-parameters. ``spec.build(seed)`` makes the model and ``spec.train_options()`` the options of
 the one trainer, :func:`nndl_lib.training.train`, so running a spec never branches on the kind of
 network: chapter 6's conventions (no shuffling, a last partial mini-batch dropped, lambda per
-mini-batch, ties to the later epoch) are options like any other.
+mini-batch, ties to the later epoch) are one value, ``spec.conventions``
+(:mod:`nndl_lib.conventions`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from nndl_lib.conventions import CHAPTER_3, CHAPTER_6, TrainingConventions
 from nndl_lib.data import expand_by_shifts, load_expanded_training_data, subset
 from nndl_lib.validate import check_int
 
@@ -106,13 +108,18 @@ class ExperimentSpec:
         net.dropout = self.dropout
         return net
 
+    @property
+    def conventions(self) -> TrainingConventions:
+        """How this spec's chapter trains: :data:`~nndl_lib.conventions.CHAPTER_6` for a chapter 6
+        network (with n = the training images under ``lmbda_n="examples"``), else
+        :data:`~nndl_lib.conventions.CHAPTER_3`."""
+        if self.network is None:
+            return CHAPTER_3
+        return CHAPTER_6 if self.lmbda_n == "book" else CHAPTER_6.but(lmbda_n=None)
+
     def train_options(self) -> dict[str, Any]:
         """Keyword arguments of :func:`nndl_lib.training.train` for this spec."""
-        if self.network is not None:  # chapter 6's code, network3.py
-            lmbda_n = "mini_batches" if self.lmbda_n == "book" else None
-            return {"regularization": self.regularization, "lmbda_n": lmbda_n,
-                    "shuffle": False, "drop_last": True, "ties": "last"}
-        return {"regularization": self.regularization}
+        return {"regularization": self.regularization, "conventions": self.conventions}
 
     def training_set(self, training_data: Pair) -> Pair:
         """The training images this spec trains on, from the 50,000 of ``load_mnist``.

@@ -115,7 +115,7 @@ def test_batchnorm_invalid_inputs_raise_clear_errors():
         batchnorm_forward(np.zeros((4, 3)), np.ones(2), np.zeros(3))
     with pytest.raises(ValueError, match=r"beta must have shape \(3,\)"):
         batchnorm_forward(np.zeros((4, 3)), np.ones(3), np.zeros(2))
-    with pytest.raises(ValueError, match="eps must be positive"):
+    with pytest.raises(ValueError, match="eps must be a positive finite number"):
         batchnorm_forward(np.zeros((4, 3)), np.ones(3), np.zeros(3), eps=0.0)
     with pytest.raises(ValueError, match=r"dout must have the forward output's shape"):
         batchnorm_backward(np.ones((2, 3)), np.eye(3), np.ones(3))

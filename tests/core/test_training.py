@@ -1,5 +1,6 @@
 """The one trainer (nndl_lib.training): mini-batches, the update rule, the history, ties, test data
-at the best epoch, callbacks, and the same maths for both network kinds."""
+at the best epoch, callbacks, the same maths for both network kinds and on both paths (the
+model's fast epoch and the per-mini-batch loop)."""
 
 import json
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 from helpers import labelled_data
 
+from nndl_lib.conventions import CHAPTER_3, TrainingConventions
 from nndl_lib.deep.convnet import ConvNetwork
 from nndl_lib.deep.layers import FullyConnectedLayer, SoftmaxLayer
 from nndl_lib.network import Network
@@ -62,8 +64,9 @@ def test_chapter_6_lambda_is_chapter_3_lambda_with_n_the_number_of_mini_batches(
     nets = [ConvNetwork([FullyConnectedLayer(6, 4, rng=1), SoftmaxLayer(4, 2)],
                         dtype=np.float64) for _ in range(2)]
     nets[0].SGD((x, y), 2, 10, 0.3, (x, y), lmbda=0.5, seed=0, progress=False)
-    train(nets[1], (x, y), 2, 10, 0.3, 0.5, evaluation_data=(x, y), lmbda_n=4, shuffle=False,
-          drop_last=True, seed=0, progress=False)  # 40 // 10 = 4 mini-batches per epoch
+    ordered = TrainingConventions(shuffle=False, drop_last=True, lmbda_n=4)  # 40 // 10 = 4
+    train(nets[1], (x, y), 2, 10, 0.3, 0.5, evaluation_data=(x, y), conventions=ordered, seed=0,
+          progress=False)
     for p, q in zip(nets[0].params, nets[1].params, strict=True):
         np.testing.assert_array_equal(p, q)
 
@@ -74,8 +77,8 @@ def test_best_epoch_follows_the_tie_rule_and_test_accuracy_is_taken_at_it(ties):
     xt, yt = labelled_data(10, 3, 2, seed=7)
     net = Network([3, 4, 2], seed=1)
     # eta so small that the accuracy never changes: every epoch ties with the first
-    h = train(net, (x, y), 4, 5, 1e-12, evaluation_data=(x, y), test_data=(xt, yt), ties=ties,
-              seed=0, progress=False)
+    h = train(net, (x, y), 4, 5, 1e-12, evaluation_data=(x, y), test_data=(xt, yt),
+              conventions=CHAPTER_3.but(ties=ties), seed=0, progress=False)
     assert len(set(h.evaluation_accuracy)) == 1
     assert h.best_epoch == (0 if ties == "first" else 3)
     tested = [i for i, t in enumerate(h.test_accuracy) if t is not None]
@@ -111,11 +114,10 @@ def test_train_rejects_bad_arguments_before_changing_anything():
     x, y = labelled_data(12, 3, 2, seed=10)
     net = Network([3, 4, 2], seed=4)
     before = [p.copy() for p in net.weights + net.biases]
-    for kwargs, message in [({"ties": "middle"}, "ties must be one of"),
+    for kwargs, message in [({"conventions": "chapter 6"}, "must be a TrainingConventions"),
                             ({"optimizer": object()}, "optimizer must have an 'eta'"),
                             ({"monitor": ("accuracy",)}, "unknown monitor option"),
-                            ({"test_data": (x, y)}, "evaluation_data is required"),
-                            ({"lmbda_n": 0, "monitor": None}, "lmbda_n must be an integer")]:
+                            ({"test_data": (x, y)}, "evaluation_data is required")]:
         with pytest.raises((ValueError, TypeError), match=message):
             train(net, (x, y), 1, 4, 0.5, **kwargs, progress=False)
     with pytest.raises(ValueError, match="dropout"):
@@ -125,3 +127,34 @@ def test_train_rejects_bad_arguments_before_changing_anything():
     assert net.dropout == 0.0
     for p, q in zip(net.weights + net.biases, before, strict=True):
         np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize(("regularization", "dropout"), [("l2", 0.0), ("l1", 0.0), ("l2", 0.3)])
+def test_the_fast_epoch_and_the_per_batch_loop_take_the_same_steps(regularization, dropout):
+    x, y = labelled_data(53, 6, 3, seed=9)  # 53: the last mini-batch is smaller
+    nets, histories = [Network([6, 5, 3], seed=2) for _ in range(2)], []
+    for net, fast in zip(nets, (True, False), strict=True):
+        net.dropout = dropout
+        histories.append(train(net, (x, y), 3, 10, 0.4, 2.0, evaluation_data=(x, y),
+                               regularization=regularization, fast=fast, seed=5,
+                               progress=False))
+    for p, q in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases,
+                    strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
+    assert histories[0].evaluation_accuracy == histories[1].evaluation_accuracy
+
+
+def test_the_path_is_chosen_by_the_fast_flag_and_the_step_not_by_the_gradient_method(
+        monkeypatch):
+    x, y = labelled_data(20, 4, 2, seed=3)
+    net = Network([4, 3, 2], seed=0)
+    calls = []
+    monkeypatch.setattr(net, "sgd_epoch_fast", lambda *args: calls.append("fast"))
+    train(net, (x, y), 1, 5, 0.1, monitor=None, seed=0, progress=False)
+    assert calls == ["fast"]
+    train(net, (x, y), 1, 5, 0.1, monitor=None, seed=0, progress=False, fast=False)
+    train(net, (x, y), 1, 5, 0.1, monitor=None, seed=0, progress=False,
+          gradients=net.batch_gradients)  # given gradients: the loop, even if they are the same
+    train(net, (x, y), 1, 5, 0.1, monitor=None, seed=0, progress=False,
+          optimizer=PlainSGD(0.1))
+    assert calls == ["fast"]

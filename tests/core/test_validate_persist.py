@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from nndl_lib import persist
-from nndl_lib.validate import as_batch, as_labels, as_rng, as_targets, check_probability
+from nndl_lib.validate import (
+    as_batch,
+    as_labels,
+    as_rng,
+    as_targets,
+    check_probability,
+    check_rng,
+)
 
 
 def test_as_batch_accepts_flat_or_shaped_input_and_names_the_expected_shape():
@@ -37,8 +44,12 @@ def test_small_checks_say_what_they_expected():
         check_probability(1, "p")
     with pytest.raises(TypeError, match="seed must be an int"):
         as_rng("seven")
+    with pytest.raises(TypeError, match="rng must be an int"):
+        as_rng(1.5, "rng")
     rng = np.random.default_rng(0)
-    assert as_rng(rng) is rng
+    assert as_rng(rng) is rng and check_rng(rng) is rng
+    with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator \(e.g."):
+        check_rng(0)
 
 
 def test_model_file_round_trip_keeps_config_and_dtypes(tmp_path):

@@ -129,6 +129,12 @@ def test_noisy_sine_targets_are_the_next_clean_values():
     assert x.shape == y.shape == (4, 10, 1) and s.shape == (4, 11)
     np.testing.assert_allclose(y[:, :-1], x[:, 1:])
     np.testing.assert_allclose(y[:, :, 0], s[:, 1:])
+    for bad, message in [({"n_sequences": 0}, "n_sequences must be an integer >= 1"),
+                         ({"steps": 2.5}, "steps must be an integer >= 1"),
+                         ({"period": 0.0}, "period must be a positive"),
+                         ({"noise": -0.1}, "noise must be a non-negative")]:
+        with pytest.raises(ValueError, match=message):
+            noisy_sine(**{"n_sequences": 4, "steps": 10, "rng": 0, **bad})
 
 
 def test_input_sensitivity_decays_geometrically_back_in_time_for_small_recurrent_weights():
@@ -162,8 +168,11 @@ def test_bad_shapes_give_clear_errors():
     net = RNN.create(2, 3, 1, np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"x must have shape \(N, T, 2\)"):
         net.predict(np.zeros((4, 5)))
-    with pytest.raises(TypeError, match="Generator"):
-        RNN.create(2, 3, 1, 0)
+    with pytest.raises(TypeError, match="rng must be an int, a numpy.random.Generator"):
+        RNN.create(2, 3, 1, "0")
+    seeded, drawn = RNN.create(2, 3, 1, 5), RNN.create(2, 3, 1, np.random.default_rng(5))
+    for p, q in zip(seeded.params, drawn.params, strict=True):  # a seed is a Generator's seed
+        np.testing.assert_array_equal(p, q)
 
 
 def test_lstm_forward_follows_the_gate_equations():

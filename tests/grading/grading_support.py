@@ -4,12 +4,14 @@ notebooks, namespaces to run checks in, and notebook edits."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from helpers import ROOT
 
 from nndl_lib.grading.course import Course
+from nndl_lib.grading.notebook_cells import cell_source, nbgrader_meta
 from nndl_lib.grading.submissions import reference_answer, submission
 
 COURSE = ROOT / "exercises"
@@ -23,18 +25,9 @@ def source_nb(assignment: str) -> dict:
     return json.loads((COURSE / "source" / assignment / f"{assignment}.ipynb").read_text())
 
 
-def nbgrader_meta(cell: dict) -> dict:
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
-
-
-def cell_text(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
 def solution_code(assignment: str) -> dict[str, str]:
     """grade_id -> the reference answer cell's code (markers removed)."""
-    return {nbgrader_meta(c)["grade_id"]: reference_answer(cell_text(c))
+    return {nbgrader_meta(c)["grade_id"]: reference_answer(cell_source(c))
             for c in source_nb(assignment)["cells"]
             if c["cell_type"] == "code" and nbgrader_meta(c).get("solution")}
 
@@ -57,5 +50,16 @@ def namespace(assignment: str, replace: dict[str, str] | None = None,
     nb = learner_notebook(assignment, answers, replace)
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and nbgrader_meta(cell).get("solution"):
-            exec(cell_text(cell), ns)
+            exec(cell_source(cell), ns)
     return ns
+
+
+#: Two "graded" draws besides the visible cases.
+GRADED_SEEDS = (11, 2024)
+
+
+def visible_and_graded_runs(assignment: Any, task: str, ns: dict) -> Iterator[Any]:
+    """``assignment.run`` of ``task`` on ``ns``: the visible cases, then each graded draw."""
+    yield assignment.run(task, ns, mode="visible")
+    for seed in GRADED_SEEDS:
+        yield assignment.run(task, ns, seed=seed, mode="graded")

@@ -10,12 +10,11 @@ from grading_mutants import MUTANTS, mutant_source
 from grading_support import (
     ASSIGNMENTS,
     MODULES,
-    cell_text,
     learner_notebook,
     namespace,
-    nbgrader_meta,
     solution_code,
     source_nb,
+    visible_and_graded_runs,
 )
 
 from nndl_lib import fc
@@ -23,18 +22,9 @@ from nndl_lib.grading import leaks, wire
 from nndl_lib.grading.assignments import ch01_digits, ch02_backprop, ch03_improving
 from nndl_lib.grading.drivers import run_driver
 from nndl_lib.grading.lms import CourseError, id_for, student_id_from_name
+from nndl_lib.grading.notebook_cells import cell_source, nbgrader_meta
 from nndl_lib.grading.outofkernel_parent import learner_cells, student_seed
 from nndl_lib.reference_values import EXERCISE_KEYS, WORKED_EXAMPLE_222
-
-SEEDS = [11, 2024]  # two "graded" draws besides the visible cases
-
-
-def _runs(assignment, task, ns):
-    a = MODULES[assignment].ASSIGNMENT
-    yield a.run(task, ns, mode="visible")
-    for seed in SEEDS:
-        yield a.run(task, ns, seed=seed, mode="graded")
-
 
 # --- the notebooks and the check modules agree ---------------------------------------------
 
@@ -49,7 +39,7 @@ def test_every_task_has_an_answer_cell_and_a_test_cell_worth_its_points(assignme
         assert test is not None and nbgrader_meta(test)["grade"], task.name
         assert nbgrader_meta(test)["points"] == task.points, task.name
         assert nbgrader_meta(test)["locked"] and not nbgrader_meta(test)["solution"]
-        text = cell_text(test)
+        text = cell_source(test)
         assert f'checks.check("{task.name}", {task.name})' in text
         assert "BEGIN HIDDEN TESTS" in text and text.rstrip().endswith("result.points")
         assert abs(sum(sc.points for sc in task.subchecks) - task.points) < 1e-12
@@ -92,7 +82,7 @@ def _differ(a, b) -> bool:
 def test_reference_answers_get_full_marks_on_visible_and_random_cases(assignment):
     ns = namespace(assignment)
     for task in MODULES[assignment].ASSIGNMENT.tasks:
-        for result in _runs(assignment, task.name, ns):
+        for result in visible_and_graded_runs(MODULES[assignment].ASSIGNMENT, task.name, ns):
             assert result.passed, result.report()
 
 
@@ -132,7 +122,7 @@ def test_every_graded_function_has_several_mutants():
 def test_mutant_loses_points_in_every_run(assignment, task, name, spec):
     code = mutant_source(spec, solution_code(assignment)[task])
     ns = namespace(assignment, replace={task: code})
-    for result in _runs(assignment, task, ns):
+    for result in visible_and_graded_runs(MODULES[assignment].ASSIGNMENT, task, ns):
         assert result.points < result.max_points, f"mutant '{name}' got full marks"
 
 

@@ -19,7 +19,6 @@ from grading_support import (
     ASSIGNMENTS,
     COURSE,
     learner_notebook,
-    nbgrader_meta,
     solution_code,
     source_nb,
 )
@@ -27,6 +26,7 @@ from helpers import ROOT
 
 from nndl_lib.grading import cli, leaks
 from nndl_lib.grading.course import Course
+from nndl_lib.grading.notebook_cells import nbgrader_meta
 from nndl_lib.grading.outofkernel_parent import Limits
 
 pytestmark = pytest.mark.grading

@@ -19,25 +19,18 @@ from grading_support import (
     namespace,
     solution_code,
     source_nb,
+    visible_and_graded_runs,
 )
 
 from nndl_lib.grading.drivers import given_inputs
 from nndl_lib.grading.framework import Assignment, SubCheck, Task, compare_ret
 from nndl_lib.grading.outofkernel_parent import Limits, grade_notebook
 
-SEEDS = [11, 2024]
-
 #: issue 24's two wrong implementations and the points each loses (of the task's points)
 ISSUE_MUTANTS = {
     ("ch03_improving", "softmax", "subtracts the global maximum, not each row's"): 0.5,
     ("ch03_improving", "dropout_evaluate", "scales the caller's array in place"): 0.25,
 }
-
-
-def _runs(a: Assignment, task: str, ns: dict):
-    yield a.run(task, ns, mode="visible")
-    for seed in SEEDS:
-        yield a.run(task, ns, seed=seed, mode="graded")
 
 
 def _mutable_names(a: Assignment, task: Task) -> list[str]:
@@ -150,7 +143,7 @@ def test_changing_any_undeclared_argument_loses_the_inputs_points_and_is_named(
     t = a.task(task)
     ns = namespace(assignment)
     ns[task] = _poking_object(ns[task], a.references[task], name)
-    for result in _runs(a, task, ns):
+    for result in visible_and_graded_runs(a, task, ns):
         assert result.points == pytest.approx(result.max_points - t.inputs_points), \
             result.report()
         failed = [s for s in result.subresults if not s.passed]
@@ -208,7 +201,7 @@ def test_a_stable_or_in_place_mistake_costs_a_little_and_the_report_says_which_p
     a = MODULES[assignment].ASSIGNMENT
     code = mutant_source(MUTANTS[assignment][task][mutant], solution_code(assignment)[task])
     ns = namespace(assignment, replace={task: code})
-    for result in _runs(a, task, ns):
+    for result in visible_and_graded_runs(a, task, ns):
         assert result.max_points - result.points == pytest.approx(points), result.report()
         (failed,) = [s for s in result.subresults if not s.passed]
         kind = a.task(task).subchecks[[s.name for s in result.subresults].index(failed.name)]
@@ -337,5 +330,5 @@ ALTERNATIVES = [
 def test_correct_implementations_written_differently_keep_full_marks(assignment, task, code):
     a = MODULES[assignment].ASSIGNMENT
     ns = namespace(assignment, replace={task: code})
-    for result in _runs(a, task, ns):
+    for result in visible_and_graded_runs(a, task, ns):
         assert result.passed, result.report()

@@ -312,7 +312,7 @@ def test_output_that_lies_about_its_type_is_not_trusted():
 
 
 def test_the_out_of_kernel_pass_survives_a_child_killed_from_outside(monkeypatch):
-    import nndl_lib.grading.outofkernel_parent as ook
+    import nndl_lib.grading.outofkernel_supervisor as ook
 
     original = ook._run_child
     calls = []

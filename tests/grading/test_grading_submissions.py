@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
-from grading_support import ASSIGNMENTS, nbgrader_meta, source_nb
+from grading_support import ASSIGNMENTS, source_nb
 
 from nndl_lib.grading.leaks import MARKERS, find_leaks, notebook_text, protected_lines
+from nndl_lib.grading.notebook_cells import nbgrader_meta
 from nndl_lib.grading.submissions import stub_answer, submission
 
 CELL = ("def f(x):\n"

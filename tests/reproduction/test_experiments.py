@@ -7,6 +7,7 @@ from helpers import blobs
 
 from nndl_lib.activations import softmax
 from nndl_lib.companions.ch02_backprop_demo import backprop_throughput
+from nndl_lib.conventions import CHAPTER_3, CHAPTER_6
 from nndl_lib.network import Network
 from nndl_lib.reference_values import EXERCISE_KEYS, book_result
 from nndl_lib.regularization import fraction_below, weight_decay_factor
@@ -146,10 +147,9 @@ def test_run_is_deterministic_in_the_seed_and_measures_what_the_row_says():
 
 
 def test_expanded_training_set_has_five_images_per_original():
-    from nndl_lib.reproduction.experiments import ExperimentSpec
 
     x, y = blobs(50, n_in=784, seed=4)
-    spec = ExperimentSpec(network="conv1", training_size=100, expanded=True)
+    spec = RunSpec(network="conv1", training_size=100, expanded=True)
     xs, ys = spec.training_set((x, y))
     assert xs.shape == (100, 784) and sorted(ys.tolist()) == sorted(np.repeat(y[:20], 5).tolist())
     # shuffled once, as the book's expand_mnist.py does, in an order fixed across calls
@@ -161,4 +161,12 @@ def test_expanded_training_set_has_five_images_per_original():
     np.testing.assert_array_equal(spec.training_set((x, y))[0], xs)
     assert spec.init == "faithful"
     with pytest.raises(ValueError, match="multiple of 5"):
-        ExperimentSpec(network="conv1", training_size=12, expanded=True)
+        RunSpec(network="conv1", training_size=12, expanded=True)
+
+
+def test_a_spec_trains_with_the_conventions_of_its_chapter():
+    assert RunSpec().conventions is CHAPTER_3
+    assert RunSpec(network="conv1").conventions is CHAPTER_6
+    corrected = RunSpec(network="conv1", lmbda_n="examples").conventions
+    assert corrected == CHAPTER_6.but(lmbda_n=None)
+    assert RunSpec(network="conv1").train_options()["conventions"] is CHAPTER_6

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ROOT, blobs
+from helpers import ROOT, blobs, cells_of, read_notebook, text_of
 from real_mnist import needs_real_mnist
 
 from nndl_lib.reproduction.experiments import EXPERIMENTS
@@ -222,7 +222,7 @@ def test_the_fast_tier_fails_when_a_row_leaves_its_band(tmp_path, monkeypatch, c
 
 @needs_real_mnist
 def test_rows_with_identical_runs_share_one_run(tmp_path):
-    from nndl_lib.reproduction.runner import plan
+    from nndl_lib.reproduction.planning import plan
 
     tasks = plan(["ch3_init_default_30", "ch5_depth_1", "ch3_ce_30"], "full", None, {})
     merged = [t for t in tasks if len(t.keys) > 1]
@@ -317,14 +317,14 @@ PAGE = ROOT / "reproduction" / "results.ipynb"
 
 
 def test_the_page_is_committed_clean_and_trains_nothing():
-    nb = json.loads(PAGE.read_text(encoding="utf-8"))
-    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    code = text_of(PAGE, "code")
     assert all(not c.get("outputs") and not c.get("execution_count")
-               for c in nb["cells"] if c["cell_type"] == "code")
+               for c in cells_of(PAGE, "code"))
     assert "full_results()" in code
     for call in ("train(", ".SGD(", "run(", "import nndl_lib.reproduction.runner", "load_mnist"):
         assert call not in code, f"the reproduction page must only read the ledger ({call})"
-    assert nb["metadata"]["mystnb"]["execution_mode"] == "inline"  # re-read on every build
+    # re-read on every build
+    assert read_notebook(PAGE)["metadata"]["mystnb"]["execution_mode"] == "inline"
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     assert "reproduction/results" in toc
 
