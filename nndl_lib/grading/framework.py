@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from nndl_lib.grading import notebook
 from nndl_lib.grading.checks import CheckResult
 from nndl_lib.grading.compare import (
     EXTREME_BEHAVIOUR,
@@ -327,7 +328,7 @@ class Assignment:
 
     def input_names(self, p: PlannedCase) -> dict[str, str]:
         """Driver input key -> the argument's name in the reference (``"0"`` -> ``"x"``)."""
-        if p.driver not in ("call", "call_with_gradient"):
+        if p.driver not in ("call", "call_with_gradient", "call_by_batch_size"):
             return {}
         params = self._signature(p.case.data)
         return {str(i): n for i, n in enumerate(params)}
@@ -442,14 +443,19 @@ class Assignment:
         return checked, (first_error if checked == 0 else None)
 
     def run(self, name: str, ns: Mapping[str, Any], *, seed: int | None = None,
-            mode: str = "visible") -> TaskResult:
-        """Run task ``name`` on the objects in ``ns`` in this process."""
+            mode: str = "visible", as_graded: bool = False) -> TaskResult:
+        """Run task ``name`` on the objects in ``ns`` in this process. as_graded: the learner's
+        object sees the course library as the out-of-kernel grader lets it (see
+        :func:`nndl_lib.grading.notebook.as_graded`)."""
         task = self.task(name)
         if seed is None:
             seed = self.visible_seed(name) if mode == "visible" else secrets.randbits(62)
         planned = self.plan(task, seed)
-        outcomes = [call_safely(p.driver, ns, p.case.data) for p in planned]
-        return self.score(task, planned, outcomes, mode)
+        view = notebook.as_graded(ns.get(name), self.allowed_modules) if as_graded else \
+            contextlib.nullcontext({})
+        with view as removed:
+            outcomes = [call_safely(p.driver, ns, p.case.data) for p in planned]
+        return self.score(task, planned, outcomes, mode, notebook.graded_notes(removed))
 
     def check(self, name: str, obj: Any = None, *, hidden: bool = False,
               quiet: bool = False) -> TaskResult:
@@ -464,7 +470,7 @@ class Assignment:
         ns = dict(caller)
         if obj is not None:
             ns[name] = obj
-        result = self.run(name, ns, mode="hidden" if hidden else "visible")
+        result = self.run(name, ns, mode="hidden" if hidden else "visible", as_graded=True)
         if not quiet:
             print(result.report())
         return result

@@ -135,8 +135,29 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
             "missing sigma' in BP2": "BP2_NO_PRIME",
             "mean over the outputs instead of the examples": "MEAN_OUTPUTS",
             "casts to float64": "FLOAT64",
+            # issue 26: right gradients, but a loop over the examples
+            "a loop over the rows calling backprop_example": (
+                "def backprop(x, y, weights, biases):\n"
+                "    nabla_b = [np.zeros_like(b) for b in biases]\n"
+                "    nabla_w = [np.zeros_like(w) for w in weights]\n"
+                "    for x_row, y_row in zip(x, y, strict=True):\n"
+                "        db, dw = backprop_example(x_row, y_row, weights, biases)\n"
+                "        nabla_b = [nb + d / len(x) for nb, d in zip(nabla_b, db, strict=True)]\n"
+                "        nabla_w = [nw + d / len(x) for nw, d in zip(nabla_w, dw, strict=True)]\n"
+                "    return nabla_b, nabla_w"),
+            "a loop over the rows, BP1-BP4 written out per row": "ROW_LOOP",
         },
         "numerical_gradient": {
+            # issue 26: right on f(x) of its argument, blind to an f that reads x itself
+            "perturbs copies of x": (
+                "def numerical_gradient(f, x, h=1e-5):\n"
+                "    grad = np.zeros(x.shape)\n"
+                "    for i in np.ndindex(x.shape):\n"
+                "        x_plus, x_minus = x.copy(), x.copy()\n"
+                "        x_plus[i] += h\n"
+                "        x_minus[i] -= h\n"
+                "        grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)\n"
+                "    return grad"),
             "forward difference": (
                 "def numerical_gradient(f, x, h=1e-5):\n"
                 "    grad = np.zeros(x.shape)\n"
@@ -196,24 +217,17 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
                 "    return grad"),
         },
         "worked_example": {
-            "weights transposed": (
-                "def worked_example():\n"
-                "    return (np.array([0.05, 0.10]), np.array([0.01, 0.99]),\n"
-                "            [np.array([[0.15, 0.25], [0.20, 0.30]]),\n"
-                "             np.array([[0.40, 0.50], [0.45, 0.55]])],\n"
-                "            [np.array([0.35, 0.35]), np.array([0.60, 0.60])])"),
-            "biases swapped": (
-                "def worked_example():\n"
-                "    return (np.array([0.05, 0.10]), np.array([0.01, 0.99]),\n"
-                "            [np.array([[0.15, 0.20], [0.25, 0.30]]),\n"
-                "             np.array([[0.40, 0.45], [0.50, 0.55]])],\n"
-                "            [np.array([0.60, 0.60]), np.array([0.35, 0.35])])"),
-            "x and y swapped": (
-                "def worked_example():\n"
-                "    return (np.array([0.01, 0.99]), np.array([0.05, 0.10]),\n"
-                "            [np.array([[0.15, 0.20], [0.25, 0.30]]),\n"
-                "             np.array([[0.40, 0.45], [0.50, 0.55]])],\n"
-                "            [np.array([0.35, 0.35]), np.array([0.60, 0.60])])"),
+            "dE/dout_h1 through o1 only": "WE_ONE_PATH",
+            "sigma' missing in delta_o1": "WE_NO_PRIME",
+            "w5 and w6 swapped (weights by source, not by target)": "WE_W_ORDER",
+            # issue 26: the book's published numbers instead of a computation
+            "copies the published numbers of nndl_lib.reference_values": (
+                "from nndl_lib.reference_values import WORKED_EXAMPLE_222\n"
+                "def worked_example(x, y, w, b_hidden, b_output):\n"
+                "    ex = WORKED_EXAMPLE_222\n"
+                "    return {k: ex.get(k, ex['dE_dw'][4]) for k in ('out_h1', 'out_h2', "
+                "'out_o1', 'out_o2', 'delta_o1', 'dE_dw5', 'delta_o2', 'dE_dout_h1', "
+                "'delta_h1', 'dE_dw1')}"),
         },
     },
     "ch03_improving": {
@@ -366,6 +380,20 @@ EDITS: dict[str, list[tuple[str, str]]] = {
     "PRIME_OF_A": [("* sigmoid_prime(zs[-1])", "* sigmoid_prime(activations[-1])"),
                    ("* sigmoid_prime(zs[i - 1])", "* sigmoid_prime(activations[i])")],
     "SUM": [(" / x.shape[0]", "")],
+    "ROW_LOOP": [("def backprop(x, y, weights, biases):",
+                  "def backprop(x_all, y_all, weights, biases):\n"
+                  "    rows = [backprop_rows(x_all[n:n + 1], y_all[n:n + 1], weights, biases)\n"
+                  "            for n in range(len(x_all))]\n"
+                  "    layers = range(len(weights))\n"
+                  "    return ([sum(r[0][i] for r in rows) / len(rows) for i in layers],\n"
+                  "            [sum(r[1][i] for r in rows) / len(rows) for i in layers])\n"
+                  "\n"
+                  "\n"
+                  "def backprop_rows(x, y, weights, biases):")],
+    "WE_ONE_PATH": [("dE_dout_h1 = delta_o1 * w5 + delta_o2 * w7", "dE_dout_h1 = delta_o1 * w5")],
+    "WE_NO_PRIME": [("delta_o1 = (out_o1 - t1) * out_o1 * (1 - out_o1)",
+                     "delta_o1 = out_o1 - t1")],
+    "WE_W_ORDER": [("w1, w2, w3, w4, w5, w6, w7, w8 = w", "w1, w2, w3, w4, w6, w5, w7, w8 = w")],
     "MEAN_OUTPUTS": [(" / x.shape[0]", " / y.shape[1]")],
     "FLOAT64": [("a, zs, activations = x, [], [x]",
                  "x = x.astype(np.float64)\n    a, zs, activations = x, [], [x]")],

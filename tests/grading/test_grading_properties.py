@@ -320,15 +320,33 @@ ALTERNATIVES = [
         "            v = self.mu * self.v.get(i, 0.0) - self.eta * g\n"
         "            self.v[i] = v\n"
         "            w += v")),
-    ("ch02_backprop", "numerical_gradient", (  # perturbs copies, never x itself
+    ("ch02_backprop", "numerical_gradient", (  # through a flat view of x (in place)
         "def numerical_gradient(f, x, h=1e-5):\n"
-        "    grad = np.zeros(x.shape)\n"
-        "    for i in np.ndindex(x.shape):\n"
-        "        xp, xm = x.copy(), x.copy()\n"
-        "        xp[i] += h\n"
-        "        xm[i] -= h\n"
-        "        grad[i] = (f(xp) - f(xm)) / (2 * h)\n"
-        "    return grad")),
+        "    grad = np.zeros(x.size)\n"
+        "    flat = x.reshape(-1)\n"
+        "    for i in range(x.size):\n"
+        "        old = flat[i]\n"
+        "        flat[i] = old + h\n"
+        "        f_plus = f(x)\n"
+        "        flat[i] = old - h\n"
+        "        f_minus = f(x)\n"
+        "        flat[i] = old\n"
+        "        grad[i] = (f_plus - f_minus) / (2 * h)\n"
+        "    return grad.reshape(x.shape)")),
+    ("ch02_backprop", "backprop", (  # the per-example equations summed by einsum
+        "def backprop(x, y, weights, biases):\n"
+        "    acts, zs = [x], []\n"
+        "    for w, b in zip(weights, biases):\n"
+        "        zs.append(np.einsum('jk,nk->nj', w, acts[-1]) + b)\n"
+        "        acts.append(sigmoid(zs[-1]))\n"
+        "    delta = (acts[-1] - y) * sigmoid_prime(zs[-1])\n"
+        "    nabla_b, nabla_w = [], []\n"
+        "    for l in range(len(weights) - 1, -1, -1):\n"
+        "        nabla_b.insert(0, delta.mean(axis=0))\n"
+        "        nabla_w.insert(0, np.einsum('nj,nk->jk', delta, acts[l]) / len(x))\n"
+        "        if l:\n"
+        "            delta = np.einsum('nj,jk->nk', delta, weights[l]) * sigmoid_prime(zs[l - 1])\n"
+        "    return nabla_b, nabla_w")),
 ]
 
 
@@ -339,3 +357,72 @@ def test_correct_implementations_written_differently_keep_full_marks(assignment,
     ns = namespace(assignment, replace={task: code})
     for result in _runs(a, task, ns):
         assert result.passed, result.report()
+
+
+# --- issue 26: each task grades the skill it names ----------------------------------------------
+
+#: the wrong answers issue 26 reproduced, the points each must lose and the words of its report
+ISSUE_26 = {
+    ("ch01_digits", "sigmoid", "the book's 1/(1+exp(-z)): right values, warns on overflow"):
+        (0.5, "warned (RuntimeWarning: overflow"),
+    ("ch02_backprop", "backprop", "a loop over the rows calling backprop_example"):
+        (1.0, "backprop_example is not available in this check"),
+    ("ch02_backprop", "backprop", "a loop over the rows, BP1-BP4 written out per row"):
+        (1.0, "it loops over the examples"),
+    ("ch02_backprop", "numerical_gradient", "perturbs copies of x"):
+        (1.0, "got 0"),
+}
+
+
+@pytest.mark.parametrize("assignment, task, mutant", list(ISSUE_26),
+                         ids=[m for _, _, m in ISSUE_26])
+def test_the_skill_a_task_names_is_graded(assignment, task, mutant):
+    points, words = ISSUE_26[(assignment, task, mutant)]
+    a = MODULES[assignment].ASSIGNMENT
+    code = mutant_source(MUTANTS[assignment][task][mutant], solution_code(assignment)[task])
+    ns = namespace(assignment, replace={task: code})
+    for result in _runs(a, task, ns):
+        assert result.max_points - result.points == pytest.approx(points), result.report()
+        (failed,) = [s for s in result.subresults if not s.passed]
+        assert words in failed.result.message, result.report()
+
+
+def test_the_no_loop_check_counts_the_same_lines_for_any_batch_size_in_the_reference():
+    a = MODULES["ch02_backprop"].ASSIGNMENT
+    task = a.task("backprop")
+    (planned,) = [p for p in a.plan(task, 7) if p.driver == "call_by_batch_size"]
+    (out,) = a.expected([planned])
+    small, large = out["lines"]
+    assert small == large > 0
+
+
+def test_worked_example_built_from_reference_values_scores_the_same_in_the_notebook_as_graded():
+    a = MODULES["ch02_backprop"].ASSIGNMENT
+    code = MUTANTS["ch02_backprop"]["worked_example"][
+        "copies the published numbers of nndl_lib.reference_values"]
+    ns = namespace("ch02_backprop", replace={"worked_example": code})
+    # the notebook's own check: as when graded, the blocked table is not there
+    result = a.check("worked_example", ns["worked_example"], quiet=True)
+    assert result.points == 0, result.report()
+    assert "WORKED_EXAMPLE_222 (from nndl_lib.reference_values)" in result.report()
+    assert ns["WORKED_EXAMPLE_222"]["x"] == (0.05, 0.10)  # the learner's namespace is restored
+    # the reference answer, checked the same way, keeps every point
+    ref = namespace("ch02_backprop")
+    assert a.check("worked_example", ref["worked_example"], quiet=True).passed
+
+
+@pytest.mark.grading
+def test_out_of_kernel_the_issue_26_mutants_lose_the_same_points():
+    assignment = "ch02_backprop"
+    a = MODULES[assignment].ASSIGNMENT
+    chosen = {t: m for (s, t, m) in ISSUE_26 if s == assignment and "BP1-BP4" not in m}
+    replace = {t: mutant_source(MUTANTS[assignment][t][m], solution_code(assignment)[t])
+               for t, m in chosen.items()}
+    replace["worked_example"] = MUTANTS[assignment]["worked_example"][
+        "copies the published numbers of nndl_lib.reference_values"]
+    result = grade_notebook(a, source_nb(assignment),
+                            learner_notebook(assignment, replace=replace), "eve", b"secret",
+                            FAST)
+    lost = {t.task: t.max_points - t.points for t in result.tasks if t.points < t.max_points}
+    assert lost == {"backprop": 1.0, "numerical_gradient": 1.0,
+                    "worked_example": a.task("worked_example").points}, result.report()
