@@ -21,9 +21,10 @@ from nndl_lib.grading.framework import (
     compare_ret,
     extremes,
 )
+from nndl_lib.grading.notebook import if_written
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check"]
+__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "if_written"]
 
 REFERENCES = {
     "perceptron_output": perceptron.perceptron_output,

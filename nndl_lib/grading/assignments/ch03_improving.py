@@ -28,10 +28,11 @@ from nndl_lib.grading.framework import (
     compare_value,
     extremes,
 )
+from nndl_lib.grading.notebook import if_written
 from nndl_lib.grading.wire import RngSeed
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "regularized_step"]
+__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "regularized_step", "if_written"]
 
 
 def regularized_step(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
