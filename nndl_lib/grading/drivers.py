@@ -27,7 +27,8 @@ import numpy as np
 
 from nndl_lib.grading.wire import RngSeed
 
-__all__ = ["Case", "DRIVERS", "run_driver", "materialize", "given_inputs", "Unavailable"]
+__all__ = ["Case", "DRIVERS", "run_driver", "materialize", "given_inputs", "Unavailable",
+           "where_raised", "cell_label"]
 
 
 @dataclass
@@ -272,6 +273,48 @@ def given_inputs(driver: str, data: dict) -> dict[str, Any]:
     if driver == "optimizer_steps":
         return {"params": data["params"], "grads": data["grads_seq"]}
     raise ValueError(f"unknown driver {driver!r}; known: {sorted(DRIVERS)}")
+
+
+def cell_label(filename: str) -> str | None:
+    """The learner's name for the cell compiled as ``filename``: "cell In[5]" in a Jupyter
+    kernel, "cell 7" (counting every cell from the top) in the grader's process; None for a
+    file that is not a notebook cell (NumPy, the course library, the standard library)."""
+    if filename.startswith("<cell ") and filename.endswith(">"):
+        index = filename[len("<cell "):-1]
+        return f"cell {int(index) + 1}" if index.isdigit() else None
+    shell = sys.modules.get("IPython")
+    try:
+        ip = shell.get_ipython() if shell is not None else None
+        named = ip.compile.format_code_name(filename) if ip is not None else None
+    except Exception:  # another IPython, or none
+        named = None
+    if named:
+        return f"cell {named[1]}"
+    if filename in ("<string>",) or filename.startswith("<ipython-input-"):
+        return "your cell"
+    return None
+
+
+def where_raised(exc: BaseException, sources: Mapping[str, str] | None = None) -> str:
+    """The last line of the learner's own code in ``exc``'s traceback, as "line 7 of cell
+    In[5] (in backprop): z = a @ w + b"; "" when no frame is the learner's. sources: the
+    cells' text by file name, where ``linecache`` does not know them."""
+    import linecache
+    import traceback
+
+    found = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        label = cell_label(frame.filename)
+        if label is None:
+            continue
+        text = frame.line or linecache.getline(frame.filename, frame.lineno or 0).strip()
+        if not text and sources and frame.filename in sources:
+            lines = sources[frame.filename].splitlines()
+            text = lines[frame.lineno - 1].strip() if 0 < (frame.lineno or 0) <= len(lines) \
+                else ""
+        inside = "" if frame.name == "<module>" else f" (in {frame.name})"
+        found = f"line {frame.lineno} of {label}{inside}" + (f": {text[:160]}" if text else "")
+    return found
 
 
 def run_driver(name: str, ns: Mapping[str, Any], data: dict) -> dict:

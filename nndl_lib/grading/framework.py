@@ -61,7 +61,7 @@ from nndl_lib.grading.compare import (
     join_names,
     unsupported_result,
 )
-from nndl_lib.grading.drivers import Case, given_inputs, run_driver
+from nndl_lib.grading.drivers import Case, given_inputs, run_driver, where_raised
 from nndl_lib.grading.wire import RaisedError, Unsupported
 
 __all__ = [
@@ -199,14 +199,25 @@ class TaskResult:
         }.get(self.mode, self.mode)
         lines = [f"{self.task}: {_num(self.points)} of {_num(self.max_points)} points "
                  f"({header})"]
+        said: set = set()  # one error (its type and line) is explained once, where first met
         for sr in self.subresults:
             mark = "pass" if sr.passed else "FAIL"
             lines.append(f"  {mark}  {_num(sr.max_points):>4}  {sr.name}")
             if not sr.passed:
+                r = sr.result
+                crash = r is not None and r.kind == "exception"
+                key = (r.details.get("type"), r.details.get("where") or r.message) if crash \
+                    else None
+                if crash and key in said:
+                    lines.append("              the same error as above")
+                    continue
+                said.add(key)
                 if sr.case_label:
                     lines.append(f"              case: {sr.case_label}")
-                if sr.result is not None:
-                    lines.append(f"              {sr.result.message}")
+                if r is not None:
+                    lines.append(f"              {r.message}")
+                if r is not None and r.kind in ("exception", "not-credited"):
+                    continue  # the hint is about wrong values, not about this
                 if sr.hint:
                     lines.append(f"              hint: {sr.hint}")
         lines += [f"  note: {n}" for n in self.notes]
@@ -250,7 +261,7 @@ def call_safely(driver: str, ns: Mapping[str, Any], data: dict) -> dict | Raised
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SystemExit from sys.exit() too
-        return RaisedError(type(exc).__name__, str(exc))
+        return RaisedError(type(exc).__name__, str(exc), where_raised(exc))
 
 
 @dataclass
@@ -430,10 +441,13 @@ class Assignment:
         checked, first_error = 0, None
         for p, got in zip(planned, outcomes, strict=True):
             if not isinstance(got, dict) or not isinstance(got.get("inputs"), dict):
-                if first_error is None:
-                    first_error = (p.case.label, describe_error(task.name, got)
-                                   if isinstance(got, RaisedError) else unsupported_result(
-                                       task.name, Unsupported(type(got).__name__)))
+                if first_error is None:  # a crash is reported by the check it crashed in
+                    first_error = ("", CheckResult(
+                        task.name, False, "not-credited",
+                        message=f"{task.name}: not checked, as no call returned (see the "
+                                "error above); it counts once another check passes",
+                        details={"type": got.type_name} if isinstance(got, RaisedError)
+                        else {}))
                 continue
             checked += 1
             result = inputs_unchanged(given_inputs(p.driver, p.case.data), got["inputs"],

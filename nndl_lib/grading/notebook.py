@@ -18,13 +18,17 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
+from nndl_lib.grading.compare import plain_sentence
+from nndl_lib.grading.drivers import where_raised
+
 __all__ = ["if_written", "as_graded", "blocked_names", "graded_notes", "ALWAYS_AVAILABLE"]
 
 
 @contextlib.contextmanager
 def if_written(what: str = "this cell") -> Iterator[None]:
     """Run the block; where the learner's code raises ``NotImplementedError`` (a function not
-    written yet), print one line saying so instead of stopping the notebook.
+    written yet), print one line saying so instead of stopping the notebook; where it raises
+    another error, print where (the learner's own line) and what it means, and go on too.
 
     what: what the block shows, for that line (e.g. "the comparison with your backprop").
     """
@@ -33,6 +37,12 @@ def if_written(what: str = "this cell") -> Iterator[None]:
     except NotImplementedError:
         print(f"Not implemented yet: {what} runs once the functions it calls are written "
               "(run this cell again then).")
+    except Exception as exc:  # a mistake in the learner's code: explain it, go on
+        where = where_raised(exc)
+        plain = plain_sentence(type(exc).__name__, str(exc)) or str(exc)
+        print(f"Your code raised {type(exc).__name__}" + (f" at {where}" if where else "")
+              + f" -- {plain}\n(The check cell of that function says more; {what} runs once "
+              "it is fixed.)")
 
 
 # --------------------------------------------------------------------------------------------

@@ -426,3 +426,15 @@ def test_out_of_kernel_the_issue_26_mutants_lose_the_same_points():
     lost = {t.task: t.max_points - t.points for t in result.tasks if t.points < t.max_points}
     assert lost == {"backprop": 1.0, "numerical_gradient": 1.0,
                     "worked_example": a.task("worked_example").points}, result.report()
+
+
+def test_a_crash_in_one_case_fails_only_the_check_of_that_case():
+    a = MODULES["ch02_backprop"].ASSIGNMENT
+    code = solution_code("ch02_backprop")["backprop"].replace(
+        "    a, zs, activations = x, [], [x]",
+        "    assert x.dtype == np.float64, 'float64 only'\n    a, zs, activations = x, [], [x]")
+    ns = namespace("ch02_backprop", replace={"backprop": code})
+    for result in _runs(a, "backprop", ns):
+        (failed,) = [s for s in result.subresults if not s.passed]
+        assert failed.name == "float32 in, float32 out", result.report()
+        assert "raised AssertionError" in failed.result.message
