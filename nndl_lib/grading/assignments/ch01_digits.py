@@ -241,13 +241,14 @@ TASKS = [
         SubCheck("the vote example (threshold form)", 0.25, _vote, compare_ret(), fixed=True,
                  hint="the weighted sum is 1, below the threshold 3"),
         SubCheck("random inputs: one vector, or one input per row", 0.5, _perceptron_random,
-                 compare_ret(), hint="compute x @ w + b, which works for (n,) and (N, n)"),
+                 compare_ret(), hint="one matrix product serves one input and a batch alike: "
+                                     "which operand goes first?"),
         SubCheck("w . x + b = 0 exactly gives 0 (the rule is > 0, not >= 0)", 0.5,
                  _perceptron_boundary, compare_ret()),
     ]),
     Task("sigmoid", in_place=(), subchecks=[
         SubCheck("values on random z of any shape", 0.75, _sigmoid_values, compare_ret(),
-                 hint="1 / (1 + exp(-z)), element by element"),
+                 hint="look at the recap's formula: NumPy's functions work element by element"),
         extremes("saturated z (up to +-1000) and z at the edges of float64 and float32", 0.5,
                  _sigmoid_extremes,
                  hint="exp of a large positive number overflows (and warns); exp(-|z|) never "
@@ -257,13 +258,15 @@ TASKS = [
     ]),
     Task("sigmoid_neuron_output", in_place=(), subchecks=[
         SubCheck("random inputs: one vector, or one input per row", 0.5, _neuron_random,
-                 compare_ret(), hint="sigma(x @ w + b)"),
+                 compare_ret(), hint="the same weighted input as the perceptron's, then your "
+                                     "sigmoid"),
         SubCheck("large weights and bias behave like the perceptron", 0.25, _neuron_large,
                  compare_ret(), fixed=True),
     ]),
     Task("feedforward", in_place=(), inputs_points=0.5, subchecks=[
         SubCheck("the notebook's [2, 3, 1] example", 0.5, _ff_fixed, compare_ret(), fixed=True,
-                 hint="a = sigma(a @ w.T + b) for each layer, starting from a = x"),
+                 hint="a layer turns the previous activations into the next: which shape must w "
+                      "take to multiply rows of shape (N, n_in)?"),
         SubCheck("random networks, N = 1 to 6, one to four layers of weights", 1.0, _ff_random,
                  compare_ret(), hint="apply every layer, in order, to every row of x"),
         SubCheck("saturated networks (large weights)", 0.5, _ff_saturated, compare_ret()),
@@ -272,7 +275,8 @@ TASKS = [
     Task("update_mini_batch", in_place=(), inputs_points=0.5, subchecks=[
         SubCheck("one step: w - eta nabla_w and b - eta nabla_b", 1.0, _step_random,
                  compare_ret(names=("weights", "biases")), driver="call_with_gradient",
-                 hint="return (weights, biases): new lists, w - eta * nw for each layer"),
+                 hint="the recap's rule, once per layer, into new lists: in which order does the "
+                      "task return them?"),
         SubCheck("calls gradient(x, y, weights, biases) exactly once", 0.5, _step_random,
                  _compare_calls, driver="call_with_gradient"),
         SubCheck("three layers of weights, float32", 1.0, _step_deep_float32,
@@ -283,7 +287,7 @@ TASKS = [
         SubCheck("the notebook's example", 0.5, _acc_fixed, compare_ret(), fixed=True,
                  hint="the fraction (0 to 1) of rows whose argmax equals the label"),
         SubCheck("random outputs and labels", 0.75, _acc_random, compare_ret(),
-                 hint="np.argmax(a, axis=1) is each row's prediction"),
+                 hint="a row's prediction is the index of its largest entry: along which axis?"),
         SubCheck("a single row", 0.5, _acc_one, compare_ret()),
     ]),
     Task("count_parameters", in_place=(), subchecks=[

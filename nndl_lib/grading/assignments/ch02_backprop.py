@@ -265,11 +265,12 @@ TASKS = [
     Task("backprop_example", in_place=(), inputs_points=0.5, subchecks=[
         SubCheck("the worked 2-2-2 example (the book's dE/dw)", 1.0, _example_fixed,
                  compare_ret(names=_NAMES), fixed=True,
-                 hint="BP1 delta = (a - y) * sigma'(z^L); BP2 delta = (w^T delta) * sigma'(z); "
-                      "BP3 nabla_b = delta; BP4 nabla_w = outer(delta, a_prev)"),
+                 hint="work the example on paper: which z and a does each of BP1-BP4 need, and "
+                      "which of them must the forward pass keep?"),
         SubCheck("random networks, one to four layers of weights", 1.0, _example_random,
                  compare_ret(names=_NAMES),
-                 hint="return (nabla_b, nabla_w), lists shaped like biases and weights"),
+                 hint="compare the shapes you return with those of biases and weights, layer by "
+                      "layer"),
         SubCheck("agrees with a numerical gradient of C_x = 1/2 ||a - y||^2", 1.0,
                  _example_numerical, _compare_numerical(mean=False)),
         SubCheck("saturated neurons (sigma' ~ 0)", 0.5, _example_saturated,

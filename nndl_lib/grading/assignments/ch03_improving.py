@@ -397,7 +397,7 @@ TASKS = [
                  hint="softmax(z - c) = softmax(z) for any c, one per row: with each row's own "
                       "maximum as c, no exp overflows and every row keeps an entry e^0 = 1"),
         SubCheck("one vector z of shape (K,)", 0.5, _softmax_vector, compare_ret(),
-                 hint="axis=-1 and keepdims=True work for (K,) and (N, K) alike"),
+                 hint="one axis number names the last axis of a vector and of a matrix alike"),
     ]),
     Task("LogLikelihoodCost", in_place=(), subchecks=[
         SubCheck("fn: mean over the rows of -ln a_y", 0.75, _ll_fn,
@@ -419,7 +419,8 @@ TASKS = [
     ]),
     Task("l1_update", in_place=("w",), subchecks=[
         SubCheck("w -> w - (eta lmbda/n) sgn(w) - eta nabla_w, in place", 1.25, _l1_cases,
-                 compare_arg(0, "w"), hint="np.sign(w) is sgn(w), with sgn(0) = 0"),
+                 compare_arg(0, "w"), hint="NumPy has the sign function, with sgn(0) = 0; what "
+                                           "must a weight of exactly 0 do?"),
         SubCheck("zero weights with zero gradient stay zero", 0.5, _l1_zeros,
                  compare_arg(0, "w")),
     ]),
@@ -428,7 +429,7 @@ TASKS = [
                  compare_ret(pick=lambda r: r[0], location="weights")),
         SubCheck("biases: the plain gradient step (biases are not regularised)", 1.0, _reg_step,
                  compare_ret(pick=lambda r: r[1], location="biases"),
-                 hint="only weights decay; b -> b - eta nabla_b"),
+                 hint="which of the two lists does the recap regularise?"),
     ]),
     Task("dropout_forward", in_place=(), subchecks=[
         SubCheck("x * mask: dropped units output 0, kept ones are not rescaled", 0.75,
@@ -448,7 +449,8 @@ TASKS = [
     ]),
     Task("Momentum", in_place=("params",), subchecks=[
         SubCheck("one step from v = 0", 0.5, _momentum_first, _STEPS,
-                 driver="optimizer_steps", hint="v -> mu v - eta g; w -> w + v (in place)"),
+                 driver="optimizer_steps", hint="the velocity first, then the parameter; both "
+                                                "change in place"),
         SubCheck("several steps: the velocity carries over", 0.75, _momentum_steps, _STEPS,
                  driver="optimizer_steps", hint="keep one velocity per parameter array"),
         SubCheck("several parameter arrays of different shapes", 0.5, _momentum_many, _STEPS,
@@ -459,7 +461,8 @@ TASKS = [
                  hint="with bias correction the first step is about eta * sign(g)"),
         SubCheck("several steps with bias correction", 1.25, _adam_steps, _STEPS,
                  driver="optimizer_steps",
-                 hint="m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), t = 1, 2, ..."),
+                 hint="the bias correction divides by 1 - beta^t: which t does the first step "
+                      "use?"),
         SubCheck("several parameter arrays of different shapes", 0.5, _adam_many, _STEPS,
                  driver="optimizer_steps"),
     ]),
@@ -470,7 +473,8 @@ TASKS = [
                  hint="scale standard normal draws by 1/sqrt(n_in) (not n_out)"),
         SubCheck("the library's numbers for the same seed", 0.5, _init_shape,
                  all_of(_compare_shape_dtype, compare_ret()),
-                 hint="draw rng.standard_normal((n_out, n_in)) once, then scale"),
+                 hint="draw every weight in one call of the generator, in the shape of the weight "
+                      "matrix, then scale"),
     ]),
 ]
 
