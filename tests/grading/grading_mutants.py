@@ -71,6 +71,12 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
                 "        a = sigmoid(a @ w.T + b)\n"
                 "    return a"),
         },
+        "feedforward_tanh": {
+            "tanh on the output layer too": "TANH_OUT",
+            "sigmoid in the hidden layers": "TANH_SIGMOID",
+            "the output's sigmoid written inline (overflows on saturated outputs)": "TANH_NAIVE",
+            "the first hidden layer only": "TANH_FIRST",
+        },
         "update_mini_batch": {
             "wrong sign (gradient ascent)": (
                 "def update_mini_batch(x, y, weights, biases, eta, gradient):\n"
@@ -123,6 +129,12 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
         },
     },
     "ch02_backprop": {
+        "backprop_ce_l2": {
+            "keeps sigma'(z^L) in the output error": "CEL2_PRIME",
+            "L2 term without /n": "CEL2_NO_N",
+            "biases regularised too": "CEL2_BIASES",
+            "lambda / 2n instead of lambda / n": "CEL2_HALF",
+        },
         "backprop_example": {
             "missing sigma' in BP1": "BP1_NO_PRIME",
             "missing sigma' in BP2": "BP2_NO_PRIME",
@@ -231,6 +243,12 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
         },
     },
     "ch03_improving": {
+        "backprop_dropout": {
+            "the mask left out of the forward pass": "DROP_FORWARD",
+            "the mask left out of BP2": "DROP_BACKWARD",
+            "inverted dropout (kept units rescaled)": "DROP_INVERTED",
+            "quadratic cost's output error (sigma' kept)": "DROP_PRIME",
+        },
         "CrossEntropyCost": {
             "sum instead of mean": "CE_SUM",
             "delta keeps sigma'(z)": "CE_PRIME",
@@ -390,6 +408,27 @@ EDITS: dict[str, list[tuple[str, str]]] = {
                   "\n"
                   "\n"
                   "def backprop_rows(x, y, weights, biases):")],
+    "TANH_OUT": [("return sigmoid(a @ weights[-1].T + biases[-1])",
+                  "return np.tanh(a @ weights[-1].T + biases[-1])")],
+    "TANH_SIGMOID": [("a = np.tanh(a @ w.T + b)", "a = sigmoid(a @ w.T + b)")],
+    "TANH_NAIVE": [("return sigmoid(a @ weights[-1].T + biases[-1])",
+                    "return 1 / (1 + np.exp(-(a @ weights[-1].T + biases[-1])))")],
+    "TANH_FIRST": [("for w, b in zip(weights[:-1], biases[:-1], strict=True):",
+                    "for w, b in zip(weights[:1], biases[:1]):")],
+    "CEL2_PRIME": [("delta = (activations[-1] - y) / x.shape[0]",
+                    "delta = (activations[-1] - y) * sigmoid_prime(zs[-1]) / x.shape[0]")],
+    "CEL2_NO_N": [("(lmbda / n) * weights[i]", "lmbda * weights[i]")],
+    "CEL2_BIASES": [("nabla_b[i] = delta.sum(axis=0)\n",
+                     "nabla_b[i] = delta.sum(axis=0) + (lmbda / n) * biases[i]\n")],
+    "CEL2_HALF": [("(lmbda / n) * weights[i]", "(lmbda / (2 * n)) * weights[i]")],
+    "DROP_FORWARD": [("a = sigmoid(z) * masks[i] if i < L - 1 else sigmoid(z)",
+                      "a = sigmoid(z)")],
+    "DROP_BACKWARD": [("delta = (delta @ weights[i]) * sigmoid_prime(zs[i - 1]) * masks[i - 1]",
+                       "delta = (delta @ weights[i]) * sigmoid_prime(zs[i - 1])")],
+    "DROP_INVERTED": [("a = sigmoid(z) * masks[i] if i < L - 1 else sigmoid(z)",
+                       "a = sigmoid(z) * masks[i] / masks[i].mean() if i < L - 1 else sigmoid(z)")],
+    "DROP_PRIME": [("delta = (activations[-1] - y) / x.shape[0]",
+                    "delta = (activations[-1] - y) * sigmoid_prime(zs[-1]) / x.shape[0]")],
     "WE_ONE_PATH": [("dE_dout_h1 = delta_o1 * w5 + delta_o2 * w7", "dE_dout_h1 = delta_o1 * w5")],
     "WE_NO_PRIME": [("delta_o1 = (out_o1 - t1) * out_o1 * (1 - out_o1)",
                      "delta_o1 = out_o1 - t1")],

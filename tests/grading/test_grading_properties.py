@@ -178,7 +178,7 @@ def test_tasks_computing_exp_or_log_have_extreme_cases(assignment):
             kinds = [sc.kind for sc in task.subchecks]
             assert "extremes" in kinds, f"{task.name} computes exp or log: add extremes(...)"
     sensitive = {t.name for t in a.tasks if any(sc.kind == "extremes" for sc in t.subchecks)}
-    known = {"ch01_digits": {"sigmoid"}, "ch02_backprop": set(),
+    known = {"ch01_digits": {"sigmoid", "feedforward_tanh"}, "ch02_backprop": set(),
              "ch03_improving": {"softmax", "CrossEntropyCost", "LogLikelihoodCost"}}
     assert sensitive == known.get(assignment, sensitive)
 
@@ -438,3 +438,25 @@ def test_a_crash_in_one_case_fails_only_the_check_of_that_case():
         (failed,) = [s for s in result.subresults if not s.passed]
         assert failed.name == "float32 in, float32 out", result.report()
         assert "raised AssertionError" in failed.result.message
+
+
+# --- issue 26: a transfer task per assignment, graded like the others ---------------------------
+
+TRANSFER = {"ch01_digits": ("feedforward_tanh", "tanh on the output layer too"),
+            "ch02_backprop": ("backprop_ce_l2", "keeps sigma'(z^L) in the output error"),
+            "ch03_improving": ("backprop_dropout", "the mask left out of BP2")}
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize("assignment", list(TRANSFER))
+def test_out_of_kernel_the_transfer_task_grades_the_reference_and_a_mutant(assignment):
+    task, mutant = TRANSFER[assignment]
+    a = MODULES[assignment].ASSIGNMENT
+    src = source_nb(assignment)
+    full = grade_notebook(a, src, learner_notebook(assignment), "ann", b"secret", FAST)
+    assert full.points == full.max_points, full.report()
+    code = mutant_source(MUTANTS[assignment][task][mutant], solution_code(assignment)[task])
+    wrong = grade_notebook(a, src, learner_notebook(assignment, replace={task: code}), "bob",
+                           b"secret", FAST)
+    lost = {t.task for t in wrong.tasks if t.points < t.max_points}
+    assert lost == {task}, wrong.report()

@@ -24,7 +24,7 @@ from nndl_lib.grading.framework import (
 from nndl_lib.grading.notebook import if_written
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "if_written"]
+__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "feedforward_tanh", "if_written"]
 
 REFERENCES = {
     "perceptron_output": perceptron.perceptron_output,
@@ -35,6 +35,14 @@ REFERENCES = {
     "accuracy": metrics.accuracy,
     "count_parameters": metrics.count_parameters,
 }
+
+
+def feedforward_tanh(x, weights, biases):
+    """The reference of the transfer task: tanh hidden layers, a sigmoid output layer."""
+    return fc.feedforward(x, weights, biases, activation="tanh", output_activation="sigmoid")
+
+
+REFERENCES["feedforward_tanh"] = feedforward_tanh
 
 
 def _call(fn: str, *args, label: str) -> Case:
@@ -158,6 +166,34 @@ def _ff_saturated(rng):
                 label="network [8, 6, 3], N = 5, weights and biases x20 (saturated)")]
 
 
+# --- feedforward_tanh (transfer) ---------------------------------------------------------------
+
+
+def _tanh(case, label=None):
+    return _call("feedforward_tanh", case.x, case.weights, case.biases,
+                 label=label or case.label)
+
+
+def _tanh_fixed(rng):
+    (case,) = _ff_fixed(rng)
+    return [Case(case.label, {**case.data, "fn": "feedforward_tanh"})]
+
+
+def _tanh_random(rng):
+    return [_tanh(fc_case(rng, sizes=s, n=n)) for s, n in
+            [((3, 4, 2), 4), ((5, 2), 3), ((6, 4, 3, 5, 2), 2), ((2, 3, 1), 1)]]
+
+
+def _tanh_saturated(rng):
+    case = fc_case(rng, sizes=(8, 6, 3), n=5, saturated=True)
+    case.weights[-1] *= 40.0  # output weighted inputs far beyond e^709
+    return [_tanh(case, label="network [8, 6, 3], N = 5, large weights (saturated outputs)")]
+
+
+def _tanh_float32(rng):
+    return [_tanh(fc_case(rng, sizes=(4, 3, 2), n=3, dtype=np.float32))]
+
+
 # --- update_mini_batch --------------------------------------------------------------------
 
 
@@ -271,6 +307,17 @@ TASKS = [
                  compare_ret(), hint="apply every layer, in order, to every row of x"),
         SubCheck("saturated networks (large weights)", 0.5, _ff_saturated, compare_ret()),
         SubCheck("float32 in, float32 out", 0.5, _ff_float32, compare_ret(check_dtype=True)),
+    ]),
+    Task("feedforward_tanh", in_place=(), inputs_points=0.5, subchecks=[
+        SubCheck("the notebook's [2, 3, 1] example", 0.5, _tanh_fixed, compare_ret(),
+                 fixed=True,
+                 hint="which layers are hidden, and which one is the output layer?"),
+        SubCheck("random networks, no to three hidden layers", 1.0, _tanh_random,
+                 compare_ret(),
+                 hint="a network without hidden layer has only the output layer's sigmoid"),
+        extremes("saturated outputs", 0.5, _tanh_saturated,
+                 hint="the output layer uses your sigmoid of task 2"),
+        SubCheck("float32 in, float32 out", 0.5, _tanh_float32, compare_ret(check_dtype=True)),
     ]),
     Task("update_mini_batch", in_place=(), inputs_points=0.5, subchecks=[
         SubCheck("one step: w - eta nabla_w and b - eta nabla_b", 1.0, _step_random,

@@ -5,7 +5,9 @@ form over a mini-batch, gradient of the MEAN cost, without a loop over the examp
 of Python it runs must not grow with the batch), ``numerical_gradient`` (centred differences
 made in place, so that a cost reading ``x`` itself sees them) and ``worked_example`` (the 2-2-2
 network of the worked example done by hand, one named number at a time, on the book's numbers
-and on others). Defaults as in :mod:`nndl_lib.fc`: quadratic cost, sigmoid neurons.
+and on others), then ``backprop_ce_l2`` (a transfer: the gradient of the cross-entropy cost
+plus the L2 term in one pass, which the chapter's code does not compute as printed). Defaults
+as in :mod:`nndl_lib.fc`: quadratic cost, sigmoid neurons.
 ``sigmoid`` and ``sigmoid_prime`` come from :mod:`nndl_lib.activations`.
 """
 
@@ -15,7 +17,7 @@ import numpy as np
 
 from nndl_lib import fc, gradcheck
 from nndl_lib.companions.ch02_hand_example import by_hand
-from nndl_lib.costs import QuadraticCost
+from nndl_lib.costs import CrossEntropyCost, QuadraticCost
 from nndl_lib.grading.checks import CheckResult, check_gradient_numerically, fc_case
 from nndl_lib.grading.framework import (
     Assignment,
@@ -25,6 +27,7 @@ from nndl_lib.grading.framework import (
     compare_ret,
     compare_value,
 )
+from nndl_lib.grading.gradients import compare_no_loop, compare_numerical
 from nndl_lib.grading.notebook import if_written
 from nndl_lib.reference_values import WORKED_EXAMPLE_222
 
@@ -63,11 +66,19 @@ def worked_example(x, y, w, b_hidden: float, b_output: float) -> dict[str, float
     return {k: v[k] for keys in HAND_KEYS.values() for k in keys}
 
 
+def backprop_ce_l2(x, y, weights, biases, lmbda: float, n: int):
+    """The reference: (nabla_b, nabla_w) of C = (mean cross-entropy over the rows of x) +
+    lmbda / (2 n) * sum of every squared weight (sigmoid neurons)."""
+    nabla_b, nabla_w = fc.backprop(x, y, weights, biases, cost="cross-entropy")
+    return nabla_b, [nw + (lmbda / n) * w for nw, w in zip(nabla_w, weights, strict=True)]
+
+
 REFERENCES = {
     "backprop_example": fc.backprop_example,
     "backprop": fc.backprop,
     "numerical_gradient": gradcheck.numerical_gradient,
     "worked_example": worked_example,
+    "backprop_ce_l2": backprop_ce_l2,
 }
 
 _NAMES = ("nabla_b", "nabla_w")
@@ -169,20 +180,6 @@ def _batch_no_loop(rng):
                   "without": ["backprop_example"]})]
 
 
-def _compare_no_loop(got: dict, exp: dict, case: Case, check: str = "") -> CheckResult:
-    """The lines of Python the call ran do not grow with the batch (fewer extra lines than
-    extra examples), and the large batch's gradient is right."""
-    (small, large), (n_small, n_large) = got["lines"], got["rows"]
-    if large - small >= n_large - n_small:
-        return CheckResult(check, False, "loop",
-                           message=f"{check}: your code ran {small} lines of Python for a "
-                                   f"mini-batch of {n_small} examples and {large} for "
-                                   f"{n_large}: it loops over the examples. Keep one row per "
-                                   "example in every z, a and delta and let each matrix "
-                                   "product handle all rows at once")
-    return compare_ret(names=_NAMES)(got, exp, case, check)
-
-
 def _batch_float32(rng):
     return [_bp("backprop", fc_case(rng, sizes=(5, 4, 3), n=4, dtype=np.float32))]
 
@@ -261,6 +258,48 @@ def _compare_hand(keys: tuple[str, ...]):
     return compare
 
 
+# --- backprop_ce_l2 (transfer) ------------------------------------------------------------------
+
+
+def _ce_l2(case, lmbda: float, n: int, label: str = "") -> Case:
+    return Case((label or case.label) + f", lambda = {lmbda:g}, n = {n}",
+                {"fn": "backprop_ce_l2", "args": [*_args(case), lmbda, n]})
+
+
+def _ce_random(rng):
+    return [_ce_l2(fc_case(rng, sizes=s, n=m, targets="unit"), float(rng.uniform(0.5, 5)),
+                   int(rng.integers(50, 500)))
+            for s, m in [((3, 4, 2), 5), ((5, 3), 3), ((4, 5, 3, 2), 6)]]
+
+
+def _ce_numerical(rng):
+    return [_ce_l2(fc_case(rng, sizes=(3, 4, 2), n=4, targets="unit"), 5.0, 20)]
+
+
+def _ce_saturated(rng):
+    case = fc_case(rng, sizes=(5, 4, 3), n=4, saturated=True)
+    case.y = 1.0 - np.round(fc.feedforward(case.x, case.weights, case.biases))
+    return [_ce_l2(case, 1.0, 100, label="saturated outputs that are wrong (a ~ 1 - y)")]
+
+
+def _ce_no_loop(rng):
+    (case,) = _batch_no_loop(rng)
+    return [Case(case.label, {**case.data, "fn": "backprop_ce_l2",
+                              "small": [*case.data["small"], 1.0, 100],
+                              "large": [*case.data["large"], 1.0, 100],
+                              "without": ["backprop_example", "backprop"]})]
+
+
+def _ce_l2_cost(args: list):
+    x, y, weights, biases, lmbda, n = args
+
+    def cost() -> float:
+        a = fc.feedforward(x, weights, biases)
+        return CrossEntropyCost.fn(a, y) + lmbda / (2 * n) * sum(np.sum(w * w) for w in weights)
+
+    return cost
+
+
 TASKS = [
     Task("backprop_example", in_place=(), inputs_points=0.5, subchecks=[
         SubCheck("the worked 2-2-2 example (the book's dE/dw)", 1.0, _example_fixed,
@@ -285,7 +324,7 @@ TASKS = [
         SubCheck("agrees with a numerical gradient of the mean cost", 1.0, _batch_numerical,
                  _compare_numerical(mean=True)),
         SubCheck("no loop over the examples: the same lines of Python for 2 or 48 examples, "
-                 "without backprop_example", 1.0, _batch_no_loop, _compare_no_loop,
+                 "without backprop_example", 1.0, _batch_no_loop, compare_no_loop,
                  driver="call_by_batch_size",
                  hint="write BP1, BP2 and BP4 for a matrix whose rows are the examples; the sum "
                       "over examples in BP3 and BP4 is then a sum over rows"),
@@ -320,6 +359,19 @@ TASKS = [
                  _we, _compare_hand(HAND_KEYS["w1"]),
                  hint="out_h1 reaches E through o1 (weight w5) and through o2 (weight w7): "
                       "dE/dout_h1 has two terms"),
+    ]),
+    Task("backprop_ce_l2", in_place=(), inputs_points=0.5, subchecks=[
+        SubCheck("random mini-batches: the gradient of the mean cross-entropy plus the L2 term",
+                 1.5, _ce_random, compare_ret(names=_NAMES),
+                 hint="two things change from backprop: the output error of this cost, and "
+                      "the derivative of the L2 term with respect to each weight"),
+        SubCheck("agrees with a numerical gradient of the regularised cost", 1.0, _ce_numerical,
+                 compare_numerical(_ce_l2_cost)),
+        SubCheck("saturated wrong outputs still get a large gradient", 0.5, _ce_saturated,
+                 compare_ret(names=_NAMES),
+                 hint="with this cost, does sigma'(z^L) survive in the output error?"),
+        SubCheck("no loop over the examples, without backprop or backprop_example", 0.5,
+                 _ce_no_loop, compare_no_loop, driver="call_by_batch_size"),
     ]),
 ]
 

@@ -15,8 +15,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nndl_lib import activations, costs, init, optimizers, regularization
-from nndl_lib.grading.checks import CheckResult, check_gradient_numerically, tolerance_for
+from nndl_lib import activations, costs, fc, init, optimizers, regularization
+from nndl_lib.grading.checks import (
+    CheckResult,
+    check_gradient_numerically,
+    fc_case,
+    tolerance_for,
+)
 from nndl_lib.grading.framework import (
     Assignment,
     Case,
@@ -28,11 +33,13 @@ from nndl_lib.grading.framework import (
     compare_value,
     extremes,
 )
+from nndl_lib.grading.gradients import NAMES, compare_no_loop, compare_numerical
 from nndl_lib.grading.notebook import if_written
 from nndl_lib.grading.wire import RngSeed
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "regularized_step", "if_written"]
+__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "regularized_step", "backprop_dropout",
+           "if_written"]
 
 
 def regularized_step(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
@@ -372,6 +379,69 @@ def _compare_std(got, exp, case, check=""):
     return CheckResult(check, True, message=f"{check}: std {std:.5g}")
 
 
+# --- backprop_dropout (transfer) -----------------------------------------------------------------
+
+
+def backprop_dropout(x, y, weights, biases, masks):
+    """The reference: (nabla_b, nabla_w) of the mean cross-entropy of a sigmoid network whose
+    hidden layers' activations are multiplied by the 0/1 ``masks`` (one (N, n) array per hidden
+    layer; the book's dropout, no rescaling)."""
+    return fc.backprop(x, y, weights, biases, cost="cross-entropy", masks=masks)
+
+
+REFERENCES["backprop_dropout"] = backprop_dropout
+
+
+def _masked(rng, sizes, n, p=None, ones=False, targets="one-hot"):
+    case = fc_case(rng, sizes=sizes, n=n, targets=targets)
+    p = float(rng.uniform(0.2, 0.6)) if p is None else p
+    masks = [np.ones((n, h)) if ones else (rng.random((n, h)) >= p).astype(float)
+             for h in sizes[1:-1]]
+    return case, masks, p
+
+
+def _drop_case(rng, sizes, n, ones=False, targets="one-hot"):
+    case, masks, p = _masked(rng, sizes, n, ones=ones, targets=targets)
+    label = f"network {list(sizes)}, N = {n}, " + ("every unit kept" if ones else
+                                                   f"units dropped with p = {p:.2f}")
+    return Case(label, {"fn": "backprop_dropout",
+                        "args": [case.x, case.y, case.weights, case.biases, masks]})
+
+
+def _drop_random(rng):
+    return [_drop_case(rng, s, n) for s, n in [((4, 6, 3), 5), ((3, 5, 4, 2), 4),
+                                                ((5, 8, 2), 3)]]
+
+
+def _drop_numerical(rng):
+    return [_drop_case(rng, (3, 5, 4, 2), 4, targets="unit")]
+
+
+def _drop_ones(rng):
+    return [_drop_case(rng, (4, 5, 3), 4, ones=True)]
+
+
+def _drop_no_loop(rng):
+    sizes = (4, 6, 3)
+    small, m_small, _ = _masked(rng, sizes, 2)
+    large, m_large, _ = _masked(rng, sizes, 48)
+    args = [[c.x, c.y, [w.copy() for w in small.weights], [b.copy() for b in small.biases], m]
+            for c, m in ((small, m_small), (large, m_large))]
+    return [Case("network [4, 6, 3], a mini-batch of 2 examples, then one of 48",
+                 {"fn": "backprop_dropout", "small": args[0], "large": args[1],
+                  "without": ["backprop"]})]
+
+
+def _dropout_cost(args: list):
+    x, y, weights, biases, masks = args
+
+    def cost() -> float:
+        _, acts = fc.forward_pass(x, weights, biases, masks=masks)
+        return costs.CrossEntropyCost.fn(acts[-1], y)
+
+    return cost
+
+
 TASKS = [
     Task("CrossEntropyCost", in_place=(), subchecks=[
         SubCheck("fn: mean over the rows of -sum [y ln a + (1 - y) ln(1 - a)]", 0.75, _ce_fn,
@@ -447,6 +517,18 @@ TASKS = [
                  compare_ret(), hint="p is the probability of DROPPING a unit"),
         SubCheck("p = 0.5 halves x", 0.5, _dropout_half, compare_ret(), fixed=True),
     ]),
+    Task("backprop_dropout", in_place=(), inputs_points=0.5, subchecks=[
+        SubCheck("random masked mini-batches: the gradient of the mean cross-entropy", 1.5,
+                 _drop_random, compare_ret(names=NAMES),
+                 hint="a dropped unit outputs 0 in the forward pass: what does it pass back in "
+                      "the backward pass?"),
+        SubCheck("agrees with a numerical gradient of the masked network's cost", 1.0,
+                 _drop_numerical, compare_numerical(_dropout_cost)),
+        SubCheck("masks of ones: the network without dropout", 0.5, _drop_ones,
+                 compare_ret(names=NAMES)),
+        SubCheck("no loop over the examples: the same lines of Python for 2 or 48 examples", 0.5,
+                 _drop_no_loop, compare_no_loop, driver="call_by_batch_size"),
+    ]),
     Task("Momentum", in_place=("params",), subchecks=[
         SubCheck("one step from v = 0", 0.5, _momentum_first, _STEPS,
                  driver="optimizer_steps", hint="the velocity first, then the parameter; both "
@@ -482,8 +564,8 @@ ASSIGNMENT = Assignment(
     name="ch03_improving",
     tasks=TASKS,
     references=REFERENCES,
-    prelude="import numpy as np\n",
-    allowed_modules=(),
+    prelude="import numpy as np\nfrom nndl_lib.activations import sigmoid, sigmoid_prime\n",
+    allowed_modules=("nndl_lib.activations",),
     manual={"why_cross_entropy": 2.0},
 )
 
