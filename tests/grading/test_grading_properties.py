@@ -196,7 +196,7 @@ def test_the_references_are_finite_and_quiet_on_every_extreme_case(assignment):
 @pytest.mark.parametrize("assignment, task, mutant, points", [
     ("ch01_digits", "sigmoid", "the book's 1/(1+exp(-z)): right values, warns on overflow",
      0.5),
-    ("ch03_improving", "CrossEntropyCost", "right values, but log(0) warns", 0.5),
+    ("ch03_improving", "CrossEntropyCost", "right values, but log(0) warns", 0.25),
     ("ch03_improving", "LogLikelihoodCost", "0 ln 0 gives nan", 0.25),
     *[(a, t, m, p) for (a, t, m), p in ISSUE_MUTANTS.items()],
     ("ch03_improving", "softmax", "works in place on the caller's z", 0.25),
@@ -361,29 +361,36 @@ def test_correct_implementations_written_differently_keep_full_marks(assignment,
 
 # --- issue 26: each task grades the skill it names ----------------------------------------------
 
-#: the wrong answers issue 26 reproduced, the points each must lose and the words of its report
+#: the wrong answers issue 26 reproduced, the sub-check each must fail (and only that one: it
+#: loses that sub-check's points) and the words of its report
 ISSUE_26 = {
     ("ch01_digits", "sigmoid", "the book's 1/(1+exp(-z)): right values, warns on overflow"):
-        (0.5, "warned (RuntimeWarning: overflow"),
+        ("saturated z", "warned (RuntimeWarning: overflow"),
     ("ch02_backprop", "backprop", "a loop over the rows calling backprop_example"):
-        (1.0, "backprop_example is not available in this check"),
+        ("no loop over the examples", "backprop_example is not available in this check"),
     ("ch02_backprop", "backprop", "a loop over the rows, BP1-BP4 written out per row"):
-        (1.0, "it loops over the examples"),
+        ("no loop over the examples", "it loops over the examples"),
     ("ch02_backprop", "numerical_gradient", "perturbs copies of x"):
-        (1.0, "got 0"),
+        ("in place: f reads x itself", "got 0"),
 }
+
+
+def _lost(a: Assignment, task: str, subcheck: str) -> float:
+    (sc,) = [sc for sc in a.task(task).subchecks if sc.name.startswith(subcheck)]
+    return sc.points
 
 
 @pytest.mark.parametrize("assignment, task, mutant", list(ISSUE_26),
                          ids=[m for _, _, m in ISSUE_26])
 def test_the_skill_a_task_names_is_graded(assignment, task, mutant):
-    points, words = ISSUE_26[(assignment, task, mutant)]
+    subcheck, words = ISSUE_26[(assignment, task, mutant)]
     a = MODULES[assignment].ASSIGNMENT
     code = mutant_source(MUTANTS[assignment][task][mutant], solution_code(assignment)[task])
     ns = namespace(assignment, replace={task: code})
     for result in _runs(a, task, ns):
-        assert result.max_points - result.points == pytest.approx(points), result.report()
         (failed,) = [s for s in result.subresults if not s.passed]
+        assert failed.name.startswith(subcheck), result.report()
+        assert result.max_points - result.points == pytest.approx(_lost(a, task, subcheck))
         assert words in failed.result.message, result.report()
 
 
@@ -424,7 +431,8 @@ def test_out_of_kernel_the_issue_26_mutants_lose_the_same_points():
                             learner_notebook(assignment, replace=replace), "eve", b"secret",
                             FAST)
     lost = {t.task: t.max_points - t.points for t in result.tasks if t.points < t.max_points}
-    assert lost == {"backprop": 1.0, "numerical_gradient": 1.0,
+    assert lost == {"backprop": _lost(a, "backprop", "no loop over the examples"),
+                    "numerical_gradient": _lost(a, "numerical_gradient", "in place"),
                     "worked_example": a.task("worked_example").points}, result.report()
 
 

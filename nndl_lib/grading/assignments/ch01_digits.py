@@ -22,9 +22,10 @@ from nndl_lib.grading.framework import (
     extremes,
 )
 from nndl_lib.grading.notebook import if_written
+from nndl_lib.grading.points import reweight
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "feedforward_tanh", "if_written"]
+__all__ = ["ASSIGNMENT", "TASKS", "TIERS", "REFERENCES", "check", "feedforward_tanh", "if_written"]
 
 REFERENCES = {
     "perceptron_output": perceptron.perceptron_output,
@@ -352,6 +353,19 @@ ASSIGNMENT = Assignment(
     allowed_modules=(),
     manual={"why_sigmoid": 2.0},
 )
+
+#: Each task's effort tier (:mod:`nndl_lib.grading.points`): its points.
+TIERS = {
+    "perceptron_output": 2,
+    "sigmoid": 2,
+    "sigmoid_neuron_output": 1,
+    "feedforward": 3,
+    "feedforward_tanh": 4,
+    "update_mini_batch": 2,
+    "accuracy": 1,
+    "count_parameters": 1,
+}
+reweight(ASSIGNMENT, TIERS)
 
 #: The notebooks' test cells: ``result = checks.check("feedforward", feedforward)``.
 check = ASSIGNMENT.check

@@ -29,10 +29,11 @@ from nndl_lib.grading.framework import (
 )
 from nndl_lib.grading.gradients import compare_no_loop, compare_numerical
 from nndl_lib.grading.notebook import if_written
+from nndl_lib.grading.points import reweight
 from nndl_lib.reference_values import WORKED_EXAMPLE_222
 
-__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "worked_network", "worked_example",
-           "HAND_KEYS", "if_written"]
+__all__ = ["ASSIGNMENT", "TASKS", "TIERS", "REFERENCES", "check", "worked_network",
+           "worked_example", "HAND_KEYS", "if_written"]
 
 
 def worked_network() -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
@@ -383,6 +384,16 @@ ASSIGNMENT = Assignment(
     allowed_modules=("nndl_lib.activations",),
     manual={"why_fast": 2.0},
 )
+
+#: Each task's effort tier (:mod:`nndl_lib.grading.points`): its points.
+TIERS = {
+    "backprop_example": 4,
+    "backprop": 4,
+    "numerical_gradient": 3,
+    "worked_example": 3,
+    "backprop_ce_l2": 5,
+}
+reweight(ASSIGNMENT, TIERS)
 
 #: The notebooks' test cells: ``result = checks.check("backprop", backprop)``.
 check = ASSIGNMENT.check

@@ -35,11 +35,12 @@ from nndl_lib.grading.framework import (
 )
 from nndl_lib.grading.gradients import NAMES, compare_no_loop, compare_numerical
 from nndl_lib.grading.notebook import if_written
+from nndl_lib.grading.points import reweight
 from nndl_lib.grading.wire import RngSeed
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "regularized_step", "backprop_dropout",
-           "if_written"]
+__all__ = ["ASSIGNMENT", "TASKS", "TIERS", "REFERENCES", "check", "regularized_step",
+           "backprop_dropout", "if_written"]
 
 
 def regularized_step(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
@@ -568,6 +569,24 @@ ASSIGNMENT = Assignment(
     allowed_modules=("nndl_lib.activations",),
     manual={"why_cross_entropy": 2.0},
 )
+
+#: Each task's effort tier (:mod:`nndl_lib.grading.points`): its points.
+TIERS = {
+    "CrossEntropyCost": 2,
+    "softmax": 2,
+    "LogLikelihoodCost": 2,
+    "l2_update": 1,
+    "l1_update": 1,
+    "regularized_step": 2,
+    "dropout_forward": 1,
+    "dropout_backward": 1,
+    "dropout_evaluate": 1,
+    "backprop_dropout": 5,
+    "Momentum": 2,
+    "Adam": 3,
+    "default_weight_init": 1,
+}
+reweight(ASSIGNMENT, TIERS)
 
 #: The notebooks' test cells: ``result = checks.check("softmax", softmax)``.
 check = ASSIGNMENT.check
