@@ -284,6 +284,7 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
             "delta only at the target (seed 003's error)": "LL_TARGET_ONLY",
             "minus sign lost": "LL_SIGN",
             "0 ln 0 gives nan": "LL_NAN",
+            "a vector (K,) counted as K rows": "LL_VECTOR_K",
         },
         "l2_update": {
             "new array, not in place": "def l2_update(w, nabla_w, eta, lmbda, n):\n"
@@ -312,16 +313,16 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "regularized_step": {
             "biases regularised too": (
-                "def regularized_step(weights, biases, nabla_b, nabla_w, eta, lmbda, n):\n"
+                "def regularized_step(weights, biases, nabla_w, nabla_b, eta, lmbda, n):\n"
                 "    d = 1 - eta * lmbda / n\n"
                 "    return ([d * w - eta * nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
                 "            [d * b - eta * nb for b, nb in zip(biases, nabla_b, strict=True)])"),
             "no weight decay": (
-                "def regularized_step(weights, biases, nabla_b, nabla_w, eta, lmbda, n):\n"
+                "def regularized_step(weights, biases, nabla_w, nabla_b, eta, lmbda, n):\n"
                 "    return ([w - eta * nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
                 "            [b - eta * nb for b, nb in zip(biases, nabla_b, strict=True)])"),
             "updates the given arrays in place": (
-                "def regularized_step(weights, biases, nabla_b, nabla_w, eta, lmbda, n):\n"
+                "def regularized_step(weights, biases, nabla_w, nabla_b, eta, lmbda, n):\n"
                 "    for w, nw in zip(weights, nabla_w, strict=True):\n"
                 "        w *= 1 - eta * lmbda / n\n"
                 "        w -= eta * nw\n"
@@ -444,7 +445,9 @@ EDITS: dict[str, list[tuple[str, str]]] = {
     "CE_WARN": [('with np.errstate(divide="ignore", invalid="ignore"):', "if True:")],
     "CE_HALF": [("terms = np.nan_to_num(-y * np.log(a) - (1 - y) * np.log(1 - a))",
                  "terms = np.nan_to_num(-y * np.log(a))")],
-    "LL_SUM": [("return float(np.sum(terms) / a.shape[0])", "return float(np.sum(terms))")],
+    "LL_SUM": [("return float(np.sum(terms) / rows)", "return float(np.sum(terms))")],
+    "LL_VECTOR_K": [("        rows = a.shape[0] if np.ndim(a) == 2 else 1\n",
+                     "        rows = a.shape[0]\n")],
     "LL_TARGET_ONLY": [("return a - y", "return y * (a - 1)")],
     "LL_NAN": [("terms = np.nan_to_num(-y * np.log(a))", "terms = -y * np.log(a)")],
     "LL_SIGN": [("terms = np.nan_to_num(-y * np.log(a))", "terms = np.nan_to_num(y * np.log(a))")],

@@ -305,6 +305,7 @@ ALTERNATIVES = [
         "class LogLikelihoodCost:\n"
         "    @staticmethod\n"
         "    def fn(a, y):\n"
+        "        a, y = np.atleast_2d(a), np.atleast_2d(y)\n"
         "        return float(-np.mean(np.log(a[np.arange(len(a)), np.argmax(y, axis=1)])))\n"
         "    @staticmethod\n"
         "    def delta(z, a, y):\n"

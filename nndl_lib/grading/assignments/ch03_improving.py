@@ -44,7 +44,7 @@ __all__ = ["ASSIGNMENT", "TASKS", "TIERS", "REFERENCES", "check", "regularized_s
 
 
 def regularized_step(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
-                     nabla_b: Sequence[np.ndarray], nabla_w: Sequence[np.ndarray], eta: float,
+                     nabla_w: Sequence[np.ndarray], nabla_b: Sequence[np.ndarray], eta: float,
                      lmbda: float, n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """One SGD step with L2 regularisation, as new lists: weights decay, biases do not.
 
@@ -181,6 +181,11 @@ def _ll_fn(rng):
     return cases
 
 
+def _ll_vector(rng):
+    return [_call("LogLikelihoodCost", activations.softmax(rng.standard_normal(5)),
+                  _onehot(rng, 1, 5)[0], attr="fn", label="one example: a, y of shape (5,)")]
+
+
 def _ll_extremes(rng):
     N, K = 4, 5
     y = _onehot(rng, N, K)
@@ -238,7 +243,7 @@ def _reg_step(rng):
         biases = [rng.standard_normal(o) for o in sizes[1:]]
         nabla_b = [rng.standard_normal(b.shape) for b in biases]
         nabla_w = [rng.standard_normal(w.shape) for w in weights]
-        cases.append(_call("regularized_step", weights, biases, nabla_b, nabla_w, 0.5, 5.0,
+        cases.append(_call("regularized_step", weights, biases, nabla_w, nabla_b, 0.5, 5.0,
                            100, label=f"network {list(sizes)}, eta = 0.5, lmbda = 5, n = 100"))
     return cases
 
@@ -474,6 +479,9 @@ TASKS = [
         SubCheck("fn: mean over the rows of -ln a_y", 0.75, _ll_fn,
                  compare_ret(location="cost"),
                  hint="with one-hot y, -sum_j y_j ln a_j picks -ln a_y; then average over rows"),
+        SubCheck("fn: one example given as vectors (one row)", 0.25, _ll_vector,
+                 compare_ret(location="cost"),
+                 hint="how many examples does a vector of shape (K,) hold?"),
         extremes("fn: softmax outputs with entries that underflowed to 0", 0.25, _ll_extremes,
                  location="cost",
                  hint="a term with y_j = 0 counts as 0 even where a_j = 0 and ln a_j = -inf"),
