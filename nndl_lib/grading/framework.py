@@ -465,7 +465,9 @@ class Assignment:
         if seed is None:
             seed = self.visible_seed(name) if mode == "visible" else secrets.randbits(62)
         planned = self.plan(task, seed)
-        view = notebook.as_graded(ns.get(name), self.allowed_modules) if as_graded else \
+        if as_graded:
+            ns = dict(ns)
+        view = notebook.as_graded(ns, name, self.allowed_modules) if as_graded else \
             contextlib.nullcontext({})
         with view as removed:
             outcomes = [call_safely(p.driver, ns, p.case.data) for p in planned]

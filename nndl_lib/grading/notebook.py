@@ -118,10 +118,24 @@ def blocked_names(obj: Any, allowed: tuple[str, ...]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def as_graded(obj: Any, allowed: tuple[str, ...]) -> Iterator[dict[str, str]]:
-    """While the block runs, ``obj`` sees the course library as the grader lets it: the global
-    names it reads that hold a blocked part of the library are gone, and blocked modules cannot
-    be imported (they are as absent as in the grading process). Yields the names removed."""
+def as_graded(ns: dict, name: str, allowed: tuple[str, ...]) -> Iterator[dict[str, str]]:
+    """While the block runs, the learner's ``ns[name]`` sees the course library as the grader
+    lets it: an object taken from a blocked module itself (``from nndl_lib.fc import
+    feedforward``) is replaced by one that raises ImportError; the global names the learner's
+    own code reads that hold a blocked part of the library are gone, and blocked modules cannot
+    be imported (as absent as in the grading process). Yields the names removed or replaced."""
+    obj = ns.get(name)
+    own = getattr(obj, "__module__", None)
+    if _blocked(own, allowed):
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise ImportError(f"{own} is not importable while your work is graded: {name} "
+                              "must be your own code")
+        ns[name] = refused
+        try:
+            yield {name: own}
+        finally:
+            ns[name] = obj
+        return
     space = _space(obj)
     names = blocked_names(obj, allowed) if space is not None else {}
     saved = {n: space.pop(n) for n in names} if space is not None else {}

@@ -469,3 +469,13 @@ def test_out_of_kernel_the_transfer_task_grades_the_reference_and_a_mutant(assig
                            b"secret", FAST)
     lost = {t.task for t in wrong.tasks if t.points < t.max_points}
     assert lost == {task}, wrong.report()
+
+
+def test_the_librarys_own_function_scores_nothing_in_the_notebook_as_when_graded():
+    from nndl_lib import fc
+
+    a = MODULES["ch01_digits"].ASSIGNMENT
+    result = a.check("feedforward", fc.feedforward, quiet=True)
+    assert result.points == 0 and "nndl_lib.fc is not importable" in result.report()
+    x, w, b = np.ones((1, 2)), [np.ones((1, 2))], [np.zeros(1)]
+    assert fc.feedforward(x, w, b).shape == (1, 1)  # the library itself is left as it was
