@@ -19,7 +19,13 @@ The checks' machinery
     ``cases``          random inputs for the kernels' checks
     ``wire``           plain-data encoding of inputs and outputs between grader and sandbox
     ``drivers``        how a graded function is called (plain call, in-place update, optimiser
-                       steps, ...); the same code calls the learner's function and the reference
+                       steps, lines run per batch size, ...); the same code calls the learner's
+                       function and the reference; where an error was raised in the learner's code
+    ``gradients``      the sub-checks every backprop task shares (numerical gradient, no loop)
+    ``points``         points follow effort: each task's tier sets its points
+    ``hints``          finding a solution's line of code in a hint or a recap
+    ``notebook``       what locked cells use besides the checks (``if_written``) and the
+                       notebook's check seeing the library as the grader does (``as_graded``)
 The two grading passes, each a trusted parent and the child it starts
     ``outofkernel_parent``  the out-of-kernel pass: per-student secret inputs, comparisons
     ``outofkernel_supervisor``  its child run under limits, restarted without what stopped it

@@ -22,7 +22,7 @@ from nndl_lib.grading.wire import RaisedError, Unsupported
 
 __all__ = ["Compare", "compare_value", "compare_ret", "compare_arg", "compare_extreme",
            "EXTREME_BEHAVIOUR", "inputs_unchanged", "join_names", "all_of", "describe_error",
-           "unsupported_result"]
+           "unsupported_result", "plain_sentence"]
 
 Compare = Callable[[dict, dict, Case, str], CheckResult]
 
@@ -235,18 +235,73 @@ def all_of(*compares: Compare) -> Compare:
     return compare
 
 
+#: NumPy's and Python's words for the errors learners meet most, and what they mean in the
+#: learner's terms: (error type or "", a pattern of the message, the plain sentence).
+_PLAIN: list[tuple[str, str, str]] = [
+    ("", r"matmul: Input operand 1 has a mismatch in its core dimension 0.*?\(size (\d+) is "
+         r"different from (\d+)\)",
+     "a matrix product A @ B got factors that do not fit: A's last size ({1}) must equal B's "
+     "first size ({0}). Print the shapes of both factors: is a transpose (.T) missing, or are "
+     "they the wrong way round?"),
+    ("", r"shapes \(([^)]*)\) and \(([^)]*)\) not aligned",
+     "a matrix product of shapes ({0}) and ({1}) does not fit: the first factor's last size "
+     "must equal the second's first. Is a transpose (.T) missing, or are the factors the wrong "
+     "way round?"),
+    ("", r"operands could not be broadcast together with shapes (.*?)\s*$",
+     "an element-wise operation (+, -, *, /) got arrays of shapes {0}, which NumPy cannot line "
+     "up entry by entry (sizes must be equal, or 1, compared from the right). Print the shapes: "
+     "is one transposed, or a row where a column was meant?"),
+    ("", r"non-broadcastable output operand with shape (\(.*?\)) doesn't match the broadcast "
+         r"shape (\(.*?\))",
+     "an in-place update (+=, -=, *=) of an array of shape {0} would need shape {1}: an "
+     "in-place update keeps its target's shape. Is the other operand the array you meant?"),
+    ("IndexError", r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)",
+     "an index ran past the end of an array: index {0} on axis {1}, which has {2} entries "
+     "(indices 0 to {2} - 1)."),
+    ("IndexError", r"too many indices for array: array is (\d+)-dimensional, but (\d+) were "
+                   r"indexed",
+     "an array with {0} dimension(s) was indexed with {1} indices: check its shape (one "
+     "example is a vector, a mini-batch a matrix)."),
+    ("TypeError", r"NoneType",
+     "a value was None where a number or an array was expected: does every function you call "
+     "end with return?"),
+    ("NameError", r"name '(\w+)' is not defined",
+     "the name {0} is not defined when your code runs: is it spelled as the task spells it, and "
+     "is it defined inside the function or in a cell above?"),
+    ("ValueError", r"cannot reshape array of size (\d+) into shape (.*)",
+     "an array of {0} entries cannot be reshaped to shape {1}: the sizes must multiply to the "
+     "same number."),
+    ("ZeroDivisionError", r"", "a division by zero."),
+]
+
+
+def plain_sentence(type_name: str, message: str) -> str | None:
+    """What the error means in the learner's terms, or None when it has no translation."""
+    import re
+
+    for kind, pattern, sentence in _PLAIN:
+        if kind and kind != type_name:
+            continue
+        match = re.search(pattern, message, flags=re.S)
+        if match:
+            return sentence.format(*match.groups())
+    return None
+
+
 def describe_error(check: str, err: RaisedError) -> CheckResult:
-    """A CheckResult explaining that the learner's code raised (or was stopped)."""
+    """A CheckResult explaining that the learner's code raised (or was stopped): where (the
+    learner's own line, see :func:`~nndl_lib.grading.drivers.where_raised`) and what it means
+    in a plain sentence where one is known, else Python's own words."""
     if err.type_name == "NotImplementedError":
         msg = (f"{check}: not written yet (it raises NotImplementedError): replace "
                "`raise NotImplementedError()` with your code")
-    elif err.type_name == "GradingTimeout":
+    elif err.type_name in ("GradingTimeout", "Unavailable"):
         msg = f"{check}: {err.message}"
     else:
         text = err.message.strip().splitlines()
-        detail = f": {text[-1][:300]}" if text else ""
-        msg = f"{check}: raised {err.type_name}{detail}"
+        plain = plain_sentence(err.type_name, err.message)
+        detail = plain or (text[-1][:300] if text else "")
+        where = f" at {err.where}" if err.where else ""
+        msg = f"{check}: raised {err.type_name}{where}" + (f" -- {detail}" if detail else "")
     return CheckResult(check, False, "exception", message=msg,
-                       details={"type": err.type_name})
-
-
+                       details={"type": err.type_name, "where": err.where})

@@ -16,6 +16,8 @@ before any learner code runs, and it holds no reference implementation.
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -25,7 +27,8 @@ import numpy as np
 
 from nndl_lib.grading.wire import RngSeed
 
-__all__ = ["Case", "DRIVERS", "run_driver", "materialize", "given_inputs"]
+__all__ = ["Case", "DRIVERS", "run_driver", "materialize", "given_inputs", "Unavailable",
+           "where_raised", "cell_label"]
 
 
 @dataclass
@@ -83,14 +86,47 @@ def _resolve(ns: Mapping[str, Any], fn: str, attr: str | None = None) -> Any:
     return obj
 
 
+class Unavailable(RuntimeError):
+    """A helper the task must do without was called (see :func:`_without`)."""
+
+
+@contextlib.contextmanager
+def _without(f: Any, names: list | tuple) -> Iterator[None]:
+    """While the block runs, each name in ``names`` of ``f``'s module (the learner's notebook)
+    is a function that raises :class:`Unavailable` with a sentence saying why; afterwards
+    every name is as it was."""
+    space = getattr(f, "__globals__", None)
+    if space is None or not names:
+        yield
+        return
+    saved = {n: space[n] for n in names if n in space}
+
+    def refuse(name: str) -> Callable[..., Any]:
+        def unavailable(*args: Any, **kwargs: Any) -> Any:
+            raise Unavailable(f"{name} is not available in this check: the task asks for "
+                              f"code that does the work itself, without calling {name}")
+        return unavailable
+
+    space.update({n: refuse(n) for n in names})
+    try:
+        yield
+    finally:
+        for n in names:
+            if n in saved:
+                space[n] = saved[n]
+            else:
+                space.pop(n, None)
+
+
 def call(ns: Mapping[str, Any], fn: str, args: list | tuple = (), kwargs: dict | None = None,
-         attr: str | None = None) -> dict:
+         attr: str | None = None, without: list | tuple = ()) -> dict:
     """``ns[fn](*args, **kwargs)`` (or ``ns[fn].attr(...)``); returns ret, the arguments after
-    the call and its warnings."""
+    the call and its warnings. without: names of helpers the call must not use (each raises
+    :class:`Unavailable` during the call)."""
     f = _resolve(ns, fn, attr)
     given, given_kw = list(args), dict(kwargs or {})
     args, kwargs = materialize(given), materialize(given_kw)
-    with _watch() as warned:
+    with _watch() as warned, _without(f, without):
         ret = f(*args, **kwargs)
     inputs = _positional(args, given)
     inputs.update({k: v for k, v in kwargs.items() if not isinstance(given_kw[k], RngSeed)})
@@ -135,6 +171,64 @@ def numerical_gradient_of(ns: Mapping[str, Any], fn: str, x: np.ndarray, coeffs:
     return {"ret": ret, "inputs": {"x": x}, "warnings": warned, "calls": calls[0]}
 
 
+def numerical_gradient_in_place(ns: Mapping[str, Any], fn: str, x: np.ndarray, coeffs: list,
+                                h: float | None = None) -> dict:
+    """``ns[fn](f, x[, h])`` where ``f`` ignores its argument and reads ``x`` itself, as a
+    cost reads a network's weights (the smooth f of :func:`numerical_gradient_of`): only a
+    perturbation made in ``x`` itself changes f."""
+    a, b, c = (np.asarray(k) for k in coeffs)
+    calls = [0]
+
+    def f(_: Any) -> float:
+        calls[0] += 1
+        v = np.asarray(x, dtype=np.float64)
+        return float(np.sum(a * np.sin(v)) + 0.5 * np.sum(b * v * v) + np.sum(c * v**3) / 3.0)
+
+    g = _resolve(ns, fn)
+    with _watch() as warned:
+        ret = g(f, x) if h is None else g(f, x, h)
+    return {"ret": ret, "inputs": {"x": x}, "warnings": warned, "calls": calls[0]}
+
+
+def _lines_run(f: Callable[..., Any], args: list) -> tuple[Any, int]:
+    """``f(*args)`` and the number of lines of Python run by the call outside NumPy (the
+    learner's code and whatever Python it calls): a loop over the rows of a mini-batch runs
+    lines for every row, a vectorised computation the same lines whatever the batch size."""
+    skip = (os.path.dirname(np.__file__), __file__)
+    count = [0]
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            count[0] += 1
+        return local
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        return None if frame.f_code.co_filename.startswith(skip) else local
+
+    old = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        ret = f(*args)
+    finally:
+        sys.settrace(old)
+    return ret, count[0]
+
+
+def call_by_batch_size(ns: Mapping[str, Any], fn: str, small: list, large: list,
+                       without: list | tuple = ()) -> dict:
+    """``ns[fn](*small)`` and ``ns[fn](*large)`` (the same network, mini-batches of different
+    sizes), counting the lines of Python each runs (:func:`_lines_run`). Returns the large
+    call's result, both counts (``"lines"``) and both batch sizes (``"rows"``)."""
+    f = _resolve(ns, fn)
+    counts = []
+    with _watch() as warned, _without(f, without):
+        for args in (small, large):
+            ret, lines = _lines_run(f, list(args))
+            counts.append(lines)
+    return {"ret": ret, "inputs": _positional(large, large), "warnings": warned,
+            "lines": counts, "rows": [len(small[0]), len(large[0])]}
+
+
 def optimizer_steps(ns: Mapping[str, Any], fn: str, kwargs: dict, params: list,
                     grads_seq: list) -> dict:
     """``opt = ns[fn](**kwargs)``, then ``opt.step(params, grads)`` for each grads of
@@ -153,24 +247,13 @@ def optimizer_steps(ns: Mapping[str, Any], fn: str, kwargs: dict, params: list,
             "warnings": warned}
 
 
-def example_then_backprop(ns: Mapping[str, Any], fn: str, backprop: str) -> dict:
-    """``x, y, weights, biases = ns[fn]()``, then ``ns[backprop](x, y, weights, biases)``:
-    the worked example's numbers computed with the learner's own backprop."""
-    with _watch() as warned:
-        x, y, weights, biases = _resolve(ns, fn)()
-        nabla_b, nabla_w = _resolve(ns, backprop)(
-            np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
-            [np.asarray(w, dtype=np.float64) for w in weights],
-            [np.asarray(b, dtype=np.float64) for b in biases])
-    return {"ret": [nabla_b, nabla_w], "inputs": {}, "warnings": warned}
-
-
 DRIVERS: dict[str, Callable[..., dict]] = {
     "call": call,
     "call_with_gradient": call_with_gradient,
     "numerical_gradient_of": numerical_gradient_of,
+    "numerical_gradient_in_place": numerical_gradient_in_place,
+    "call_by_batch_size": call_by_batch_size,
     "optimizer_steps": optimizer_steps,
-    "example_then_backprop": example_then_backprop,
 }
 
 
@@ -183,13 +266,55 @@ def given_inputs(driver: str, data: dict) -> dict[str, Any]:
         inputs.update({k: v for k, v in (data.get("kwargs") or {}).items()
                        if not isinstance(v, RngSeed)})
         return inputs
-    if driver == "numerical_gradient_of":
+    if driver in ("numerical_gradient_of", "numerical_gradient_in_place"):
         return {"x": data["x"]}
+    if driver == "call_by_batch_size":
+        return _positional(data["large"], data["large"])
     if driver == "optimizer_steps":
         return {"params": data["params"], "grads": data["grads_seq"]}
-    if driver == "example_then_backprop":
-        return {}
     raise ValueError(f"unknown driver {driver!r}; known: {sorted(DRIVERS)}")
+
+
+def cell_label(filename: str) -> str | None:
+    """The learner's name for the cell compiled as ``filename``: "cell In[5]" in a Jupyter
+    kernel, "cell 7" (counting every cell from the top) in the grader's process; None for a
+    file that is not a notebook cell (NumPy, the course library, the standard library)."""
+    if filename.startswith("<cell ") and filename.endswith(">"):
+        index = filename[len("<cell "):-1]
+        return f"cell {int(index) + 1}" if index.isdigit() else None
+    shell = sys.modules.get("IPython")
+    try:
+        ip = shell.get_ipython() if shell is not None else None
+        named = ip.compile.format_code_name(filename) if ip is not None else None
+    except Exception:  # another IPython, or none
+        named = None
+    if named:
+        return f"cell {named[1]}"
+    if filename in ("<string>",) or filename.startswith("<ipython-input-"):
+        return "your cell"
+    return None
+
+
+def where_raised(exc: BaseException, sources: Mapping[str, str] | None = None) -> str:
+    """The last line of the learner's own code in ``exc``'s traceback, as "line 7 of cell
+    In[5] (in backprop): z = a @ w + b"; "" when no frame is the learner's. sources: the
+    cells' text by file name, where ``linecache`` does not know them."""
+    import linecache
+    import traceback
+
+    found = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        label = cell_label(frame.filename)
+        if label is None:
+            continue
+        text = frame.line or linecache.getline(frame.filename, frame.lineno or 0).strip()
+        if not text and sources and frame.filename in sources:
+            lines = sources[frame.filename].splitlines()
+            text = lines[frame.lineno - 1].strip() if 0 < (frame.lineno or 0) <= len(lines) \
+                else ""
+        inside = "" if frame.name == "<module>" else f" (in {frame.name})"
+        found = f"line {frame.lineno} of {label}{inside}" + (f": {text[:160]}" if text else "")
+    return found
 
 
 def run_driver(name: str, ns: Mapping[str, Any], data: dict) -> dict:

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from nndl_lib.grading import notebook
 from nndl_lib.grading.checks import CheckResult
 from nndl_lib.grading.compare import (
     all_of,
@@ -60,7 +61,7 @@ from nndl_lib.grading.compare import (
     join_names,
     unsupported_result,
 )
-from nndl_lib.grading.drivers import Case, given_inputs, run_driver
+from nndl_lib.grading.drivers import Case, given_inputs, run_driver, where_raised
 from nndl_lib.grading.task_results import SubResult, TaskResult
 from nndl_lib.grading.task_spec import INPUTS_HINT, PlannedCase, SubCheck, Task, extremes
 from nndl_lib.grading.wire import RaisedError, Unsupported
@@ -102,7 +103,7 @@ def call_safely(driver: str, ns: Mapping[str, Any], data: dict) -> dict | Raised
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SystemExit from sys.exit() too
-        return RaisedError(type(exc).__name__, str(exc))
+        return RaisedError(type(exc).__name__, str(exc), where_raised(exc))
 
 
 @dataclass
@@ -180,7 +181,7 @@ class Assignment:
 
     def input_names(self, p: PlannedCase) -> dict[str, str]:
         """Driver input key -> the argument's name in the reference (``"0"`` -> ``"x"``)."""
-        if p.driver not in ("call", "call_with_gradient"):
+        if p.driver not in ("call", "call_with_gradient", "call_by_batch_size"):
             return {}
         params = self._signature(p.case.data)
         return {str(i): n for i, n in enumerate(params)}
@@ -282,10 +283,13 @@ class Assignment:
         checked, first_error = 0, None
         for p, got in zip(planned, outcomes, strict=True):
             if not isinstance(got, dict) or not isinstance(got.get("inputs"), dict):
-                if first_error is None:
-                    first_error = (p.case.label, describe_error(task.name, got)
-                                   if isinstance(got, RaisedError) else unsupported_result(
-                                       task.name, Unsupported(type(got).__name__)))
+                if first_error is None:  # a crash is reported by the check it crashed in
+                    first_error = ("", CheckResult(
+                        task.name, False, "not-credited",
+                        message=f"{task.name}: not checked, as no call returned (see the "
+                                "error above); it counts once another check passes",
+                        details={"type": got.type_name} if isinstance(got, RaisedError)
+                        else {}))
                 continue
             checked += 1
             result = inputs_unchanged(given_inputs(p.driver, p.case.data), got["inputs"],
@@ -295,14 +299,21 @@ class Assignment:
         return checked, (first_error if checked == 0 else None)
 
     def run(self, name: str, ns: Mapping[str, Any], *, seed: int | None = None,
-            mode: str = "visible") -> TaskResult:
-        """Run task ``name`` on the objects in ``ns`` in this process."""
+            mode: str = "visible", as_graded: bool = False) -> TaskResult:
+        """Run task ``name`` on the objects in ``ns`` in this process. as_graded: the learner's
+        object sees the course library as the out-of-kernel grader lets it (see
+        :func:`nndl_lib.grading.notebook.as_graded`)."""
         task = self.task(name)
         if seed is None:
             seed = self.visible_seed(name) if mode == "visible" else secrets.randbits(62)
         planned = self.plan(task, seed)
-        outcomes = [call_safely(p.driver, ns, p.case.data) for p in planned]
-        return self.score(task, planned, outcomes, mode)
+        if as_graded:
+            ns = dict(ns)
+        view = notebook.as_graded(ns, name, self.allowed_modules) if as_graded else \
+            contextlib.nullcontext({})
+        with view as removed:
+            outcomes = [call_safely(p.driver, ns, p.case.data) for p in planned]
+        return self.score(task, planned, outcomes, mode, notebook.graded_notes(removed))
 
     def check(self, name: str, obj: Any = None, *, hidden: bool = False,
               quiet: bool = False) -> TaskResult:
@@ -317,7 +328,7 @@ class Assignment:
         ns = dict(caller)
         if obj is not None:
             ns[name] = obj
-        result = self.run(name, ns, mode="hidden" if hidden else "visible")
+        result = self.run(name, ns, mode="hidden" if hidden else "visible", as_graded=True)
         if not quiet:
             print(result.report())
         return result

@@ -1,12 +1,15 @@
-"""What must never reach a learner: solution code and hidden tests. Finding and removing it.
+"""What must never reach a learner: solution code, hidden tests and the rubrics of the written
+questions (nbgrader's mark-scheme regions). Finding and removing them.
 
-- :func:`protected_lines` lists the distinctive lines of a source notebook's solution regions
-  and hidden-test regions;
+- :func:`protected_lines` lists the distinctive lines of a source notebook's solution regions,
+  hidden-test regions and mark-scheme regions;
 - :func:`find_leaks` finds them (or the region markers) in any text: a released notebook, a
   feedback page, the built book (HTML is reduced to its text first);
 - :class:`ScrubHiddenTests` is an nbconvert preprocessor for nbgrader's ``GenerateFeedback``:
   it removes hidden-test regions from test cells (as nbgrader's ClearHiddenTests does) and also
-  every line of them from the cells' outputs (a traceback quotes the line that failed).
+  every line of them from the cells' outputs (a traceback quotes the line that failed), and the
+  mark-scheme regions that autograde puts back into the written questions' task cells (so that
+  formgrader shows the rubric to whoever grades).
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from traitlets import Bool
 from nndl_lib.grading.notebook_cells import cell_source
 
 __all__ = ["protected_lines", "find_leaks", "notebook_text", "html_text", "ScrubHiddenTests",
-           "MARKERS"]
+           "MARKERS", "without_region"]
 
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
+           "BEGIN MARK SCHEME", "END MARK SCHEME")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MIN_LENGTH = 12  # shorter lines ("return a", "a = x") are too common to call a leak
 
@@ -56,8 +60,24 @@ def protected_lines(source_nb: dict | str | Path, *, hidden: bool = True,
             lines += _regions(text, "BEGIN SOLUTION", "END SOLUTION")
         if hidden:
             lines += _regions(text, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+        if solutions:
+            lines += _regions(text, "BEGIN MARK SCHEME", "END MARK SCHEME")
         found |= {ln.strip() for ln in lines if len(ln.strip()) >= MIN_LENGTH}
     return found
+
+
+def without_region(text: str, begin: str, end: str) -> str:
+    """``text`` without its regions from a line holding ``begin`` to one holding ``end``
+    (both lines included)."""
+    kept, inside = [], False
+    for line in text.split("\n"):
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def notebook_text(nb: dict | str | Path) -> str:
@@ -107,6 +127,8 @@ class ScrubHiddenTests(Preprocessor):
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
         hidden: set[str] = set()
         for cell in nb.cells:
+            if "BEGIN MARK SCHEME" in cell.source:  # a rubric: for the grader's eyes only
+                cell.source = without_region(cell.source, "BEGIN MARK SCHEME", "END MARK SCHEME")
             text = cell.source
             if self.begin in text:
                 hidden |= {ln.strip() for ln in _regions(text, self.begin, self.end)

@@ -104,7 +104,7 @@ def main(workdir: str, cpu_s: int = -1, memory: int = -1, file_size: int = -1,
     import numpy as np  # noqa: F401  (loaded before the guard, like the prelude's imports)
 
     from nndl_lib.grading import boundary, wire
-    from nndl_lib.grading.drivers import run_driver
+    from nndl_lib.grading.drivers import run_driver, where_raised
 
     request = wire.load(os.path.join(workdir, "request.json"))
     outdir = os.path.join(workdir, "out")
@@ -159,6 +159,7 @@ def main(workdir: str, cpu_s: int = -1, memory: int = -1, file_size: int = -1,
                      "trace": "".join(traceback.format_exception_only(type(exc), exc))[-800:]}
         note(event="end", what="cell", index=cell["index"], error=error)
 
+    sources = {f"<cell {cell['index']}>": cell["source"] for cell in request["cells"]}
     skip_cases = set(request.get("skip_cases", []))
     timed_out_tasks: set[str] = set()
     case_s = float(request.get("case_s", 0))
@@ -183,7 +184,8 @@ def main(workdir: str, cpu_s: int = -1, memory: int = -1, file_size: int = -1,
                 out = wire.RaisedError("GradingTimeout", f"stopped after {case_s:g} s (an "
                                                          "endless loop?)")
             except BaseException as exc:
-                out = wire.RaisedError(type(exc).__name__, str(exc)[:500])
+                out = wire.RaisedError(type(exc).__name__, str(exc)[:500],
+                                       where_raised(exc, sources))
         try:
             wire.dump(out, os.path.join(outdir, f"{key}.json"), output=True)
         except BaseException as exc:  # e.g. an output too large for the file-size limit

@@ -42,16 +42,20 @@ def stub_answer(text: str) -> str:
 
 
 def without_hidden_tests(text: str) -> str:
-    """A test cell's source without its hidden-test regions (markers included)."""
-    out, inside = [], False
-    for line in _lines(text):
-        if "BEGIN HIDDEN TESTS" in line:
-            inside = True
-        elif "END HIDDEN TESTS" in line:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
+    """A cell's source without its hidden-test and mark-scheme regions (markers included), as
+    nbgrader releases it."""
+    for begin, end in (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"),
+                       ("BEGIN MARK SCHEME", "END MARK SCHEME")):
+        out, inside = [], False
+        for line in _lines(text):
+            if begin in line:
+                inside = True
+            elif end in line:
+                inside = False
+            elif not inside:
+                out.append(line)
+        text = "\n".join(out)
+    return text
 
 
 def submission(source_nb: dict, answers: str = "reference",
@@ -61,7 +65,7 @@ def submission(source_nb: dict, answers: str = "reference",
     answers: "reference" (the reference answers, markers removed) or "stub" (nbgrader's stubs;
         a manually graded Markdown answer becomes "YOUR ANSWER HERE").
     replace: {grade_id: source} for cells to replace by other code (a mutant, a hostile cell).
-    Hidden tests and outputs are removed from every cell.
+    Hidden tests, rubrics (mark schemes) and outputs are removed from every cell.
     """
     if answers not in ("reference", "stub"):
         raise ValueError(f"answers must be 'reference' or 'stub', not {answers!r}")

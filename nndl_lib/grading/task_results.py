@@ -47,14 +47,25 @@ class TaskResult:
         }.get(self.mode, self.mode)
         lines = [f"{self.task}: {_num(self.points)} of {_num(self.max_points)} points "
                  f"({header})"]
+        said: set = set()  # one error (its type and line) is explained once, where first met
         for sr in self.subresults:
             mark = "pass" if sr.passed else "FAIL"
             lines.append(f"  {mark}  {_num(sr.max_points):>4}  {sr.name}")
             if not sr.passed:
+                r = sr.result
+                crash = r is not None and r.kind == "exception"
+                key = (r.details.get("type"), r.details.get("where") or r.message) if crash \
+                    else None
+                if crash and key in said:
+                    lines.append("              the same error as above")
+                    continue
+                said.add(key)
                 if sr.case_label:
                     lines.append(f"              case: {sr.case_label}")
-                if sr.result is not None:
-                    lines.append(f"              {sr.result.message}")
+                if r is not None:
+                    lines.append(f"              {r.message}")
+                if r is not None and r.kind in ("exception", "not-credited"):
+                    continue  # the hint is about wrong values, not about this
                 if sr.hint:
                     lines.append(f"              hint: {sr.hint}")
         lines += [f"  note: {n}" for n in self.notes]

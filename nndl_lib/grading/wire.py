@@ -46,10 +46,12 @@ class Unsupported:
 
 @dataclass(frozen=True)
 class RaisedError:
-    """The learner's code raised ``type_name`` with ``message`` (or the sandbox stopped it)."""
+    """The learner's code raised ``type_name`` with ``message`` (or the sandbox stopped it);
+    ``where``: the learner's line that raised it (see :func:`drivers.where_raised`)."""
 
     type_name: str
     message: str
+    where: str = ""
 
 
 def encode(value: Any, arrays: dict[str, np.ndarray] | None = None) -> tuple[Any, dict]:
@@ -85,7 +87,7 @@ def _enc(value: Any, arrays: dict, strict: bool, depth: int, budget: list[int]) 
     if isinstance(value, RngSeed):
         return {"$rng": int(value.seed)}
     if isinstance(value, RaisedError):
-        return {"$raised": value.type_name, "message": value.message}
+        return {"$raised": value.type_name, "message": value.message, "where": value.where}
     if isinstance(value, Unsupported):
         return {"$unsupported": value.type_name, "why": value.why}
     if isinstance(value, np.ndarray) and type(value) is np.ndarray:
@@ -138,7 +140,8 @@ def decode(tree: Any, arrays: Any) -> Any:
     if "$rng" in tree:
         return RngSeed(int(tree["$rng"]))
     if "$raised" in tree:
-        return RaisedError(str(tree["$raised"]), str(tree.get("message", "")))
+        return RaisedError(str(tree["$raised"]), str(tree.get("message", "")),
+                           str(tree.get("where", ""))[:300])
     if "$unsupported" in tree:
         return Unsupported(str(tree["$unsupported"]), str(tree.get("why", "")))
     if "$list" in tree:

@@ -71,6 +71,12 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
                 "        a = sigmoid(a @ w.T + b)\n"
                 "    return a"),
         },
+        "feedforward_tanh": {
+            "tanh on the output layer too": "TANH_OUT",
+            "sigmoid in the hidden layers": "TANH_SIGMOID",
+            "the output's sigmoid written inline (overflows on saturated outputs)": "TANH_NAIVE",
+            "the first hidden layer only": "TANH_FIRST",
+        },
         "update_mini_batch": {
             "wrong sign (gradient ascent)": (
                 "def update_mini_batch(x, y, weights, biases, eta, gradient):\n"
@@ -123,6 +129,12 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
         },
     },
     "ch02_backprop": {
+        "backprop_ce_l2": {
+            "keeps sigma'(z^L) in the output error": "CEL2_PRIME",
+            "L2 term without /n": "CEL2_NO_N",
+            "biases regularised too": "CEL2_BIASES",
+            "lambda / 2n instead of lambda / n": "CEL2_HALF",
+        },
         "backprop_example": {
             "missing sigma' in BP1": "BP1_NO_PRIME",
             "missing sigma' in BP2": "BP2_NO_PRIME",
@@ -135,8 +147,29 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
             "missing sigma' in BP2": "BP2_NO_PRIME",
             "mean over the outputs instead of the examples": "MEAN_OUTPUTS",
             "casts to float64": "FLOAT64",
+            # issue 26: right gradients, but a loop over the examples
+            "a loop over the rows calling backprop_example": (
+                "def backprop(x, y, weights, biases):\n"
+                "    nabla_b = [np.zeros_like(b) for b in biases]\n"
+                "    nabla_w = [np.zeros_like(w) for w in weights]\n"
+                "    for x_row, y_row in zip(x, y, strict=True):\n"
+                "        db, dw = backprop_example(x_row, y_row, weights, biases)\n"
+                "        nabla_b = [nb + d / len(x) for nb, d in zip(nabla_b, db, strict=True)]\n"
+                "        nabla_w = [nw + d / len(x) for nw, d in zip(nabla_w, dw, strict=True)]\n"
+                "    return nabla_b, nabla_w"),
+            "a loop over the rows, BP1-BP4 written out per row": "ROW_LOOP",
         },
         "numerical_gradient": {
+            # issue 26: right on f(x) of its argument, blind to an f that reads x itself
+            "perturbs copies of x": (
+                "def numerical_gradient(f, x, h=1e-5):\n"
+                "    grad = np.zeros(x.shape)\n"
+                "    for i in np.ndindex(x.shape):\n"
+                "        x_plus, x_minus = x.copy(), x.copy()\n"
+                "        x_plus[i] += h\n"
+                "        x_minus[i] -= h\n"
+                "        grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)\n"
+                "    return grad"),
             "forward difference": (
                 "def numerical_gradient(f, x, h=1e-5):\n"
                 "    grad = np.zeros(x.shape)\n"
@@ -196,27 +229,26 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
                 "    return grad"),
         },
         "worked_example": {
-            "weights transposed": (
-                "def worked_example():\n"
-                "    return (np.array([0.05, 0.10]), np.array([0.01, 0.99]),\n"
-                "            [np.array([[0.15, 0.25], [0.20, 0.30]]),\n"
-                "             np.array([[0.40, 0.50], [0.45, 0.55]])],\n"
-                "            [np.array([0.35, 0.35]), np.array([0.60, 0.60])])"),
-            "biases swapped": (
-                "def worked_example():\n"
-                "    return (np.array([0.05, 0.10]), np.array([0.01, 0.99]),\n"
-                "            [np.array([[0.15, 0.20], [0.25, 0.30]]),\n"
-                "             np.array([[0.40, 0.45], [0.50, 0.55]])],\n"
-                "            [np.array([0.60, 0.60]), np.array([0.35, 0.35])])"),
-            "x and y swapped": (
-                "def worked_example():\n"
-                "    return (np.array([0.01, 0.99]), np.array([0.05, 0.10]),\n"
-                "            [np.array([[0.15, 0.20], [0.25, 0.30]]),\n"
-                "             np.array([[0.40, 0.45], [0.50, 0.55]])],\n"
-                "            [np.array([0.35, 0.35]), np.array([0.60, 0.60])])"),
+            "dE/dout_h1 through o1 only": "WE_ONE_PATH",
+            "sigma' missing in delta_o1": "WE_NO_PRIME",
+            "w5 and w6 swapped (weights by source, not by target)": "WE_W_ORDER",
+            # issue 26: the book's published numbers instead of a computation
+            "copies the published numbers of nndl_lib.reference_values": (
+                "from nndl_lib.reference_values import WORKED_EXAMPLE_222\n"
+                "def worked_example(x, y, w, b_hidden, b_output):\n"
+                "    ex = WORKED_EXAMPLE_222\n"
+                "    return {k: ex.get(k, ex['dE_dw'][4]) for k in ('out_h1', 'out_h2', "
+                "'out_o1', 'out_o2', 'delta_o1', 'dE_dw5', 'delta_o2', 'dE_dout_h1', "
+                "'delta_h1', 'dE_dw1')}"),
         },
     },
     "ch03_improving": {
+        "backprop_dropout": {
+            "the mask left out of the forward pass": "DROP_FORWARD",
+            "the mask left out of BP2": "DROP_BACKWARD",
+            "inverted dropout (kept units rescaled)": "DROP_INVERTED",
+            "quadratic cost's output error (sigma' kept)": "DROP_PRIME",
+        },
         "CrossEntropyCost": {
             "sum instead of mean": "CE_SUM",
             "delta keeps sigma'(z)": "CE_PRIME",
@@ -252,6 +284,7 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
             "delta only at the target (seed 003's error)": "LL_TARGET_ONLY",
             "minus sign lost": "LL_SIGN",
             "0 ln 0 gives nan": "LL_NAN",
+            "a vector (K,) counted as K rows": "LL_VECTOR_K",
         },
         "l2_update": {
             "new array, not in place": "def l2_update(w, nabla_w, eta, lmbda, n):\n"
@@ -280,16 +313,16 @@ MUTANTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "regularized_step": {
             "biases regularised too": (
-                "def regularized_step(weights, biases, nabla_b, nabla_w, eta, lmbda, n):\n"
+                "def regularized_step(weights, biases, nabla_w, nabla_b, eta, lmbda, n):\n"
                 "    d = 1 - eta * lmbda / n\n"
                 "    return ([d * w - eta * nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
                 "            [d * b - eta * nb for b, nb in zip(biases, nabla_b, strict=True)])"),
             "no weight decay": (
-                "def regularized_step(weights, biases, nabla_b, nabla_w, eta, lmbda, n):\n"
+                "def regularized_step(weights, biases, nabla_w, nabla_b, eta, lmbda, n):\n"
                 "    return ([w - eta * nw for w, nw in zip(weights, nabla_w, strict=True)],\n"
                 "            [b - eta * nb for b, nb in zip(biases, nabla_b, strict=True)])"),
             "updates the given arrays in place": (
-                "def regularized_step(weights, biases, nabla_b, nabla_w, eta, lmbda, n):\n"
+                "def regularized_step(weights, biases, nabla_w, nabla_b, eta, lmbda, n):\n"
                 "    for w, nw in zip(weights, nabla_w, strict=True):\n"
                 "        w *= 1 - eta * lmbda / n\n"
                 "        w -= eta * nw\n"
@@ -366,6 +399,41 @@ EDITS: dict[str, list[tuple[str, str]]] = {
     "PRIME_OF_A": [("* sigmoid_prime(zs[-1])", "* sigmoid_prime(activations[-1])"),
                    ("* sigmoid_prime(zs[i - 1])", "* sigmoid_prime(activations[i])")],
     "SUM": [(" / x.shape[0]", "")],
+    "ROW_LOOP": [("def backprop(x, y, weights, biases):",
+                  "def backprop(x_all, y_all, weights, biases):\n"
+                  "    rows = [backprop_rows(x_all[n:n + 1], y_all[n:n + 1], weights, biases)\n"
+                  "            for n in range(len(x_all))]\n"
+                  "    layers = range(len(weights))\n"
+                  "    return ([sum(r[0][i] for r in rows) / len(rows) for i in layers],\n"
+                  "            [sum(r[1][i] for r in rows) / len(rows) for i in layers])\n"
+                  "\n"
+                  "\n"
+                  "def backprop_rows(x, y, weights, biases):")],
+    "TANH_OUT": [("return sigmoid(a @ weights[-1].T + biases[-1])",
+                  "return np.tanh(a @ weights[-1].T + biases[-1])")],
+    "TANH_SIGMOID": [("a = np.tanh(a @ w.T + b)", "a = sigmoid(a @ w.T + b)")],
+    "TANH_NAIVE": [("return sigmoid(a @ weights[-1].T + biases[-1])",
+                    "return 1 / (1 + np.exp(-(a @ weights[-1].T + biases[-1])))")],
+    "TANH_FIRST": [("for w, b in zip(weights[:-1], biases[:-1], strict=True):",
+                    "for w, b in zip(weights[:1], biases[:1]):")],
+    "CEL2_PRIME": [("delta = (activations[-1] - y) / x.shape[0]",
+                    "delta = (activations[-1] - y) * sigmoid_prime(zs[-1]) / x.shape[0]")],
+    "CEL2_NO_N": [("(lmbda / n) * weights[i]", "lmbda * weights[i]")],
+    "CEL2_BIASES": [("nabla_b[i] = delta.sum(axis=0)\n",
+                     "nabla_b[i] = delta.sum(axis=0) + (lmbda / n) * biases[i]\n")],
+    "CEL2_HALF": [("(lmbda / n) * weights[i]", "(lmbda / (2 * n)) * weights[i]")],
+    "DROP_FORWARD": [("a = sigmoid(z) * masks[i] if i < L - 1 else sigmoid(z)",
+                      "a = sigmoid(z)")],
+    "DROP_BACKWARD": [("delta = (delta @ weights[i]) * sigmoid_prime(zs[i - 1]) * masks[i - 1]",
+                       "delta = (delta @ weights[i]) * sigmoid_prime(zs[i - 1])")],
+    "DROP_INVERTED": [("a = sigmoid(z) * masks[i] if i < L - 1 else sigmoid(z)",
+                       "a = sigmoid(z) * masks[i] / masks[i].mean() if i < L - 1 else sigmoid(z)")],
+    "DROP_PRIME": [("delta = (activations[-1] - y) / x.shape[0]",
+                    "delta = (activations[-1] - y) * sigmoid_prime(zs[-1]) / x.shape[0]")],
+    "WE_ONE_PATH": [("dE_dout_h1 = delta_o1 * w5 + delta_o2 * w7", "dE_dout_h1 = delta_o1 * w5")],
+    "WE_NO_PRIME": [("delta_o1 = (out_o1 - t1) * out_o1 * (1 - out_o1)",
+                     "delta_o1 = out_o1 - t1")],
+    "WE_W_ORDER": [("w1, w2, w3, w4, w5, w6, w7, w8 = w", "w1, w2, w3, w4, w6, w5, w7, w8 = w")],
     "MEAN_OUTPUTS": [(" / x.shape[0]", " / y.shape[1]")],
     "FLOAT64": [("a, zs, activations = x, [], [x]",
                  "x = x.astype(np.float64)\n    a, zs, activations = x, [], [x]")],
@@ -377,7 +445,9 @@ EDITS: dict[str, list[tuple[str, str]]] = {
     "CE_WARN": [('with np.errstate(divide="ignore", invalid="ignore"):', "if True:")],
     "CE_HALF": [("terms = np.nan_to_num(-y * np.log(a) - (1 - y) * np.log(1 - a))",
                  "terms = np.nan_to_num(-y * np.log(a))")],
-    "LL_SUM": [("return float(np.sum(terms) / a.shape[0])", "return float(np.sum(terms))")],
+    "LL_SUM": [("return float(np.sum(terms) / rows)", "return float(np.sum(terms))")],
+    "LL_VECTOR_K": [("        rows = a.shape[0] if np.ndim(a) == 2 else 1\n",
+                     "        rows = a.shape[0]\n")],
     "LL_TARGET_ONLY": [("return a - y", "return y * (a - 1)")],
     "LL_NAN": [("terms = np.nan_to_num(-y * np.log(a))", "terms = -y * np.log(a)")],
     "LL_SIGN": [("terms = np.nan_to_num(-y * np.log(a))", "terms = np.nan_to_num(y * np.log(a))")],

@@ -171,7 +171,7 @@ def test_tasks_computing_exp_or_log_have_extreme_cases(assignment):
             kinds = [sc.kind for sc in task.subchecks]
             assert "extremes" in kinds, f"{task.name} computes exp or log: add extremes(...)"
     sensitive = {t.name for t in a.tasks if any(sc.kind == "extremes" for sc in t.subchecks)}
-    known = {"ch01_digits": {"sigmoid"}, "ch02_backprop": set(),
+    known = {"ch01_digits": {"sigmoid", "feedforward_tanh"}, "ch02_backprop": set(),
              "ch03_improving": {"softmax", "CrossEntropyCost", "LogLikelihoodCost"}}
     assert sensitive == known.get(assignment, sensitive)
 
@@ -189,7 +189,7 @@ def test_the_references_are_finite_and_quiet_on_every_extreme_case(assignment):
 @pytest.mark.parametrize("assignment, task, mutant, points", [
     ("ch01_digits", "sigmoid", "the book's 1/(1+exp(-z)): right values, warns on overflow",
      0.5),
-    ("ch03_improving", "CrossEntropyCost", "right values, but log(0) warns", 0.5),
+    ("ch03_improving", "CrossEntropyCost", "right values, but log(0) warns", 0.25),
     ("ch03_improving", "LogLikelihoodCost", "0 ln 0 gives nan", 0.25),
     *[(a, t, m, p) for (a, t, m), p in ISSUE_MUTANTS.items()],
     ("ch03_improving", "softmax", "works in place on the caller's z", 0.25),
@@ -298,6 +298,7 @@ ALTERNATIVES = [
         "class LogLikelihoodCost:\n"
         "    @staticmethod\n"
         "    def fn(a, y):\n"
+        "        a, y = np.atleast_2d(a), np.atleast_2d(y)\n"
         "        return float(-np.mean(np.log(a[np.arange(len(a)), np.argmax(y, axis=1)])))\n"
         "    @staticmethod\n"
         "    def delta(z, a, y):\n"
@@ -313,15 +314,33 @@ ALTERNATIVES = [
         "            v = self.mu * self.v.get(i, 0.0) - self.eta * g\n"
         "            self.v[i] = v\n"
         "            w += v")),
-    ("ch02_backprop", "numerical_gradient", (  # perturbs copies, never x itself
+    ("ch02_backprop", "numerical_gradient", (  # through a flat view of x (in place)
         "def numerical_gradient(f, x, h=1e-5):\n"
-        "    grad = np.zeros(x.shape)\n"
-        "    for i in np.ndindex(x.shape):\n"
-        "        xp, xm = x.copy(), x.copy()\n"
-        "        xp[i] += h\n"
-        "        xm[i] -= h\n"
-        "        grad[i] = (f(xp) - f(xm)) / (2 * h)\n"
-        "    return grad")),
+        "    grad = np.zeros(x.size)\n"
+        "    flat = x.reshape(-1)\n"
+        "    for i in range(x.size):\n"
+        "        old = flat[i]\n"
+        "        flat[i] = old + h\n"
+        "        f_plus = f(x)\n"
+        "        flat[i] = old - h\n"
+        "        f_minus = f(x)\n"
+        "        flat[i] = old\n"
+        "        grad[i] = (f_plus - f_minus) / (2 * h)\n"
+        "    return grad.reshape(x.shape)")),
+    ("ch02_backprop", "backprop", (  # the per-example equations summed by einsum
+        "def backprop(x, y, weights, biases):\n"
+        "    acts, zs = [x], []\n"
+        "    for w, b in zip(weights, biases):\n"
+        "        zs.append(np.einsum('jk,nk->nj', w, acts[-1]) + b)\n"
+        "        acts.append(sigmoid(zs[-1]))\n"
+        "    delta = (acts[-1] - y) * sigmoid_prime(zs[-1])\n"
+        "    nabla_b, nabla_w = [], []\n"
+        "    for l in range(len(weights) - 1, -1, -1):\n"
+        "        nabla_b.insert(0, delta.mean(axis=0))\n"
+        "        nabla_w.insert(0, np.einsum('nj,nk->jk', delta, acts[l]) / len(x))\n"
+        "        if l:\n"
+        "            delta = np.einsum('nj,jk->nk', delta, weights[l]) * sigmoid_prime(zs[l - 1])\n"
+        "    return nabla_b, nabla_w")),
 ]
 
 
@@ -332,3 +351,124 @@ def test_correct_implementations_written_differently_keep_full_marks(assignment,
     ns = namespace(assignment, replace={task: code})
     for result in visible_and_graded_runs(a, task, ns):
         assert result.passed, result.report()
+
+
+# --- issue 26: each task grades the skill it names ----------------------------------------------
+
+#: the wrong answers issue 26 reproduced, the sub-check each must fail (and only that one: it
+#: loses that sub-check's points) and the words of its report
+ISSUE_26 = {
+    ("ch01_digits", "sigmoid", "the book's 1/(1+exp(-z)): right values, warns on overflow"):
+        ("saturated z", "warned (RuntimeWarning: overflow"),
+    ("ch02_backprop", "backprop", "a loop over the rows calling backprop_example"):
+        ("no loop over the examples", "backprop_example is not available in this check"),
+    ("ch02_backprop", "backprop", "a loop over the rows, BP1-BP4 written out per row"):
+        ("no loop over the examples", "it loops over the examples"),
+    ("ch02_backprop", "numerical_gradient", "perturbs copies of x"):
+        ("in place: f reads x itself", "got 0"),
+}
+
+
+def _lost(a: Assignment, task: str, subcheck: str) -> float:
+    (sc,) = [sc for sc in a.task(task).subchecks if sc.name.startswith(subcheck)]
+    return sc.points
+
+
+@pytest.mark.parametrize("assignment, task, mutant", list(ISSUE_26),
+                         ids=[m for _, _, m in ISSUE_26])
+def test_the_skill_a_task_names_is_graded(assignment, task, mutant):
+    subcheck, words = ISSUE_26[(assignment, task, mutant)]
+    a = MODULES[assignment].ASSIGNMENT
+    code = mutant_source(MUTANTS[assignment][task][mutant], solution_code(assignment)[task])
+    ns = namespace(assignment, replace={task: code})
+    for result in visible_and_graded_runs(a, task, ns):
+        (failed,) = [s for s in result.subresults if not s.passed]
+        assert failed.name.startswith(subcheck), result.report()
+        assert result.max_points - result.points == pytest.approx(_lost(a, task, subcheck))
+        assert words in failed.result.message, result.report()
+
+
+def test_the_no_loop_check_counts_the_same_lines_for_any_batch_size_in_the_reference():
+    a = MODULES["ch02_backprop"].ASSIGNMENT
+    task = a.task("backprop")
+    (planned,) = [p for p in a.plan(task, 7) if p.driver == "call_by_batch_size"]
+    (out,) = a.expected([planned])
+    small, large = out["lines"]
+    assert small == large > 0
+
+
+def test_worked_example_built_from_reference_values_scores_the_same_in_the_notebook_as_graded():
+    a = MODULES["ch02_backprop"].ASSIGNMENT
+    code = MUTANTS["ch02_backprop"]["worked_example"][
+        "copies the published numbers of nndl_lib.reference_values"]
+    ns = namespace("ch02_backprop", replace={"worked_example": code})
+    # the notebook's own check: as when graded, the blocked table is not there
+    result = a.check("worked_example", ns["worked_example"], quiet=True)
+    assert result.points == 0, result.report()
+    assert "WORKED_EXAMPLE_222 (from nndl_lib.reference_values)" in result.report()
+    assert ns["WORKED_EXAMPLE_222"]["x"] == (0.05, 0.10)  # the learner's namespace is restored
+    # the reference answer, checked the same way, keeps every point
+    ref = namespace("ch02_backprop")
+    assert a.check("worked_example", ref["worked_example"], quiet=True).passed
+
+
+@pytest.mark.grading
+def test_out_of_kernel_the_issue_26_mutants_lose_the_same_points():
+    assignment = "ch02_backprop"
+    a = MODULES[assignment].ASSIGNMENT
+    chosen = {t: m for (s, t, m) in ISSUE_26 if s == assignment and "BP1-BP4" not in m}
+    replace = {t: mutant_source(MUTANTS[assignment][t][m], solution_code(assignment)[t])
+               for t, m in chosen.items()}
+    replace["worked_example"] = MUTANTS[assignment]["worked_example"][
+        "copies the published numbers of nndl_lib.reference_values"]
+    result = grade_notebook(a, source_nb(assignment),
+                            learner_notebook(assignment, replace=replace), "eve", b"secret",
+                            FAST)
+    lost = {t.task: t.max_points - t.points for t in result.tasks if t.points < t.max_points}
+    assert lost == {"backprop": _lost(a, "backprop", "no loop over the examples"),
+                    "numerical_gradient": _lost(a, "numerical_gradient", "in place"),
+                    "worked_example": a.task("worked_example").points}, result.report()
+
+
+def test_a_crash_in_one_case_fails_only_the_check_of_that_case():
+    a = MODULES["ch02_backprop"].ASSIGNMENT
+    code = solution_code("ch02_backprop")["backprop"].replace(
+        "    a, zs, activations = x, [], [x]",
+        "    assert x.dtype == np.float64, 'float64 only'\n    a, zs, activations = x, [], [x]")
+    ns = namespace("ch02_backprop", replace={"backprop": code})
+    for result in visible_and_graded_runs(a, "backprop", ns):
+        (failed,) = [s for s in result.subresults if not s.passed]
+        assert failed.name == "float32 in, float32 out", result.report()
+        assert "raised AssertionError" in failed.result.message
+
+
+# --- issue 26: a transfer task per assignment, graded like the others ---------------------------
+
+TRANSFER = {"ch01_digits": ("feedforward_tanh", "tanh on the output layer too"),
+            "ch02_backprop": ("backprop_ce_l2", "keeps sigma'(z^L) in the output error"),
+            "ch03_improving": ("backprop_dropout", "the mask left out of BP2")}
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize("assignment", list(TRANSFER))
+def test_out_of_kernel_the_transfer_task_grades_the_reference_and_a_mutant(assignment):
+    task, mutant = TRANSFER[assignment]
+    a = MODULES[assignment].ASSIGNMENT
+    src = source_nb(assignment)
+    full = grade_notebook(a, src, learner_notebook(assignment), "ann", b"secret", FAST)
+    assert full.points == full.max_points, full.report()
+    code = mutant_source(MUTANTS[assignment][task][mutant], solution_code(assignment)[task])
+    wrong = grade_notebook(a, src, learner_notebook(assignment, replace={task: code}), "bob",
+                           b"secret", FAST)
+    lost = {t.task for t in wrong.tasks if t.points < t.max_points}
+    assert lost == {task}, wrong.report()
+
+
+def test_the_librarys_own_function_scores_nothing_in_the_notebook_as_when_graded():
+    from nndl_lib import fc
+
+    a = MODULES["ch01_digits"].ASSIGNMENT
+    result = a.check("feedforward", fc.feedforward, quiet=True)
+    assert result.points == 0 and "nndl_lib.fc is not importable" in result.report()
+    x, w, b = np.ones((1, 2)), [np.ones((1, 2))], [np.zeros(1)]
+    assert fc.feedforward(x, w, b).shape == (1, 1)  # the library itself is left as it was

@@ -197,7 +197,7 @@ def test_monkeypatching_numpy_testing_and_the_checks_earns_nothing():
                "except ImportError as err:\n    print(err)\n")
     result = grade({"sigmoid": patches + wrong})
     assert result.task("sigmoid").points == 0
-    assert lost(result) == {"sigmoid", "sigmoid_neuron_output", "feedforward"}
+    assert lost(result) == {"sigmoid", "sigmoid_neuron_output", "feedforward", "feedforward_tanh"}
 
 
 def test_printing_all_tests_passed_earns_nothing():

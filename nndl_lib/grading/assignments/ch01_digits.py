@@ -21,9 +21,11 @@ from nndl_lib.grading.framework import (
     compare_ret,
     extremes,
 )
+from nndl_lib.grading.notebook import if_written
+from nndl_lib.grading.points import reweight
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check"]
+__all__ = ["ASSIGNMENT", "TASKS", "TIERS", "REFERENCES", "check", "feedforward_tanh", "if_written"]
 
 REFERENCES = {
     "perceptron_output": perceptron.perceptron_output,
@@ -34,6 +36,14 @@ REFERENCES = {
     "accuracy": metrics.accuracy,
     "count_parameters": metrics.count_parameters,
 }
+
+
+def feedforward_tanh(x, weights, biases):
+    """The reference of the transfer task: tanh hidden layers, a sigmoid output layer."""
+    return fc.feedforward(x, weights, biases, activation="tanh", output_activation="sigmoid")
+
+
+REFERENCES["feedforward_tanh"] = feedforward_tanh
 
 
 def _call(fn: str, *args, label: str) -> Case:
@@ -157,6 +167,34 @@ def _ff_saturated(rng):
                 label="network [8, 6, 3], N = 5, weights and biases x20 (saturated)")]
 
 
+# --- feedforward_tanh (transfer) ---------------------------------------------------------------
+
+
+def _tanh(case, label=None):
+    return _call("feedforward_tanh", case.x, case.weights, case.biases,
+                 label=label or case.label)
+
+
+def _tanh_fixed(rng):
+    (case,) = _ff_fixed(rng)
+    return [Case(case.label, {**case.data, "fn": "feedforward_tanh"})]
+
+
+def _tanh_random(rng):
+    return [_tanh(fc_case(rng, sizes=s, n=n)) for s, n in
+            [((3, 4, 2), 4), ((5, 2), 3), ((6, 4, 3, 5, 2), 2), ((2, 3, 1), 1)]]
+
+
+def _tanh_saturated(rng):
+    case = fc_case(rng, sizes=(8, 6, 3), n=5, saturated=True)
+    case.weights[-1] *= 40.0  # output weighted inputs far beyond e^709
+    return [_tanh(case, label="network [8, 6, 3], N = 5, large weights (saturated outputs)")]
+
+
+def _tanh_float32(rng):
+    return [_tanh(fc_case(rng, sizes=(4, 3, 2), n=3, dtype=np.float32))]
+
+
 # --- update_mini_batch --------------------------------------------------------------------
 
 
@@ -240,13 +278,14 @@ TASKS = [
         SubCheck("the vote example (threshold form)", 0.25, _vote, compare_ret(), fixed=True,
                  hint="the weighted sum is 1, below the threshold 3"),
         SubCheck("random inputs: one vector, or one input per row", 0.5, _perceptron_random,
-                 compare_ret(), hint="compute x @ w + b, which works for (n,) and (N, n)"),
+                 compare_ret(), hint="one matrix product serves one input and a batch alike: "
+                                     "which operand goes first?"),
         SubCheck("w . x + b = 0 exactly gives 0 (the rule is > 0, not >= 0)", 0.5,
                  _perceptron_boundary, compare_ret()),
     ]),
     Task("sigmoid", in_place=(), subchecks=[
         SubCheck("values on random z of any shape", 0.75, _sigmoid_values, compare_ret(),
-                 hint="1 / (1 + exp(-z)), element by element"),
+                 hint="look at the recap's formula: NumPy's functions work element by element"),
         extremes("saturated z (up to +-1000) and z at the edges of float64 and float32", 0.5,
                  _sigmoid_extremes,
                  hint="exp of a large positive number overflows (and warns); exp(-|z|) never "
@@ -256,22 +295,36 @@ TASKS = [
     ]),
     Task("sigmoid_neuron_output", in_place=(), subchecks=[
         SubCheck("random inputs: one vector, or one input per row", 0.5, _neuron_random,
-                 compare_ret(), hint="sigma(x @ w + b)"),
+                 compare_ret(), hint="the same weighted input as the perceptron's, then your "
+                                     "sigmoid"),
         SubCheck("large weights and bias behave like the perceptron", 0.25, _neuron_large,
                  compare_ret(), fixed=True),
     ]),
     Task("feedforward", in_place=(), inputs_points=0.5, subchecks=[
         SubCheck("the notebook's [2, 3, 1] example", 0.5, _ff_fixed, compare_ret(), fixed=True,
-                 hint="a = sigma(a @ w.T + b) for each layer, starting from a = x"),
+                 hint="a layer turns the previous activations into the next: which shape must w "
+                      "take to multiply rows of shape (N, n_in)?"),
         SubCheck("random networks, N = 1 to 6, one to four layers of weights", 1.0, _ff_random,
                  compare_ret(), hint="apply every layer, in order, to every row of x"),
         SubCheck("saturated networks (large weights)", 0.5, _ff_saturated, compare_ret()),
         SubCheck("float32 in, float32 out", 0.5, _ff_float32, compare_ret(check_dtype=True)),
     ]),
+    Task("feedforward_tanh", in_place=(), inputs_points=0.5, subchecks=[
+        SubCheck("the notebook's [2, 3, 1] example", 0.5, _tanh_fixed, compare_ret(),
+                 fixed=True,
+                 hint="which layers are hidden, and which one is the output layer?"),
+        SubCheck("random networks, no to three hidden layers", 1.0, _tanh_random,
+                 compare_ret(),
+                 hint="a network without hidden layer has only the output layer's sigmoid"),
+        extremes("saturated outputs", 0.5, _tanh_saturated,
+                 hint="the output layer uses your sigmoid of task 2"),
+        SubCheck("float32 in, float32 out", 0.5, _tanh_float32, compare_ret(check_dtype=True)),
+    ]),
     Task("update_mini_batch", in_place=(), inputs_points=0.5, subchecks=[
         SubCheck("one step: w - eta nabla_w and b - eta nabla_b", 1.0, _step_random,
                  compare_ret(names=("weights", "biases")), driver="call_with_gradient",
-                 hint="return (weights, biases): new lists, w - eta * nw for each layer"),
+                 hint="the recap's rule, once per layer, into new lists: in which order does the "
+                      "task return them?"),
         SubCheck("calls gradient(x, y, weights, biases) exactly once", 0.5, _step_random,
                  _compare_calls, driver="call_with_gradient"),
         SubCheck("three layers of weights, float32", 1.0, _step_deep_float32,
@@ -282,7 +335,7 @@ TASKS = [
         SubCheck("the notebook's example", 0.5, _acc_fixed, compare_ret(), fixed=True,
                  hint="the fraction (0 to 1) of rows whose argmax equals the label"),
         SubCheck("random outputs and labels", 0.75, _acc_random, compare_ret(),
-                 hint="np.argmax(a, axis=1) is each row's prediction"),
+                 hint="a row's prediction is the index of its largest entry: along which axis?"),
         SubCheck("a single row", 0.5, _acc_one, compare_ret()),
     ]),
     Task("count_parameters", in_place=(), subchecks=[
@@ -300,6 +353,19 @@ ASSIGNMENT = Assignment(
     allowed_modules=(),
     manual={"why_sigmoid": 2.0},
 )
+
+#: Each task's effort tier (:mod:`nndl_lib.grading.points`): its points.
+TIERS = {
+    "perceptron_output": 2,
+    "sigmoid": 2,
+    "sigmoid_neuron_output": 1,
+    "feedforward": 3,
+    "feedforward_tanh": 4,
+    "update_mini_batch": 2,
+    "accuracy": 1,
+    "count_parameters": 1,
+}
+reweight(ASSIGNMENT, TIERS)
 
 #: The notebooks' test cells: ``result = checks.check("feedforward", feedforward)``.
 check = ASSIGNMENT.check

@@ -15,8 +15,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nndl_lib import activations, costs, init, optimizers, regularization
-from nndl_lib.grading.checks import CheckResult, check_gradient_numerically, tolerance_for
+from nndl_lib import activations, costs, fc, init, optimizers, regularization
+from nndl_lib.grading.checks import (
+    CheckResult,
+    check_gradient_numerically,
+    fc_case,
+    tolerance_for,
+)
 from nndl_lib.grading.framework import (
     Assignment,
     Case,
@@ -28,14 +33,18 @@ from nndl_lib.grading.framework import (
     compare_value,
     extremes,
 )
+from nndl_lib.grading.gradients import NAMES, compare_no_loop, compare_numerical
+from nndl_lib.grading.notebook import if_written
+from nndl_lib.grading.points import reweight
 from nndl_lib.grading.wire import RngSeed
 from nndl_lib.reference_values import EXERCISE_KEYS
 
-__all__ = ["ASSIGNMENT", "TASKS", "REFERENCES", "check", "regularized_step"]
+__all__ = ["ASSIGNMENT", "TASKS", "TIERS", "REFERENCES", "check", "regularized_step",
+           "backprop_dropout", "if_written"]
 
 
 def regularized_step(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
-                     nabla_b: Sequence[np.ndarray], nabla_w: Sequence[np.ndarray], eta: float,
+                     nabla_w: Sequence[np.ndarray], nabla_b: Sequence[np.ndarray], eta: float,
                      lmbda: float, n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """One SGD step with L2 regularisation, as new lists: weights decay, biases do not.
 
@@ -172,6 +181,11 @@ def _ll_fn(rng):
     return cases
 
 
+def _ll_vector(rng):
+    return [_call("LogLikelihoodCost", activations.softmax(rng.standard_normal(5)),
+                  _onehot(rng, 1, 5)[0], attr="fn", label="one example: a, y of shape (5,)")]
+
+
 def _ll_extremes(rng):
     N, K = 4, 5
     y = _onehot(rng, N, K)
@@ -229,7 +243,7 @@ def _reg_step(rng):
         biases = [rng.standard_normal(o) for o in sizes[1:]]
         nabla_b = [rng.standard_normal(b.shape) for b in biases]
         nabla_w = [rng.standard_normal(w.shape) for w in weights]
-        cases.append(_call("regularized_step", weights, biases, nabla_b, nabla_w, 0.5, 5.0,
+        cases.append(_call("regularized_step", weights, biases, nabla_w, nabla_b, 0.5, 5.0,
                            100, label=f"network {list(sizes)}, eta = 0.5, lmbda = 5, n = 100"))
     return cases
 
@@ -371,6 +385,69 @@ def _compare_std(got, exp, case, check=""):
     return CheckResult(check, True, message=f"{check}: std {std:.5g}")
 
 
+# --- backprop_dropout (transfer) -----------------------------------------------------------------
+
+
+def backprop_dropout(x, y, weights, biases, masks):
+    """The reference: (nabla_b, nabla_w) of the mean cross-entropy of a sigmoid network whose
+    hidden layers' activations are multiplied by the 0/1 ``masks`` (one (N, n) array per hidden
+    layer; the book's dropout, no rescaling)."""
+    return fc.backprop(x, y, weights, biases, cost="cross-entropy", masks=masks)
+
+
+REFERENCES["backprop_dropout"] = backprop_dropout
+
+
+def _masked(rng, sizes, n, p=None, ones=False, targets="one-hot"):
+    case = fc_case(rng, sizes=sizes, n=n, targets=targets)
+    p = float(rng.uniform(0.2, 0.6)) if p is None else p
+    masks = [np.ones((n, h)) if ones else (rng.random((n, h)) >= p).astype(float)
+             for h in sizes[1:-1]]
+    return case, masks, p
+
+
+def _drop_case(rng, sizes, n, ones=False, targets="one-hot"):
+    case, masks, p = _masked(rng, sizes, n, ones=ones, targets=targets)
+    label = f"network {list(sizes)}, N = {n}, " + ("every unit kept" if ones else
+                                                   f"units dropped with p = {p:.2f}")
+    return Case(label, {"fn": "backprop_dropout",
+                        "args": [case.x, case.y, case.weights, case.biases, masks]})
+
+
+def _drop_random(rng):
+    return [_drop_case(rng, s, n) for s, n in [((4, 6, 3), 5), ((3, 5, 4, 2), 4),
+                                                ((5, 8, 2), 3)]]
+
+
+def _drop_numerical(rng):
+    return [_drop_case(rng, (3, 5, 4, 2), 4, targets="unit")]
+
+
+def _drop_ones(rng):
+    return [_drop_case(rng, (4, 5, 3), 4, ones=True)]
+
+
+def _drop_no_loop(rng):
+    sizes = (4, 6, 3)
+    small, m_small, _ = _masked(rng, sizes, 2)
+    large, m_large, _ = _masked(rng, sizes, 48)
+    args = [[c.x, c.y, [w.copy() for w in small.weights], [b.copy() for b in small.biases], m]
+            for c, m in ((small, m_small), (large, m_large))]
+    return [Case("network [4, 6, 3], a mini-batch of 2 examples, then one of 48",
+                 {"fn": "backprop_dropout", "small": args[0], "large": args[1],
+                  "without": ["backprop"]})]
+
+
+def _dropout_cost(args: list):
+    x, y, weights, biases, masks = args
+
+    def cost() -> float:
+        _, acts = fc.forward_pass(x, weights, biases, masks=masks)
+        return costs.CrossEntropyCost.fn(acts[-1], y)
+
+    return cost
+
+
 TASKS = [
     Task("CrossEntropyCost", in_place=(), subchecks=[
         SubCheck("fn: mean over the rows of -sum [y ln a + (1 - y) ln(1 - a)]", 0.75, _ce_fn,
@@ -396,12 +473,15 @@ TASKS = [
                  hint="softmax(z - c) = softmax(z) for any c, one per row: with each row's own "
                       "maximum as c, no exp overflows and every row keeps an entry e^0 = 1"),
         SubCheck("one vector z of shape (K,)", 0.5, _softmax_vector, compare_ret(),
-                 hint="axis=-1 and keepdims=True work for (K,) and (N, K) alike"),
+                 hint="one axis number names the last axis of a vector and of a matrix alike"),
     ]),
     Task("LogLikelihoodCost", in_place=(), subchecks=[
         SubCheck("fn: mean over the rows of -ln a_y", 0.75, _ll_fn,
                  compare_ret(location="cost"),
                  hint="with one-hot y, -sum_j y_j ln a_j picks -ln a_y; then average over rows"),
+        SubCheck("fn: one example given as vectors (one row)", 0.25, _ll_vector,
+                 compare_ret(location="cost"),
+                 hint="how many examples does a vector of shape (K,) hold?"),
         extremes("fn: softmax outputs with entries that underflowed to 0", 0.25, _ll_extremes,
                  location="cost",
                  hint="a term with y_j = 0 counts as 0 even where a_j = 0 and ln a_j = -inf"),
@@ -418,7 +498,8 @@ TASKS = [
     ]),
     Task("l1_update", in_place=("w",), subchecks=[
         SubCheck("w -> w - (eta lmbda/n) sgn(w) - eta nabla_w, in place", 1.25, _l1_cases,
-                 compare_arg(0, "w"), hint="np.sign(w) is sgn(w), with sgn(0) = 0"),
+                 compare_arg(0, "w"), hint="NumPy has the sign function, with sgn(0) = 0; what "
+                                           "must a weight of exactly 0 do?"),
         SubCheck("zero weights with zero gradient stay zero", 0.5, _l1_zeros,
                  compare_arg(0, "w")),
     ]),
@@ -427,7 +508,7 @@ TASKS = [
                  compare_ret(pick=lambda r: r[0], location="weights")),
         SubCheck("biases: the plain gradient step (biases are not regularised)", 1.0, _reg_step,
                  compare_ret(pick=lambda r: r[1], location="biases"),
-                 hint="only weights decay; b -> b - eta nabla_b"),
+                 hint="which of the two lists does the recap regularise?"),
     ]),
     Task("dropout_forward", in_place=(), subchecks=[
         SubCheck("x * mask: dropped units output 0, kept ones are not rescaled", 0.75,
@@ -445,9 +526,22 @@ TASKS = [
                  compare_ret(), hint="p is the probability of DROPPING a unit"),
         SubCheck("p = 0.5 halves x", 0.5, _dropout_half, compare_ret(), fixed=True),
     ]),
+    Task("backprop_dropout", in_place=(), inputs_points=0.5, subchecks=[
+        SubCheck("random masked mini-batches: the gradient of the mean cross-entropy", 1.5,
+                 _drop_random, compare_ret(names=NAMES),
+                 hint="a dropped unit outputs 0 in the forward pass: what does it pass back in "
+                      "the backward pass?"),
+        SubCheck("agrees with a numerical gradient of the masked network's cost", 1.0,
+                 _drop_numerical, compare_numerical(_dropout_cost)),
+        SubCheck("masks of ones: the network without dropout", 0.5, _drop_ones,
+                 compare_ret(names=NAMES)),
+        SubCheck("no loop over the examples: the same lines of Python for 2 or 48 examples", 0.5,
+                 _drop_no_loop, compare_no_loop, driver="call_by_batch_size"),
+    ]),
     Task("Momentum", in_place=("params",), subchecks=[
         SubCheck("one step from v = 0", 0.5, _momentum_first, _STEPS,
-                 driver="optimizer_steps", hint="v -> mu v - eta g; w -> w + v (in place)"),
+                 driver="optimizer_steps", hint="the velocity first, then the parameter; both "
+                                                "change in place"),
         SubCheck("several steps: the velocity carries over", 0.75, _momentum_steps, _STEPS,
                  driver="optimizer_steps", hint="keep one velocity per parameter array"),
         SubCheck("several parameter arrays of different shapes", 0.5, _momentum_many, _STEPS,
@@ -458,7 +552,8 @@ TASKS = [
                  hint="with bias correction the first step is about eta * sign(g)"),
         SubCheck("several steps with bias correction", 1.25, _adam_steps, _STEPS,
                  driver="optimizer_steps",
-                 hint="m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), t = 1, 2, ..."),
+                 hint="the bias correction divides by 1 - beta^t: which t does the first step "
+                      "use?"),
         SubCheck("several parameter arrays of different shapes", 0.5, _adam_many, _STEPS,
                  driver="optimizer_steps"),
     ]),
@@ -469,7 +564,8 @@ TASKS = [
                  hint="scale standard normal draws by 1/sqrt(n_in) (not n_out)"),
         SubCheck("the library's numbers for the same seed", 0.5, _init_shape,
                  all_of(_compare_shape_dtype, compare_ret()),
-                 hint="draw rng.standard_normal((n_out, n_in)) once, then scale"),
+                 hint="draw every weight in one call of the generator, in the shape of the weight "
+                      "matrix, then scale"),
     ]),
 ]
 
@@ -477,10 +573,28 @@ ASSIGNMENT = Assignment(
     name="ch03_improving",
     tasks=TASKS,
     references=REFERENCES,
-    prelude="import numpy as np\n",
-    allowed_modules=(),
+    prelude="import numpy as np\nfrom nndl_lib.activations import sigmoid, sigmoid_prime\n",
+    allowed_modules=("nndl_lib.activations",),
     manual={"why_cross_entropy": 2.0},
 )
+
+#: Each task's effort tier (:mod:`nndl_lib.grading.points`): its points.
+TIERS = {
+    "CrossEntropyCost": 2,
+    "softmax": 2,
+    "LogLikelihoodCost": 2,
+    "l2_update": 1,
+    "l1_update": 1,
+    "regularized_step": 2,
+    "dropout_forward": 1,
+    "dropout_backward": 1,
+    "dropout_evaluate": 1,
+    "backprop_dropout": 5,
+    "Momentum": 2,
+    "Adam": 3,
+    "default_weight_init": 1,
+}
+reweight(ASSIGNMENT, TIERS)
 
 #: The notebooks' test cells: ``result = checks.check("softmax", softmax)``.
 check = ASSIGNMENT.check
