@@ -10,7 +10,7 @@ import pytest
 from grading_support import (
     ASSIGNMENTS,
     MODULES,
-    cell_text,
+    cell_source,
     learner_notebook,
     nbgrader_meta,
     solution_code,
@@ -47,7 +47,7 @@ def test_no_recap_or_hint_of_the_released_notebook_hands_out_a_solution_line(ass
     for cell in learner_notebook(assignment, answers="stub")["cells"]:
         if cell["cell_type"] != "markdown":
             continue
-        for code in code_spans(cell_text(cell)):
+        for code in code_spans(cell_source(cell)):
             assert handed_out(fragments, code) == [], (nbgrader_meta(cell).get("grade_id"),
                                                        code)
 
@@ -58,7 +58,7 @@ def test_every_task_offers_hints_one_at_a_time(assignment):
     cells = learner_notebook(assignment, answers="stub")["cells"]
     named: list[str] = []
     for cell in cells:
-        text = cell_text(cell)
+        text = cell_source(cell)
         if cell["cell_type"] != "markdown" or "**Task.**" not in text:
             continue
         first = re.findall(r"<summary>Hint 1 \(([^)]*)\): what to look at</summary>", text)

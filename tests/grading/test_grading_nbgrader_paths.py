@@ -63,7 +63,9 @@ def _others(root: Path, home: Path) -> dict[str, dict[str, str]]:
     """Everything vandal must not change: every file of the course but vandal's own autograded
     copy, its record and the gradebook (checked row by row), and the instructor's home."""
     mine = ("autograded/vandal/", "grading/", "gradebook.db", ".nbgrader.log")
-    return {"course": tree(root, skip=mine), "home": tree(home)}
+    # the instructor's own tools keep state in the home (Jupyter's notebook signatures)
+    tools = (".local/", ".cache/", ".jupyter/", ".ipython/")
+    return {"course": tree(root, skip=mine), "home": tree(home, skip=tools)}
 
 
 def _rows(root: Path) -> dict[str, dict]:

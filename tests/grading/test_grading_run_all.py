@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from grading_support import ASSIGNMENTS, cell_text, learner_notebook, nbgrader_meta
+from grading_support import ASSIGNMENTS, cell_source, learner_notebook, nbgrader_meta
 from nbclient import NotebookClient
 
 pytestmark = pytest.mark.grading
@@ -32,7 +32,7 @@ def test_a_stub_notebook_runs_to_the_end_and_scores_zero_in_every_check(assignme
     assert checks
     for cell in checks:  # every check cell ran, reported and scored nothing
         (result,) = [o for o in cell.outputs if o.get("output_type") == "execute_result"]
-        assert float(result["data"]["text/plain"]) == 0.0, cell_text(cell)
+        assert float(result["data"]["text/plain"]) == 0.0, cell_source(cell)
         assert "not written yet" in _printed(cell)
     demos = [c for c in nb.cells if c.cell_type == "code" and "checks.if_written" in c.source]
     assert demos and all("Not implemented yet" in _printed(c) for c in demos)

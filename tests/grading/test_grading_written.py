@@ -13,7 +13,7 @@ import pytest
 from grading_support import (
     ASSIGNMENTS,
     MODULES,
-    cell_text,
+    cell_source,
     learner_notebook,
     nbgrader_meta,
     source_nb,
@@ -35,7 +35,7 @@ def test_every_written_question_is_a_task_with_a_rubric_worth_its_points(assignm
         meta = nbgrader_meta(cell)
         assert meta["task"] and meta["locked"] and not meta["grade"] and not meta["solution"]
         assert meta["points"] == points
-        text = cell_text(cell)
+        text = cell_source(cell)
         for word in ("**Predict**", "**Check**"):
             assert word in text, name
         rubric = "\n".join(leaks._regions(text, "BEGIN MARK SCHEME", "END MARK SCHEME"))
@@ -50,7 +50,7 @@ def test_no_rubric_reaches_the_learner(assignment):
     src = source_nb(assignment)
     rubric = leaks.protected_lines(src, hidden=False)
     marked = {ln.strip() for c in src["cells"]
-              for ln in leaks._regions(cell_text(c), "BEGIN MARK SCHEME", "END MARK SCHEME")
+              for ln in leaks._regions(cell_source(c), "BEGIN MARK SCHEME", "END MARK SCHEME")
               if len(ln.strip()) >= leaks.MIN_LENGTH}
     assert marked and marked <= rubric
     released = learner_notebook(assignment, answers="stub")
