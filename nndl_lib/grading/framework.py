@@ -93,6 +93,8 @@ class SubCheck:
     fixed: the cases do not depend on the seed (a book example, a truth table). kind:
     "values" (ordinary cases), "extremes" (see :func:`extremes`) or "inputs" (the sub-check the
     assignment adds to each task: it has no cases of its own and checks every call of the task).
+    costly: drawing the cases loads data (a training set): they are drawn when the task runs,
+    not when the assignment is built (its other sub-checks' calls show the arguments).
     """
 
     name: str
@@ -103,6 +105,7 @@ class SubCheck:
     hint: str = ""
     fixed: bool = False
     kind: str = "values"
+    costly: bool = False
 
 
 def extremes(name: str, points: float, cases: Callable[[np.random.Generator], list[Case]], *,
@@ -287,7 +290,7 @@ class Assignment:
             raise ValueError(f"task {task.name}: the 'inputs' sub-check is added by the "
                              "assignment; declare in_place instead")
         seen: dict[str, bool] = {}  # argument name -> holds data that could be changed
-        for p in self.plan(task, self.visible_seed(task.name)):
+        for p in self.plan(task, self.visible_seed(task.name), costly=False):
             names = self.input_names(p)
             for key, value in given_inputs(p.driver, p.case.data).items():
                 name = names.get(key, key)
@@ -347,12 +350,13 @@ class Assignment:
     def visible_seed(self, task: str) -> int:
         return zlib.crc32(f"{self.name}/{task}/visible".encode())
 
-    def plan(self, task: Task, seed: int) -> list[PlannedCase]:
-        """Every case of every sub-check of ``task``, drawn from ``seed``."""
+    def plan(self, task: Task, seed: int, *, costly: bool = True) -> list[PlannedCase]:
+        """Every case of every sub-check of ``task``, drawn from ``seed`` (without the costly
+        sub-checks' when ``costly`` is false)."""
         planned = []
         for i, sc in enumerate(task.subchecks):
-            if sc.cases is None:  # the "inputs" sub-check checks the other sub-checks' calls
-                continue
+            if sc.cases is None or (sc.costly and not costly):
+                continue  # "inputs" has no cases: it checks the other sub-checks' calls
             rng = np.random.default_rng([int(seed) % 2**63, i])
             for case in sc.cases(rng):
                 planned.append(PlannedCase(task.name, i, case, sc.driver))

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nndl_lib import activations, costs, init, optimizers, regularization
+from nndl_lib.grading.assignments import train_and_tune
 from nndl_lib.grading.checks import CheckResult, check_gradient_numerically, tolerance_for
 from nndl_lib.grading.framework import (
     Assignment,
@@ -473,11 +474,15 @@ TASKS = [
     ]),
 ]
 
+# the graded train-and-tune task (issue 26), defined in its own module
+TASKS.append(train_and_tune.hyperparameters_task())
+REFERENCES["hyperparameters"] = train_and_tune.reference_hyperparameters
+
 ASSIGNMENT = Assignment(
     name="ch03_improving",
     tasks=TASKS,
     references=REFERENCES,
-    prelude="import numpy as np\n",
+    prelude="import numpy as np\n" + train_and_tune.GRADED_PRELUDE,
     allowed_modules=(),
     manual={"why_cross_entropy": 2.0},
 )
