@@ -201,6 +201,8 @@ def test_in_nbgraders_sandboxed_kernel_mnist_is_left_to_the_out_of_kernel_pass(m
         discarded = "the step is discarded (update_mini_batch returns new lists)"
         assert MODULES["ch01_digits"].ASSIGNMENT.run(  # no MNIST: the out-of-kernel pass fails it
             "sgd", _mutant_ns("ch01_digits", "sgd", discarded)).passed
+        with pytest.raises(RuntimeError, match="sandboxed kernel"):
+            tt.validation_accuracy(0.5, 0.0, 5)
         assert tt._mnist.cache_info().currsize == 0
     finally:
         tt._mnist.cache_clear()
