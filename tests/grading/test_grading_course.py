@@ -35,6 +35,8 @@ CELL_TIMEOUT = 8
 # the reference student of each assignment (chapter 2's id comes from a Moodle folder name)
 REF = {a: "ref-student" if a == "ch02_backprop" else "ref" for a in ASSIGNMENTS}
 LIMITS = Limits(cell_s=3.0, case_s=3.0, grace_s=2.0, total_s=90.0)
+#: chapter 1's automatic points (the scores below are this less what each hostile answer loses)
+CH1 = Course(COURSE).check_module("ch01_digits").ASSIGNMENT.points
 
 # Chapter 1's class: one reference, the released stub and hostile submissions.
 HOSTILE = {
@@ -258,23 +260,23 @@ def _score(course, student):
 
 def test_hostile_infinite_loop_is_stopped_and_costs_only_its_task(course):
     assert _lost(course, "loop") == {"accuracy"}
-    assert _score(course, "loop") == 12
+    assert _score(course, "loop") == CH1 - 2
 
 
 def test_hostile_top_level_loop_is_stopped(course):
     assert _lost(course, "toploop") == {"count_parameters"}
-    assert _score(course, "toploop") == 13
+    assert _score(course, "toploop") == CH1 - 1
 
 
 def test_hostile_huge_allocation_fails_alone(course):
     assert _lost(course, "hog") == set()  # the allocation fails; the answers still stand
-    assert _score(course, "hog") == 14
+    assert _score(course, "hog") == CH1
 
 
 def test_hostile_os_exit_gets_a_row_with_the_out_of_kernel_grade_and_a_flag(course):
     row = _row(course, "killer")
     assert _lost(course, "killer") == {"perceptron_output"}
-    assert row["autograded_score"] == 12
+    assert row["autograded_score"] == CH1 - 2
     assert "kernel died" in row["flag"]
     nb = _autograded(course, "killer")
     assert "could not run this notebook" in "".join(nb["cells"][0]["source"])
@@ -282,16 +284,16 @@ def test_hostile_os_exit_gets_a_row_with_the_out_of_kernel_grade_and_a_flag(cour
 
 def test_hostile_sys_exit_and_syntax_error_cost_their_cells(course):
     assert _lost(course, "quitter") == {"perceptron_output"}
-    assert _score(course, "quitter") == 12
+    assert _score(course, "quitter") == CH1 - 2
     assert _lost(course, "typo") == {"sigmoid_neuron_output"}
-    assert _score(course, "typo") == 13
+    assert _score(course, "typo") == CH1 - 1
 
 
 def test_hostile_deleted_and_edited_test_cells_change_nothing(course):
-    assert _score(course, "deleter") == 14  # the deleted test cell came back
+    assert _score(course, "deleter") == CH1  # the deleted test cell came back
     record = _record(course, "ch01_digits", "editor")
     assert _lost(course, "editor") == {"feedforward"}
-    assert _score(course, "editor") == 14 - 3 + (
+    assert _score(course, "editor") == CH1 - 3 + (
         next(t for t in record["out_of_kernel"]["tasks"] if t["task"] == "feedforward")[
             "points"])
 
@@ -306,21 +308,21 @@ def test_hostile_monkeypatching_fools_only_the_kernel_and_is_overridden(course):
 
 def test_hostile_printing_all_tests_passed_earns_nothing(course):
     assert _lost(course, "boaster") == {"accuracy"}
-    assert _score(course, "boaster") < 14
+    assert _score(course, "boaster") < CH1
 
 
 def test_hostile_calling_the_reference_earns_nothing_and_feedback_says_why(course):
     record = _record(course, "ch01_digits", "copier")
-    assert record["in_kernel"] == 14  # allowed in the learner's own kernel...
-    assert _score(course, "copier") == 11  # ...but not in the grading pass
+    assert record["in_kernel"] == CH1  # allowed in the learner's own kernel...
+    assert _score(course, "copier") == CH1 - 3  # ...but not in the grading pass
     page = (course["root"] / "feedback" / "copier" / "ch01_digits" / "ch01_digits.html")
     assert "not importable while your work is graded" in page.read_text()
 
 
 def test_hostile_writing_elsewhere_is_refused_and_touches_no_other_grade(course):
-    assert _score(course, "writer") == 14
+    assert _score(course, "writer") == CH1
     assert "changed files" not in _row(course, "writer")["flag"]
-    assert _score(course, "ref") == 14 and _score(course, "stub") == 0
+    assert _score(course, "ref") == CH1 and _score(course, "stub") == 0
     ref = course["root"] / "submitted" / "ref" / "ch01_digits" / "ch01_digits.ipynb"
     assert json.loads(ref.read_text())["cells"]
 
@@ -367,8 +369,8 @@ def test_grades_csv_through_the_cli(course, tmp_path, capsys):
     rows = list(csv.DictReader(out.open()))
     assert {"student", "assignment", "score", "max_score", "flag"} <= set(rows[0])
     by_key = {(r["student"], r["assignment"]): r for r in rows}
-    assert float(by_key[("ref", "ch01_digits")]["score"]) == 14
-    assert float(by_key[("ref", "ch01_digits")]["max_score"]) == 16  # 2 manual points
+    assert float(by_key[("ref", "ch01_digits")]["score"]) == CH1
+    assert float(by_key[("ref", "ch01_digits")]["max_score"]) == CH1 + 2  # 2 manual points
     assert "manual grading pending" in by_key[("ref", "ch01_digits")]["flag"]
     assert by_key[("ref", "ch02_backprop")]["flag"] == "no submission"
     assert float(by_key[("ref-student", "ch02_backprop")]["score"]) == 13
@@ -388,7 +390,7 @@ def test_reautograde_keeps_the_instructors_manual_scores(course):
                              "patcher").manual_score == 1.5
         assert gb.find_grade("test_accuracy", "ch01_digits", "ch01_digits",
                              "boaster").manual_score == 1
-        assert gb.find_submission("ch01_digits", "ref").code_score == 14
+        assert gb.find_submission("ch01_digits", "ref").code_score == CH1
     assert "instructor's manual score kept" in c.grades()[
         [r["student"] for r in c.grades()].index("boaster")]["flag"]
     assert list((root / "grading" / "backups").glob("gradebook-*.db"))

@@ -22,8 +22,9 @@ draws for them (:func:`~nndl_lib.grading.outofkernel_parent.student_seed`): dete
 student, different between students. The out-of-kernel child cannot read MNIST: the training
 images travel to it inside the case (``request.json.npz``), the held-out images never do, and
 the parent computes every accuracy. nbgrader's sandboxed kernel cannot read MNIST either;
-there (``NNDL_SANDBOX_WRITE`` set) the MNIST sub-checks are reported as not checked and left to
-the out-of-kernel pass, which decides the grade.
+there (``NNDL_SANDBOX_WRITE`` set) MNIST is not looked for: ``sgd``'s MNIST sub-check only
+checks that it trains a small problem and returns its result, the choice is checked against
+the bounds but not trained with, and the out-of-kernel pass, which decides the grade, does both.
 
 The thresholds come from the reference's spread over seeds, measured by
 :func:`measure_spread` and kept in :data:`MEASURED`.
@@ -109,8 +110,9 @@ _SKIP_ENV = "NNDL_SANDBOX_WRITE"  # set in nbgrader's sandboxed kernel (autograd
 
 @functools.lru_cache(maxsize=1)
 def _mnist() -> tuple:
-    """(train, validation, test) as the book splits MNIST (float32 images, int labels)."""
-    return data.load_mnist(download=False)
+    """(train, validation, test) as the book splits MNIST (float32 images, int labels),
+    found as the chapters find it (downloaded into the user cache when nowhere on disk)."""
+    return data.load_mnist()
 
 
 def _unreadable_here() -> str:
