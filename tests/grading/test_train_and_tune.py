@@ -144,7 +144,7 @@ def test_two_students_get_different_but_deterministic_problems():
     alice, again, bob = (_costly_data("ch03_improving", s) for s in ("alice", "alice", "bob"))
     assert alice == again and alice["budget"]["seed"] != bob["budget"]["seed"]
     chosen = tt.REFERENCE_CHOICE
-    acc = [tt._train_with(chosen, d["budget"]["seed"]).accuracy(*tt._mnist()[2])
+    acc = [tt._train_with(chosen, d["budget"]["seed"]).accuracy(*tt._held_out(2))
            for d in (alice, again)]
     assert acc[0] == acc[1]
 
