@@ -16,10 +16,11 @@ before any learner code runs, and it holds no reference implementation.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +28,8 @@ import numpy as np
 
 from nndl_lib.grading.wire import RngSeed
 
-__all__ = ["Case", "DRIVERS", "run_driver", "materialize", "given_inputs", "Unavailable",
-           "where_raised", "cell_label"]
+__all__ = ["Case", "DRIVERS", "LAZY_DRIVERS", "run_driver", "materialize", "given_inputs",
+           "Unavailable", "where_raised", "cell_label", "preload"]
 
 
 @dataclass
@@ -247,6 +248,25 @@ def optimizer_steps(ns: Mapping[str, Any], fn: str, kwargs: dict, params: list,
             "warnings": warned}
 
 
+#: drivers defined in a module of their own, which only the processes that run them load
+#: (:func:`preload`): the train-and-tune tasks' (their gradient routine is chapter 2's backprop)
+LAZY_DRIVERS = {"train_sgd": "nndl_lib.grading.drivers_training",
+                "hyperparameter_choice": "nndl_lib.grading.drivers_training"}
+
+
+def _lazy(name: str) -> Callable[..., dict]:
+    def driver(ns: Mapping[str, Any], **data: Any) -> dict:
+        return getattr(importlib.import_module(LAZY_DRIVERS[name]), name)(ns, **data)
+    return driver
+
+
+def preload(drivers: Iterable[str]) -> None:
+    """Import the modules of the lazy drivers among ``drivers`` (the sandboxed child, before
+    its boundary makes the course library unreadable)."""
+    for module in sorted({LAZY_DRIVERS[d] for d in drivers if d in LAZY_DRIVERS}):
+        importlib.import_module(module)
+
+
 DRIVERS: dict[str, Callable[..., dict]] = {
     "call": call,
     "call_with_gradient": call_with_gradient,
@@ -254,6 +274,7 @@ DRIVERS: dict[str, Callable[..., dict]] = {
     "numerical_gradient_in_place": numerical_gradient_in_place,
     "call_by_batch_size": call_by_batch_size,
     "optimizer_steps": optimizer_steps,
+    **{name: _lazy(name) for name in LAZY_DRIVERS},
 }
 
 
@@ -272,6 +293,8 @@ def given_inputs(driver: str, data: dict) -> dict[str, Any]:
         return _positional(data["large"], data["large"])
     if driver == "optimizer_steps":
         return {"params": data["params"], "grads": data["grads_seq"]}
+    if driver in LAZY_DRIVERS:
+        return importlib.import_module(LAZY_DRIVERS[driver]).given_inputs(driver, data)
     raise ValueError(f"unknown driver {driver!r}; known: {sorted(DRIVERS)}")
 
 

@@ -141,7 +141,7 @@ class Assignment:
             raise ValueError(f"task {task.name}: the 'inputs' sub-check is added by the "
                              "assignment; declare in_place instead")
         seen: dict[str, bool] = {}  # argument name -> holds data that could be changed
-        for p in self.plan(task, self.visible_seed(task.name)):
+        for p in self.plan(task, self.visible_seed(task.name), costly=False):
             names = self.input_names(p)
             for key, value in given_inputs(p.driver, p.case.data).items():
                 name = names.get(key, key)
@@ -201,12 +201,13 @@ class Assignment:
     def visible_seed(self, task: str) -> int:
         return zlib.crc32(f"{self.name}/{task}/visible".encode())
 
-    def plan(self, task: Task, seed: int) -> list[PlannedCase]:
-        """Every case of every sub-check of ``task``, drawn from ``seed``."""
+    def plan(self, task: Task, seed: int, *, costly: bool = True) -> list[PlannedCase]:
+        """Every case of every sub-check of ``task``, drawn from ``seed`` (without the costly
+        sub-checks' when ``costly`` is false)."""
         planned = []
         for i, sc in enumerate(task.subchecks):
-            if sc.cases is None:  # the "inputs" sub-check checks the other sub-checks' calls
-                continue
+            if sc.cases is None or (sc.costly and not costly):
+                continue  # "inputs" has no cases: it checks the other sub-checks' calls
             rng = np.random.default_rng([int(seed) % 2**63, i])
             for case in sc.cases(rng):
                 planned.append(PlannedCase(task.name, i, case, sc.driver))

@@ -104,9 +104,11 @@ def main(workdir: str, cpu_s: int = -1, memory: int = -1, file_size: int = -1,
     import numpy as np  # noqa: F401  (loaded before the guard, like the prelude's imports)
 
     from nndl_lib.grading import boundary, wire
-    from nndl_lib.grading.drivers import run_driver, where_raised
+    from nndl_lib.grading.drivers import preload, run_driver, where_raised
 
     request = wire.load(os.path.join(workdir, "request.json"))
+    # the drivers of this request's cases that live in modules of their own (drivers_*: kept)
+    preload(case["driver"] for case in request["cases"])
     outdir = os.path.join(workdir, "out")
     os.makedirs(outdir, exist_ok=True)
     ns: dict = {"__name__": "__main__", "__builtins__": __builtins__}

@@ -26,6 +26,8 @@ class SubCheck:
     fixed: the cases do not depend on the seed (a book example, a truth table). kind:
     "values" (ordinary cases), "extremes" (see :func:`extremes`) or "inputs" (the sub-check the
     assignment adds to each task: it has no cases of its own and checks every call of the task).
+    costly: drawing the cases loads data (a training set): they are drawn when the task runs,
+    not when the assignment is built (its other sub-checks' calls show the arguments).
     """
 
     name: str
@@ -36,6 +38,7 @@ class SubCheck:
     hint: str = ""
     fixed: bool = False
     kind: str = "values"
+    costly: bool = False
 
 
 def extremes(name: str, points: float, cases: Callable[[np.random.Generator], list[Case]], *,

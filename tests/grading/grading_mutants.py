@@ -483,3 +483,10 @@ def mutant_source(spec: str, solution_source: str) -> str:
     if applied == 0:
         raise ValueError(f"mutant {spec}: none of its edits applies to the reference solution")
     return text
+
+
+# The train-and-tune tasks' mutants (issue 26) live in a module of their own.
+from train_and_tune_mutants import TRAIN_AND_TUNE_MUTANTS  # noqa: E402
+
+for _assignment, _tasks in TRAIN_AND_TUNE_MUTANTS.items():
+    MUTANTS[_assignment].update(_tasks)

@@ -12,6 +12,7 @@ import numpy as np
 
 from nndl_lib import activations, fc, metrics
 from nndl_lib.companions import ch01_perceptron as perceptron
+from nndl_lib.grading.assignments import train_and_tune
 from nndl_lib.grading.checks import fc_case, saturated
 from nndl_lib.grading.framework import (
     Assignment,
@@ -344,6 +345,10 @@ TASKS = [
         SubCheck("random layer sizes", 0.5, _count_random, compare_ret()),
     ]),
 ]
+
+# the graded train-and-tune task (issue 26), defined in its own module
+TASKS.append(train_and_tune.sgd_task())
+REFERENCES["sgd"] = fc.sgd
 
 ASSIGNMENT = Assignment(
     name="ch01_digits",

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nndl_lib import activations, costs, fc, init, optimizers, regularization
+from nndl_lib.grading.assignments import train_and_tune
 from nndl_lib.grading.checks import (
     CheckResult,
     check_gradient_numerically,
@@ -569,11 +570,16 @@ TASKS = [
     ]),
 ]
 
+# the graded train-and-tune task (issue 26), defined in its own module
+TASKS.append(train_and_tune.hyperparameters_task())
+REFERENCES["hyperparameters"] = train_and_tune.reference_hyperparameters
+
 ASSIGNMENT = Assignment(
     name="ch03_improving",
     tasks=TASKS,
     references=REFERENCES,
-    prelude="import numpy as np\nfrom nndl_lib.activations import sigmoid, sigmoid_prime\n",
+    prelude=("import numpy as np\nfrom nndl_lib.activations import sigmoid, sigmoid_prime\n"
+             + train_and_tune.GRADED_PRELUDE),
     allowed_modules=("nndl_lib.activations",),
     manual={"why_cross_entropy": 2.0},
 )
