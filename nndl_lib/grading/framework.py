@@ -61,7 +61,7 @@ from nndl_lib.grading.compare import (
     join_names,
     unsupported_result,
 )
-from nndl_lib.grading.drivers import Case, given_inputs, run_driver, where_raised
+from nndl_lib.grading.drivers import Case, given_inputs, preload, run_driver, where_raised
 from nndl_lib.grading.task_results import SubResult, TaskResult
 from nndl_lib.grading.task_spec import INPUTS_HINT, PlannedCase, SubCheck, Task, extremes
 from nndl_lib.grading.wire import RaisedError, Unsupported
@@ -310,6 +310,7 @@ class Assignment:
         planned = self.plan(task, seed)
         if as_graded:
             ns = dict(ns)
+            preload(p.driver for p in planned)  # as the grader's child does, before the view
         view = notebook.as_graded(ns, name, self.allowed_modules) if as_graded else \
             contextlib.nullcontext({})
         with view as removed:

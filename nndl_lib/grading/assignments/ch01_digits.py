@@ -369,6 +369,7 @@ TIERS = {
     "update_mini_batch": 2,
     "accuracy": 1,
     "count_parameters": 1,
+    "sgd": 3,
 }
 reweight(ASSIGNMENT, TIERS)
 

@@ -599,6 +599,7 @@ TIERS = {
     "Momentum": 2,
     "Adam": 3,
     "default_weight_init": 1,
+    "hyperparameters": 3,
 }
 reweight(ASSIGNMENT, TIERS)
 
