@@ -119,6 +119,7 @@ def _own_scratch() -> tuple[str, ...]:
         os.makedirs(path, exist_ok=True)
         os.environ[var] = path
     os.chdir(scratch)
+    os.environ["NNDL_SANDBOX_WRITE"] = scratch  # what the notebook's checks read as "sandboxed"
     return (scratch,)
 
 
