@@ -34,7 +34,7 @@ def _duration(seconds: float) -> str:
 
 
 def _cell(text: str) -> str:
-    """A table cell's text with its pipes escaped (e.g. "||dC/db||"), so they do not split the row."""
+    """A table cell's text with its pipes escaped (e.g. "||dC/db||"): they must not split the row."""
     return str(text).replace("|", "\\|")
 
 
@@ -45,7 +45,8 @@ def _seed_spread(row: LedgerRow) -> str:
     mean = sum(values) / len(values) if values else 0.0
     if len(values) < 2 or mean == 0:
         return ""
-    return f"; seeds within ±{100 * max(abs(v - mean) for v in values) / abs(mean):.0f}% of their mean"
+    widest = 100 * max(abs(v - mean) for v in values) / abs(mean)
+    return f"; seeds within ±{widest:.0f}% of their mean"
 
 
 def ledger_table(experiments: Mapping[str, Any], rows: Mapping[str, LedgerRow],
