@@ -34,7 +34,7 @@ def _duration(seconds: float) -> str:
 
 
 def _cell(text: str) -> str:
-    """A table cell's text with its pipes escaped (e.g. "||dC/db||"): they must not split the row."""
+    """A cell's text with its pipes escaped (e.g. "||dC/db||"), so they do not split the row."""
     return str(text).replace("|", "\\|")
 
 
