@@ -97,7 +97,8 @@ ALT = {
         "with two 5 by 5 windows, one near the top left and one near the bottom right, both "
         "joined to their hidden neurons in one 24 by 24 feature map, with the note that both use "
         "the same 5 by 5 weights w and the same bias b. Behind that map two more maps are "
-        "stacked, labelled as three of the layer's feature maps, each with its own filter."),
+        "stacked; the label says that each feature map has its own filter and that the layer "
+        "has 20 of them."),
     "pooling": (
         "Diagram of 2 by 2 max pooling: on the left a 24 by 24 feature map with a 2 by 2 block "
         "outlined in red at the top left; a line joins it to one unit, drawn red, of the 12 by 12 "
