@@ -182,3 +182,24 @@ def test_mathjax_is_served_locally(built_book):
     assert (built_book / "_static" / "mathjax" / "tex-chtml.js").is_file()
     index = (built_book / "index.html").read_text(encoding="utf-8")
     assert "cdn.jsdelivr.net" not in index and "mathjax@3" not in index
+
+
+def test_chapter_4_sliders_work_in_the_page_without_a_kernel(browser, server):
+    """The step, the bump and the bump count have sliders in the built page (issue 22 §2):
+    moving one changes its figure, and the figures ask no other host for anything."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{server}/chapters/ch04_universality.html", wait_until="load")
+    for fig_id in ("web-step", "web-bump", "web-bumps"):
+        assert page.locator(f"#{fig_id} input[type=range]").count() >= 1, fig_id
+    curve = page.locator("#web-step .nndl-curve-0")
+    title = page.locator("#web-step .nndl-title")
+    before = (curve.get_attribute("points"), title.text_content())
+    page.locator('#web-step input[data-slider="1"]').fill("12")  # move the step to s = 0.65
+    after = (curve.get_attribute("points"), title.text_content())
+    page.close()
+    assert after[0] != before[0] and "s = -b/w = 0.65" in after[1]
+    foreign = [u for u in requests if urlparse(u).scheme not in ("data", "blob", "about")
+               and urlparse(u).hostname != "127.0.0.1"]
+    assert foreign == []

@@ -20,6 +20,8 @@ PRINTED = {
     "ch03_improving": tuple(f"show_source({name})" for name in (
         "QuadraticCost.delta", "CrossEntropyCost.delta", "regularize", "training.sgd_step",
         "optimizers.Momentum._update", "softmax")),
+    "ch06_deep_learning": ("inspect.getsource(conv.conv2d_backward_naive)",
+                           "inspect.getsource(conv.maxpool_backward_naive)"),
 }
 #: A code cell that draws (and so must be a captioned figure).
 DRAWS = re.compile(r"plt\.subplots|plt\.figure\(|plot_curves\(|show_digits\(|show_filters\("

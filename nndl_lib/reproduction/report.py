@@ -33,13 +33,31 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _cell(text: str) -> str:
+    """A cell's text with its pipes escaped (e.g. "||dC/db||"), so they do not split the row."""
+    return str(text).replace("|", "\\|")
+
+
+def _seed_spread(row: LedgerRow) -> str:
+    """For a relative band: how far the seeds lie from their mean, e.g. "; seeds within ±12% of
+    their mean" (empty for a single seed or a zero mean)."""
+    values = [r["value"] for r in row.runs]
+    mean = sum(values) / len(values) if values else 0.0
+    if len(values) < 2 or mean == 0:
+        return ""
+    widest = 100 * max(abs(v - mean) for v in values) / abs(mean)
+    return f"; seeds within ±{widest:.0f}% of their mean"
+
+
 def ledger_table(experiments: Mapping[str, Any], rows: Mapping[str, LedgerRow],
                  chapters: Sequence[int] | None = None) -> str:
     """A Markdown table, one line per experiment of ``experiments`` (the table's order): the
-    book's value, ours (the compared number and every seed's value), band, pass or fail, seeds,
-    wall time and the command that re-runs it. Experiments without a full run say so."""
-    lines = ["| row | book | ours | band | result | seeds | wall time | re-run |",
-             "|---|---|---|---|---|---|---|---|"]
+    book's value, ours (the compared number and every seed's value; for a relative band also the
+    seeds' spread), band, pass or fail, seeds, wall time, the command that re-runs it, and the
+    row's note (why its band or its result is what it is). Experiments without a full run say so.
+    Every cell's pipes are escaped, so each line has as many cells as the header."""
+    lines = ["| row | book | ours | band | result | seeds | wall time | re-run | note |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for key, e in experiments.items():
         if chapters is not None and e.chapter not in chapters:
             continue
@@ -47,30 +65,35 @@ def ledger_table(experiments: Mapping[str, Any], rows: Mapping[str, LedgerRow],
                                               if e.variant_of else "")
         book = format_value(e.book, e.unit)
         command = f"`{rerun_command(key, 'full')}`"
+        note = e.note or ""
         row = rows.get(key)
         if row is None:
-            lines.append(f"| {name} | {book} | not yet run in full | {format_band(e)} | — | 0 of "
-                         f"{e.seeds} | — | {command} |")
-            continue
-        each = ", ".join(format_value(r["value"], e.unit).rstrip("%")
-                         for r in sorted(row.runs, key=lambda r: r["seed"]))
-        how = f"{row.compare} of {len(row.seeds)}" if len(row.seeds) > 1 else "1 seed"
-        ours = f"**{format_value(row.value, e.unit)}** ({how}: {each})"
-        result = {True: "pass", False: "**fail**", None: "—"}[row.passed]
-        seeds = f"{len(row.seeds)} of {row.seeds_planned}" + ("" if row.complete else
-                                                               " (partial)")
-        lines.append(f"| {name} | {book} | {ours} | {format_band(row)} | {result} | {seeds} | "
-                     f"{_duration(row.wall_s)} | {command} |")
+            cells = [name, book, "not yet run in full", format_band(e), "—", f"0 of {e.seeds}",
+                     "—", command, note]
+        else:
+            each = ", ".join(format_value(r["value"], e.unit).rstrip("%")
+                             for r in sorted(row.runs, key=lambda r: r["seed"]))
+            how = f"{row.compare} of {len(row.seeds)}" if len(row.seeds) > 1 else "1 seed"
+            spread = _seed_spread(row) if row.band_kind == "relative" else ""
+            ours = f"**{format_value(row.value, e.unit)}** ({how}: {each}{spread})"
+            result = {True: "pass", False: "**fail**", None: "—"}[row.passed]
+            seeds = f"{len(row.seeds)} of {row.seeds_planned}" + ("" if row.complete else
+                                                                   " (partial)")
+            cells = [name, book, ours, format_band(row), result, seeds, _duration(row.wall_s),
+                     command, note]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 
 
 def tally(experiments: Mapping[str, Any], rows: Mapping[str, LedgerRow]) -> dict[str, int]:
-    """Counts for prose: rows in the table, run in full, passed, failed, not yet run."""
+    """Counts for prose: rows in the table, run in full, passed, failed, not yet run, and
+    ``partial``: rows run with fewer seeds than planned (their verdict is provisional)."""
     run = [rows[k] for k in experiments if k in rows]
     return {"rows": len(experiments), "run": len(run),
             "passed": sum(r.passed is True for r in run),
             "failed": sum(r.passed is False for r in run),
-            "not_run": len(experiments) - len(run)}
+            "not_run": len(experiments) - len(run),
+            "partial": sum(len(r.seeds) < r.seeds_planned for r in run)}
 
 
 def timing_table(experiments: Mapping[str, Any], times: Mapping[str, Mapping[str, Any]],
