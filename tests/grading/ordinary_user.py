@@ -95,9 +95,12 @@ def _closed_folder() -> Path | None:
     return None
 
 
-def ordinary_user() -> tuple[OrdinaryUser | None, str]:
-    """(the user, "") or (None, why not). Root: creates the user if needed (useradd) and the
-    cached virtual environment; runs as ``setpriv --reuid --regid --init-groups``."""
+def ordinary_user(name: str = USER_NAME, private_home: bool = False
+                  ) -> tuple[OrdinaryUser | None, str]:
+    """(the user, "") or (None, why not). Root: creates the user ``name`` if needed (useradd)
+    and the cached virtual environment; runs as ``setpriv --reuid --regid --init-groups``.
+    ``private_home``: the home is made 0700 (a hub's learners: no one reads another's work).
+    Not root: this process's own user, whatever ``name`` says."""
     import pwd
 
     if os.geteuid() != 0:
@@ -114,21 +117,23 @@ def ordinary_user() -> tuple[OrdinaryUser | None, str]:
     if not (useradd and setpriv):
         return None, "useradd or setpriv is missing: no ordinary user can be made here"
     try:
-        entry = pwd.getpwnam(USER_NAME)
+        entry = pwd.getpwnam(name)
     except KeyError:
         proc = subprocess.run([useradd, "--create-home", "--user-group", "--shell",
-                               "/bin/sh", USER_NAME], capture_output=True, text=True,
+                               "/bin/sh", name], capture_output=True, text=True,
                               timeout=60)
         try:  # made meanwhile by another test run on this machine: fine
-            entry = pwd.getpwnam(USER_NAME)
+            entry = pwd.getpwnam(name)
         except KeyError:
-            return None, (f"useradd {USER_NAME} failed (exit {proc.returncode}): "
+            return None, (f"useradd {name} failed (exit {proc.returncode}): "
                           f"{proc.stderr.strip()[:300]}")
     home = Path(entry.pw_dir)
     home.mkdir(parents=True, exist_ok=True)
     os.chown(home, entry.pw_uid, entry.pw_gid)
+    if private_home:
+        os.chmod(home, 0o700)
     python = _venv_for_others()
-    user = OrdinaryUser(USER_NAME, entry.pw_uid, entry.pw_gid, home, python,
+    user = OrdinaryUser(name, entry.pw_uid, entry.pw_gid, home, python,
                         (setpriv, f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}",
                          "--init-groups", "--"))
     probe = user.run([python, "-c", (
@@ -137,7 +142,7 @@ def ordinary_user() -> tuple[OrdinaryUser | None, str]:
         f"assert nndl_lib.__file__.startswith({str(ROOT)!r}), nndl_lib.__file__\n")],
         cwd=Path("/"), timeout=120)
     if proc_failed := proc_failed_text(probe):
-        raise RuntimeError(f"the ordinary user {USER_NAME} cannot run the project's Python: "
+        raise RuntimeError(f"the ordinary user {name} cannot run the project's Python: "
                            f"{proc_failed}")
     return user, ""
 
