@@ -352,7 +352,8 @@ class Course:
             # fetch_feedback finds it by the same hash): the submission's time and secret
             for name in ("timestamp.txt", "submission_secret.txt"):
                 kept = self.root / "submitted" / student / assignment / name
-                if kept.is_file():
+                if kept.is_file():  # (nbgrader's copy may be read-only: replaced, not written)
+                    (page.parent / name).unlink(missing_ok=True)
                     shutil.copyfile(kept, page.parent / name)
             pages.append(page)
         return pages
