@@ -22,7 +22,7 @@ that user (setpriv) with a Python that user can run (``--python``; the tests mak
 _build/ordinary-user/venv, see tests/grading/ordinary_user.py); the checkout must be readable by
 that user, and the JSON is written by root as usual:
 
-    sudo python benchmarks/bench_grading.py --assignment ch02_backprop --students 100 \
+    sudo python benchmarks/bench_grading.py --assignment ch02_backprop --students 10 100 \
         --jobs 1 2 --as-user nndl-instructor --python _build/ordinary-user/venv/bin/python
 """
 
