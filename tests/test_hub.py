@@ -44,13 +44,15 @@ stopped, and the course copy, the learners' files and the hub's folder are remov
 users stay (as tests/grading/ordinary_user.py's does).
 
 Skipped, with the reason printed, only where a hub cannot run here: not root, no useradd/setpriv,
-no configurable-http-proxy (``tools/system_deps.sh`` installs it into _build/chp), no Landlock
-for the grader. Under ``CI`` every one of these is an error.
+no jupyterhub (the hub extra), no configurable-http-proxy (``tools/system_deps.sh`` installs it
+with npm into _build/chp), no Landlock for the grader. Under ``CI`` every one of these is an
+error. About 95 s on a shared 2-core machine (the hub part's budget is 240 s).
 """
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -217,6 +219,8 @@ def test_a_class_on_jupyterhub_release_fetch_submit_collect_autograde_feedback()
         _cannot(f"no Landlock for the grader: {boundary.unavailable_reason()}")
     if os.geteuid() != 0:
         _cannot("the hub's LocalProcessSpawner needs root to start servers as other users")
+    if importlib.util.find_spec("jupyterhub") is None:
+        _cannot("jupyterhub is not installed (pyproject's hub extra; make test installs it)")
     chp = _chp()
     if chp is None:
         _cannot("configurable-http-proxy not found (tools/system_deps.sh installs it with npm "
