@@ -20,6 +20,8 @@ os.makedirs(c.Exchange.root, exist_ok=True)  # formgrader's Release Feedback wri
 # Collect only the submissions each learner owns (nbgrader itself merely warns when one learner
 # files a submission under another's name); see nndl_lib/grading/exchange.py.
 c.ExchangeFactory.collect = "nndl_lib.grading.exchange.OwnerCheckedCollect"
+# Each released feedback page readable by its learner alone (nbgrader's: by whoever learns its name)
+c.ExchangeFactory.release_feedback = "nndl_lib.grading.exchange.PrivateReleaseFeedback"
 
 # Seconds per cell when nbgrader executes a notebook (autograde and validate).
 c.ExecutePreprocessor.timeout = 60

@@ -32,12 +32,9 @@ run as that user with setpriv):
    ``nndl-course feedback``) and releases it (REST: formgrader's ``release_feedback``);
 6. each learner fetches their feedback (REST: ``/assignments/fetch_feedback``) and reads it
    (REST: contents API): alice's page shows full marks, eve's shows her score; eve cannot list
-   the exchange's feedback folder nor read alice's fetched feedback (app: as eve).
-
-What the exchange cannot hide from a learner who is *told* another's feedback file name: the page
-itself (feedback files must be readable by their learner, and only root could make them readable
-by that learner alone). Its name is a hash of a 128-hex-digit secret kept in the learner's
-private home and the instructor's closed course folder.
+   the exchange's feedback folder, read alice's page there (by its exact name: the course's
+   release_feedback leaves it readable by alice alone, through an ACL entry) nor read alice's
+   fetched copy (app: as eve).
 
 At the end the servers are stopped through the hub API, the hub (and with it the proxy) is
 stopped, and the course copy, the learners' files and the hub's folder are removed; the system
@@ -190,6 +187,7 @@ print(('NOT' + ' REFUSED ' + repr(bad)) if bad else ('ALL' + ' REFUSED ' + repr(
 EVE_AS_HERSELF = """\
 import json, os, sys
 inbound, feedback, alice_sub, alice_home, course = sys.argv[1:6]
+alice_page = sys.argv[6] if len(sys.argv) > 6 else None
 got = {}
 def attempt(name, f):
     try:
@@ -209,6 +207,8 @@ attempt('rename alice submission', lambda: os.rename(alice_sub, alice_sub + '-go
 attempt('remove alice submission', lambda: os.rmdir(alice_sub))
 attempt('list alice home', lambda: os.listdir(alice_home))
 attempt('list instructor course', lambda: os.listdir(course))
+if alice_page:
+    attempt('read alice feedback', lambda: open(alice_page).read())
 print(json.dumps(got))
 """
 
@@ -384,10 +384,14 @@ def test_a_class_on_jupyterhub_release_fetch_submit_collect_autograde_feedback()
             assert f"Grade decided outside your notebook: {points:g} of {maximum:g}" in page, \
                 (name, page[:3000])
         assert pages[ALICE] != pages[EVE]
+        # alice's page in the exchange (found as root): eve may not read it, even by its name
+        [alice_page] = [p for p in (exchange / "nndl" / "feedback").glob("*.html")
+                        if p.read_text(encoding="utf-8") == pages[ALICE]]
         proc = eve.run([eve.python, "-c", EVE_AS_HERSELF, str(inbound),
                         str(exchange / "nndl" / "feedback"), str(alice_sub), str(alice.home),
-                        str(course)], cwd=eve.home)
+                        str(course), str(alice_page)], cwd=eve.home)
         got = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert "read alice feedback" in got, got
         assert all(v == "PermissionError" for k, v in got.items()), got
         assert not (eve.home / A / "feedback").exists() or all(
             ALICE not in p.read_text() for p in (eve.home / A / "feedback").rglob("*.html"))

@@ -12,19 +12,30 @@ submits with ``--student=<someone else>`` replaces that learner's work for the i
 - :class:`OwnerCheckedCollect` (the course's ``ExchangeFactory.collect``,
   exercises/nbgrader_config.py) collects, per learner, the newest submission that learner owns;
   submissions owned by someone else are left out and named in the log.
+- :class:`PrivateReleaseFeedback` (the course's ``ExchangeFactory.release_feedback``): nbgrader
+  leaves each feedback page world-readable, hidden only by its name; here the page is closed to
+  everyone (mode 0600) but the instructor and, through a POSIX access-control entry that the
+  file's owner may set without root, the learner whose page it is. Where the learner is no
+  system user or the file system has no ACLs, the page stays as nbgrader left it (logged).
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import pwd
+import re
 import shutil
+import struct
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.exchange.default.submit import ExchangeSubmit
+from nbgrader.utils import notebook_hash
 
-__all__ = ["PrivateSubmit", "OwnerCheckedCollect", "SUBMISSION_DIR_MODE", "SUBMISSION_FILE_MODE"]
+__all__ = ["PrivateSubmit", "OwnerCheckedCollect", "PrivateReleaseFeedback", "SUBMISSION_DIR_MODE",
+           "SUBMISSION_FILE_MODE", "readable_by"]
 
 SUBMISSION_DIR_MODE = 0o2770
 SUBMISSION_FILE_MODE = 0o440
@@ -87,3 +98,45 @@ class OwnerCheckedCollect(ExchangeCollect):
                                  record["filename"], record["username"],
                                  _owner(os.path.join(self.inbound_path, record["filename"])))
         self.src_records = kept
+
+
+# POSIX access ACL as the kernel stores it (xattr system.posix_acl_access): a version, then
+# (tag, permission, id) entries sorted by tag and id
+_ACL_VERSION, _NO_ID = 2, 0xFFFFFFFF
+_USER_OBJ, _USER, _GROUP_OBJ, _MASK, _OTHER = 0x01, 0x02, 0x04, 0x10, 0x20
+_READ, _WRITE = 4, 2
+
+
+def readable_by(path: str | Path, uid: int) -> None:
+    """Close ``path`` to everyone but its owner (read-write) and the user ``uid`` (read):
+    mode 0600 plus one ACL entry. Raises OSError where the file system has no ACLs."""
+    os.chmod(path, 0o600)
+    acl = struct.pack("<I", _ACL_VERSION) + b"".join(struct.pack("<HHI", *entry) for entry in [
+        (_USER_OBJ, _READ | _WRITE, _NO_ID), (_USER, _READ, uid), (_GROUP_OBJ, 0, _NO_ID),
+        (_MASK, _READ, _NO_ID), (_OTHER, 0, _NO_ID)])
+    os.setxattr(path, "system.posix_acl_access", acl)
+
+
+class PrivateReleaseFeedback(ExchangeReleaseFeedback):
+    """nbgrader's release of feedback, then each page readable by its learner alone."""
+
+    def copy_files(self) -> None:
+        super().copy_files()
+        pattern = re.escape(os.path.sep).join([
+            self.coursedir.format_path(self.coursedir.feedback_directory, "(?P<student_id>.*)",
+                                       self.coursedir.assignment_id, escape=True),
+            "(?P<notebook_id>.*).html"])
+        for page in glob.glob(os.path.join(self.src_path, "*.html")):
+            match = re.match(pattern, page)
+            secret_file = os.path.join(os.path.dirname(page), "submission_secret.txt")
+            if match is None or not os.path.isfile(secret_file):
+                continue  # nbgrader released nothing for it either
+            student, notebook = match.group("student_id"), match.group("notebook_id")
+            with open(secret_file) as fh:
+                checksum = notebook_hash(secret=fh.read(), notebook_id=notebook)
+            released = os.path.join(self.dest_path, f"{checksum}.html")
+            try:
+                readable_by(released, pwd.getpwnam(student).pw_uid)
+            except (KeyError, OSError) as exc:
+                self.log.warning("feedback for %s left as nbgrader made it (readable by whoever "
+                                 "learns its name): %s", student, exc)
