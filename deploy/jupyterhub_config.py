@@ -14,9 +14,6 @@ Everything site-specific comes from the environment (defaults in brackets):
     NNDL_SINGLEUSER_PYTHON         a Python every user can run, with the learner install
                                    (jupyterhub, jupyterlab, nbgrader, nndl_lib) [this one]
     NNDL_CODE                      a folder put on the servers' PYTHONPATH (a checkout) [none]
-    NNDL_JUPYTER_PREFIX            an environment whose etc/jupyter and share/jupyter (server
-                                   extensions, lab extensions) the servers use, where that
-                                   Python borrows its packages (the test's) [none]
     NNDL_EXCHANGE                  nbgrader's exchange, shared [/srv/nbgrader/exchange]
     NNDL_LEARNERS, NNDL_INSTRUCTORS  comma-separated system user names (the users must exist)
     NNDL_INSTRUCTOR_COURSE         the course folder in an instructor's home [nndl/exercises]
@@ -88,10 +85,6 @@ server_env = {
 }
 if env("NNDL_CODE"):
     server_env["PYTHONPATH"] = env("NNDL_CODE")
-if env("NNDL_JUPYTER_PREFIX"):  # the Jupyter files of an environment the Python borrows from
-    prefix = Path(env("NNDL_JUPYTER_PREFIX"))
-    server_env["JUPYTER_CONFIG_PATH"] += os.pathsep + str(prefix / "etc" / "jupyter")
-    server_env["JUPYTER_PATH"] = str(prefix / "share" / "jupyter")
 # an instructor's server knows the course folder (formgrader manages it): ~/NNDL_INSTRUCTOR_COURSE
 course_in_home = env("NNDL_INSTRUCTOR_COURSE", "nndl/exercises")
 
