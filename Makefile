@@ -9,8 +9,9 @@ BIN    := $(VENV)/bin
 # The install stamp is keyed on pyproject.toml, so a changed pin re-installs.
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # learner: JupyterLab + jupyterlab-myst + nbgrader + scikit-learn (the lab test runs the chapters in it);
-# dask: the reproduction ledger's distributed runner (its CI part starts a LocalCluster)
-EXTRAS := course,dev,learner,dask
+# dask: the reproduction ledger's distributed runner (its CI part starts a LocalCluster);
+# hub: JupyterHub, for the hub test (tests/test_hub.py) and deploy/
+EXTRAS := course,dev,learner,dask,hub
 
 .PHONY: help setup system-deps book test lint full reproduce reproduce-full bench clean
 

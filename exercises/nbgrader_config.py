@@ -12,8 +12,16 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 here = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "nndl"
 c.CourseDirectory.root = here
-c.Exchange.root = os.path.join(here, "exchange")  # the default is a system folder
+# nbgrader's exchange (release, fetch, submit, collect, feedback): on a JupyterHub the folder
+# shared with the learners (deploy/README.md), named by NNDL_EXCHANGE; on one machine a folder
+# of the course (nbgrader's own default is a system folder).
+c.Exchange.root = os.environ.get("NNDL_EXCHANGE") or os.path.join(here, "exchange")
 os.makedirs(c.Exchange.root, exist_ok=True)  # formgrader's Release Feedback writes there
+# Collect only the submissions each learner owns (nbgrader itself merely warns when one learner
+# files a submission under another's name); see nndl_lib/grading/exchange.py.
+c.ExchangeFactory.collect = "nndl_lib.grading.exchange.OwnerCheckedCollect"
+# Each released feedback page readable by its learner alone (nbgrader's: by whoever learns its name)
+c.ExchangeFactory.release_feedback = "nndl_lib.grading.exchange.PrivateReleaseFeedback"
 
 # Seconds per cell when nbgrader executes a notebook (autograde and validate).
 c.ExecutePreprocessor.timeout = 60

@@ -31,13 +31,18 @@ run_part() {
 run_start=$SECONDS
 # ruff, then the import contracts of pyproject.toml (the layering of nndl_lib, no cycles)
 run_part lint     60  bash -c "$BIN/ruff check . && $BIN/lint-imports"
-run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading" tests
+run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading and not hub" tests
 # The graders end to end (every test marked `grading`): hostile submissions against the
 # out-of-kernel pass, the instructor loop (release, collect, autograde, feedback, grades) with
 # nbgrader on a copy of the course, the operating-system boundary alone (hook left out), and
 # issue 19's attack graded as an ordinary user (created with useradd when run as root).
 run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p no:cacheprovider \
                       tests/grading
+# The course on a real JupyterHub (tests/test_hub.py): hub + configurable-http-proxy on 127.0.0.1,
+# three system users' servers (two learners, the instructor), release through the exchange, fetch,
+# submit, collect, autograde with the sandbox, feedback back to each learner; a hostile learner
+# refused. One assignment (ch01_digits), one hub; about 95 s on a quiet 2-core machine.
+run_part hub      240 $BIN/pytest -q -m hub -p no:cacheprovider tests/test_hub.py
 # The reproduction ledger's fast tier: every row of nndl_lib/experiments.toml in its reduced
 # configuration, checked against the value recorded for it (fails when a row leaves its band).
 # Its expected values and bands come from a spread measured under several OpenBLAS kernels

@@ -66,6 +66,8 @@ __all__ = ["Course", "CourseError", "Outcome", "student_id_from_name", "DEFAULT_
 DEFAULT_COURSE = Path("exercises")
 SECRET_ENV = "NNDL_COURSE_SECRET"
 SECRET_FILE = ".course_secret"
+#: the exchange shared with the learners on a hub (deploy/README.md); unset: <course>/exchange
+EXCHANGE_ENV = "NNDL_EXCHANGE"
 
 
 class Course:
@@ -125,7 +127,7 @@ class Course:
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.course_id = COURSE_ID
         config.CourseDirectory.db_url = db_url or self.db_url
-        config.Exchange.root = str(self.root / "exchange")
+        config.Exchange.root = os.environ.get(EXCHANGE_ENV) or str(self.root / "exchange")
         return config
 
     def api(self, db_url: str | None = None) -> Any:
@@ -346,6 +348,13 @@ class Course:
             for line in sorted(protected, key=len, reverse=True):
                 text = text.replace(html.escape(line, quote=False), "[hidden test]")
             page.write_text(text, encoding="utf-8")
+            # what nbgrader's release_feedback names the page by in the exchange (the learner's
+            # fetch_feedback finds it by the same hash): the submission's time and secret
+            for name in ("timestamp.txt", "submission_secret.txt"):
+                kept = self.root / "submitted" / student / assignment / name
+                if kept.is_file():  # (nbgrader's copy may be read-only: replaced, not written)
+                    (page.parent / name).unlink(missing_ok=True)
+                    shutil.copyfile(kept, page.parent / name)
             pages.append(page)
         return pages
 

@@ -6,7 +6,11 @@ execute: the project's virtual environment usually links into the root user's ho
 Python), which an ordinary user cannot enter. So a second virtual environment is made from a
 system Python of the same version (``/usr/bin/python3.X``, no pip), whose ``site-packages``
 holds one ``.pth`` line naming this environment's own ``site-packages`` (read-only; compiled
-extensions are for the same Python version). It is cached under ``_build/ordinary-user/``
+extensions are for the same Python version), and whose ``share/jupyter`` and ``etc/jupyter``
+link to this environment's (nbconvert's templates, server extensions). Where a package here
+requires a newer Python than that system one (an older patch release), its newest release for
+that Python is installed in front of it (pip, ``--target``). It is cached under
+``_build/ordinary-user/``
 (making it takes well under a second) and probed once as that user. The project's code comes
 from ``PYTHONPATH`` (this checkout), exactly as the grading children get it.
 
@@ -71,7 +75,15 @@ def _venv_for_others() -> str:
     sites = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))
              and os.path.isdir(p)]
     venv = CACHE / "venv"
-    stamp = "\n".join([base, *sites]) + "\n"
+    # Jupyter's data and config files of this environment (nbconvert's templates, which nbgrader's
+    # feedback renders with; kernel specs; server extensions), linked where that Python looks
+    jupyter = [d for d in ("share/jupyter", "etc/jupyter") if (Path(sys.prefix) / d).is_dir()]
+    base_version = subprocess.run([base, "-c", "import platform; print(platform.python_version())"],
+                                  capture_output=True, text=True, check=True,
+                                  timeout=60).stdout.strip()
+    misfits = _not_for(base_version, sites)
+    stamp = "\n".join([base, base_version, *sites, *(f"link {d}" for d in jupyter),
+                       *(f"replace {m}" for m in misfits)]) + "\n"
     version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     pth = venv / "lib" / version / "site-packages" / "nndl-grader-base.pth"
     made = CACHE / "venv.stamp"
@@ -82,8 +94,39 @@ def _venv_for_others() -> str:
         subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True,
                        capture_output=True, timeout=120)
         pth.write_text("".join(s + "\n" for s in sites))
+        for d in jupyter:
+            (venv / d).parent.mkdir(parents=True, exist_ok=True)
+            (venv / d).symlink_to(Path(sys.prefix) / d)
+        if misfits:  # their newest release for that Python, in front of the borrowed ones
+            proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                                   "--no-deps", "--only-binary=:all:", "--python-version",
+                                   base_version, "--target", str(pth.parent), *misfits],
+                                  capture_output=True, text=True, timeout=300)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{', '.join(misfits)} need a newer Python than {base} "
+                                   f"({base_version}) and pip could not install versions for "
+                                   f"it: {proc.stderr.strip()[-500:]}")
         made.write_text(stamp)
     return str(venv / "bin" / "python")
+
+
+def _not_for(version: str, sites: list[str]) -> list[str]:
+    """The distributions installed in ``sites`` whose Requires-Python excludes ``version`` (the
+    system Python may be an older patch release than this one: Debian's 3.11.2 under a 3.11.7
+    environment, where soupsieve 4.1 wants 3.11.5+ and nbconvert's HTML export then fails)."""
+    from importlib.metadata import distributions
+
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    out = set()
+    for dist in distributions(path=sites):
+        wanted = dist.metadata.get("Requires-Python")
+        try:
+            if wanted and not SpecifierSet(wanted).contains(version):
+                out.add(dist.metadata["Name"])
+        except InvalidSpecifier:
+            continue
+    return sorted(out)
 
 
 def _closed_folder() -> Path | None:
@@ -95,9 +138,12 @@ def _closed_folder() -> Path | None:
     return None
 
 
-def ordinary_user() -> tuple[OrdinaryUser | None, str]:
-    """(the user, "") or (None, why not). Root: creates the user if needed (useradd) and the
-    cached virtual environment; runs as ``setpriv --reuid --regid --init-groups``."""
+def ordinary_user(name: str = USER_NAME, private_home: bool = False
+                  ) -> tuple[OrdinaryUser | None, str]:
+    """(the user, "") or (None, why not). Root: creates the user ``name`` if needed (useradd)
+    and the cached virtual environment; runs as ``setpriv --reuid --regid --init-groups``.
+    ``private_home``: the home is made 0700 (a hub's learners: no one reads another's work).
+    Not root: this process's own user, whatever ``name`` says."""
     import pwd
 
     if os.geteuid() != 0:
@@ -114,21 +160,23 @@ def ordinary_user() -> tuple[OrdinaryUser | None, str]:
     if not (useradd and setpriv):
         return None, "useradd or setpriv is missing: no ordinary user can be made here"
     try:
-        entry = pwd.getpwnam(USER_NAME)
+        entry = pwd.getpwnam(name)
     except KeyError:
         proc = subprocess.run([useradd, "--create-home", "--user-group", "--shell",
-                               "/bin/sh", USER_NAME], capture_output=True, text=True,
+                               "/bin/sh", name], capture_output=True, text=True,
                               timeout=60)
         try:  # made meanwhile by another test run on this machine: fine
-            entry = pwd.getpwnam(USER_NAME)
+            entry = pwd.getpwnam(name)
         except KeyError:
-            return None, (f"useradd {USER_NAME} failed (exit {proc.returncode}): "
+            return None, (f"useradd {name} failed (exit {proc.returncode}): "
                           f"{proc.stderr.strip()[:300]}")
     home = Path(entry.pw_dir)
     home.mkdir(parents=True, exist_ok=True)
     os.chown(home, entry.pw_uid, entry.pw_gid)
+    if private_home:
+        os.chmod(home, 0o700)
     python = _venv_for_others()
-    user = OrdinaryUser(USER_NAME, entry.pw_uid, entry.pw_gid, home, python,
+    user = OrdinaryUser(name, entry.pw_uid, entry.pw_gid, home, python,
                         (setpriv, f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}",
                          "--init-groups", "--"))
     probe = user.run([python, "-c", (
@@ -137,7 +185,7 @@ def ordinary_user() -> tuple[OrdinaryUser | None, str]:
         f"assert nndl_lib.__file__.startswith({str(ROOT)!r}), nndl_lib.__file__\n")],
         cwd=Path("/"), timeout=120)
     if proc_failed := proc_failed_text(probe):
-        raise RuntimeError(f"the ordinary user {USER_NAME} cannot run the project's Python: "
+        raise RuntimeError(f"the ordinary user {name} cannot run the project's Python: "
                            f"{proc_failed}")
     return user, ""
 
