@@ -19,6 +19,7 @@ from train_and_tune_mutants import LOSES, TRAIN_AND_TUNE_MUTANTS
 
 from nndl_lib.grading import outofkernel_parent, wire
 from nndl_lib.grading.assignments import train_and_tune as tt
+from nndl_lib.grading.assignments import train_spread
 from nndl_lib.grading.outofkernel_parent import Limits, grade_notebook, student_seed
 
 pytestmark = pytest.mark.grading
@@ -182,7 +183,7 @@ def test_thresholds_lie_below_the_measured_spread_with_a_margin():
 
 
 def test_a_spread_remeasured_on_two_seeds_lies_above_the_thresholds():
-    measured = tt.measure_spread(range(2))
+    measured = train_spread.measure_spread(range(2))
     assert min(measured["sgd"]["values"]) > tt.SGD_THRESHOLD
     assert min(measured["hyperparameters"]["values"]) > tt.TUNE_THRESHOLD
 

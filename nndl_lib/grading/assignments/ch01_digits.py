@@ -12,7 +12,7 @@ import numpy as np
 
 from nndl_lib import activations, fc, metrics
 from nndl_lib.companions import ch01_perceptron as perceptron
-from nndl_lib.grading.assignments import train_and_tune
+from nndl_lib.grading.assignments import train_sgd
 from nndl_lib.grading.checks import fc_case, saturated
 from nndl_lib.grading.framework import (
     Assignment,
@@ -347,7 +347,7 @@ TASKS = [
 ]
 
 # the graded train-and-tune task (issue 26), defined in its own module
-TASKS.append(train_and_tune.sgd_task())
+TASKS.append(train_sgd.sgd_task())
 REFERENCES["sgd"] = fc.sgd
 
 ASSIGNMENT = Assignment(
