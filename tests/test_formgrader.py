@@ -12,17 +12,12 @@ the out-of-kernel grade with the attempt flagged. Part of the ``lab`` part of th
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, free_port, tree
+from helpers import ROOT, tree
+from lab_server import running_lab
 
 from nndl_lib.grading import boundary
 from nndl_lib.grading.course import Course
@@ -76,40 +71,8 @@ def course() -> Path:
 @pytest.fixture(scope="module")
 def lab_url(course: Path, tmp_path_factory):
     home = tmp_path_factory.mktemp("formgrader-jupyter")
-    env = dict(os.environ)
-    env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")]
-                                                         if p]))
-    port = free_port()
-    cmd = [str(Path(sys.executable).with_name("jupyter-lab")), "--no-browser", "--ip=127.0.0.1",
-           f"--port={port}", "--IdentityProvider.token=", "--LabApp.expose_app_in_browser=True",
-           f"--LabApp.workspaces_dir={home / 'workspaces'}"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = home / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status", timeout=5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.5)
+    with running_lab(course, home) as (url, _):  # in the course folder: its nbgrader_config.py
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def test_formgraders_autograde_button_on_a_hostile_row_harms_nobody(course, lab_url,

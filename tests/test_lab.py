@@ -25,8 +25,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import time
 import urllib.request
@@ -35,7 +33,8 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
-from helpers import ROOT, free_port
+from helpers import ROOT
+from lab_server import running_lab
 
 WORK = ROOT / "_build" / "lab"  # temporary copies of the notebooks (git-ignored)
 SHOTS = ROOT / "_build" / "screenshots" / "lab"
@@ -133,54 +132,15 @@ def lab(tmp_path_factory) -> Lab:
     for name, value in LAB_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps(value))
-    env = dict(os.environ)
-    for var in ("MPLBACKEND", "NNDL_FULL"):  # kernels need the inline backend; fast configuration
-        env.pop(var, None)
-    env.update(
-        JUPYTER_CONFIG_DIR=str(home / "config"),  # no personal configuration
-        JUPYTER_DATA_DIR=str(home / "data"),  # nbgrader's exchange goes here (nbgrader_config.py)
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-        PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]),
-        OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-    )
-    port = free_port()
-    cmd = [lab_exe, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           "--IdentityProvider.token=",
-           f"--LabApp.user_settings_dir={settings}",
-           f"--LabApp.workspaces_dir={home / 'workspaces'}",
-           "--LabApp.expose_app_in_browser=True"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = home / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+    with running_lab(ROOT, home, exe=lab_exe,
+                     args=[f"--LabApp.user_settings_dir={settings}"]) as (url, log):
         with urllib.request.urlopen(f"{url}/lab", timeout=30) as r:
             page = r.read().decode(errors="replace")
         if "jupyterlab-myst" not in page:  # the page config lists the enabled lab extensions
             pytest.fail('JupyterLab runs without jupyterlab-myst: install the learner extra, '
                         'pip install -e ".[learner]"')
+        # nbgrader's exchange goes to the data folder (nbgrader_config.py)
         yield Lab(url=url, log=log, data_dir=home / "data")
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server shuts its kernels down on SIGTERM
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -153,23 +153,24 @@ def call_with_gradient(ns: Mapping[str, Any], fn: str, args: list | tuple,
             "calls": len(calls), "seen": calls}
 
 
+def _smooth(coeffs: list) -> Callable[[Any], float]:
+    """The smooth test function sum(a sin v) + sum(b v^2)/2 + sum(c v^3)/3 of the numerical
+    gradient tasks (its gradient a cos v + b v + c v^2 is known exactly)."""
+    a, b, c = (np.asarray(k) for k in coeffs)
+
+    def smooth(v: Any) -> float:
+        v = np.asarray(v, dtype=np.float64)
+        return float(np.sum(a * np.sin(v)) + 0.5 * np.sum(b * v * v) + np.sum(c * v**3) / 3.0)
+
+    return smooth
+
+
 def numerical_gradient_of(ns: Mapping[str, Any], fn: str, x: np.ndarray, coeffs: list,
                           h: float | None = None) -> dict:
     """``ns[fn](f, x[, h])`` for the smooth scalar
     f(v) = sum(a sin v) + 1/2 sum(b v^2) + 1/3 sum(c v^3), with (a, b, c) = coeffs.
     Returns the result and x after the call (perturbed entries must be put back)."""
-    a, b, c = (np.asarray(k) for k in coeffs)
-    calls = [0]
-
-    def f(v: np.ndarray) -> float:
-        calls[0] += 1
-        v = np.asarray(v, dtype=np.float64)
-        return float(np.sum(a * np.sin(v)) + 0.5 * np.sum(b * v * v) + np.sum(c * v**3) / 3.0)
-
-    g = _resolve(ns, fn)
-    with _watch() as warned:
-        ret = g(f, x) if h is None else g(f, x, h)
-    return {"ret": ret, "inputs": {"x": x}, "warnings": warned, "calls": calls[0]}
+    return _numerical_gradient_call(ns, fn, x, coeffs, h, reads_x=False)
 
 
 def numerical_gradient_in_place(ns: Mapping[str, Any], fn: str, x: np.ndarray, coeffs: list,
@@ -177,13 +178,18 @@ def numerical_gradient_in_place(ns: Mapping[str, Any], fn: str, x: np.ndarray, c
     """``ns[fn](f, x[, h])`` where ``f`` ignores its argument and reads ``x`` itself, as a
     cost reads a network's weights (the smooth f of :func:`numerical_gradient_of`): only a
     perturbation made in ``x`` itself changes f."""
-    a, b, c = (np.asarray(k) for k in coeffs)
-    calls = [0]
+    return _numerical_gradient_call(ns, fn, x, coeffs, h, reads_x=True)
 
-    def f(_: Any) -> float:
+
+def _numerical_gradient_call(ns: Mapping[str, Any], fn: str, x: np.ndarray, coeffs: list,
+                             h: float | None, reads_x: bool) -> dict:
+    """``ns[fn](f, x[, h])`` with f the smooth function of ``coeffs`` of its argument, or of
+    ``x`` itself (``reads_x``); the result, x after the call and how often f was called."""
+    smooth, calls = _smooth(coeffs), [0]
+
+    def f(v: Any) -> float:
         calls[0] += 1
-        v = np.asarray(x, dtype=np.float64)
-        return float(np.sum(a * np.sin(v)) + 0.5 * np.sum(b * v * v) + np.sum(c * v**3) / 3.0)
+        return smooth(x if reads_x else v)
 
     g = _resolve(ns, fn)
     with _watch() as warned:

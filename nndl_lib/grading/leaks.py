@@ -23,10 +23,10 @@ from typing import Any
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from nndl_lib.grading.notebook_cells import cell_source
+from nndl_lib.grading.notebook_cells import cell_source, without_region
 
 __all__ = ["protected_lines", "find_leaks", "notebook_text", "html_text", "ScrubHiddenTests",
-           "MARKERS", "without_region"]
+           "MARKERS"]
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
            "BEGIN MARK SCHEME", "END MARK SCHEME")
@@ -64,20 +64,6 @@ def protected_lines(source_nb: dict | str | Path, *, hidden: bool = True,
             lines += _regions(text, "BEGIN MARK SCHEME", "END MARK SCHEME")
         found |= {ln.strip() for ln in lines if len(ln.strip()) >= MIN_LENGTH}
     return found
-
-
-def without_region(text: str, begin: str, end: str) -> str:
-    """``text`` without its regions from a line holding ``begin`` to one holding ``end``
-    (both lines included)."""
-    kept, inside = [], False
-    for line in text.split("\n"):
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif not inside:
-            kept.append(line)
-    return "\n".join(kept)
 
 
 def notebook_text(nb: dict | str | Path) -> str:

@@ -5,7 +5,7 @@ learner added, never the instructor's own cells)."""
 
 from __future__ import annotations
 
-__all__ = ["learner_cells", "cell_source", "nbgrader_meta"]
+__all__ = ["learner_cells", "cell_source", "nbgrader_meta", "without_region"]
 
 
 def nbgrader_meta(cell: dict) -> dict:
@@ -19,6 +19,20 @@ def cell_source(cell: dict) -> str:
     """A notebook cell's source as one string (nbformat stores a string or a list of lines)."""
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
+
+
+def without_region(text: str, begin: str, end: str) -> str:
+    """``text`` without its regions from a line holding ``begin`` to one holding ``end``
+    (both lines included)."""
+    kept, inside = [], False
+    for line in text.split("\n"):
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def learner_cells(source_nb: dict, submission_nb: dict) -> tuple[list[dict], list[str]]:

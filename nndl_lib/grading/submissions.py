@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 
-from nndl_lib.grading.notebook_cells import cell_source, nbgrader_meta
+from nndl_lib.grading.notebook_cells import cell_source, nbgrader_meta, without_region
 
 __all__ = ["submission", "reference_answer", "stub_answer", "without_hidden_tests"]
 
@@ -46,15 +46,7 @@ def without_hidden_tests(text: str) -> str:
     nbgrader releases it."""
     for begin, end in (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"),
                        ("BEGIN MARK SCHEME", "END MARK SCHEME")):
-        out, inside = [], False
-        for line in _lines(text):
-            if begin in line:
-                inside = True
-            elif end in line:
-                inside = False
-            elif not inside:
-                out.append(line)
-        text = "\n".join(out)
+        text = without_region(text, begin, end)
     return text
 
 
