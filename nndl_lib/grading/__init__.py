@@ -9,6 +9,10 @@ The assignments
     ``assignments.ch02_backprop``, and the ``check(name, obj)`` used by the notebooks' test
     ``assignments.ch03_improving`` cells; notebooks import them by their public path
                                   ``nndl_lib.grading.<name>`` (the one-line modules beside this)
+    ``assignments.ch03_cases``    chapter 3's cases (its task list is long)
+    ``assignments.train_and_tune`` the tasks graded by training: budgets, thresholds, MNIST
+    ``assignments.train_sgd``     chapter 1's SGD loop trained on MNIST
+    ``assignments.train_spread``  the reference's measured spread behind the thresholds
 The checks' machinery
     ``framework``      an assignment's checks planned, run and scored (in the learner's kernel
                        and in the trusted grader alike)
@@ -18,6 +22,7 @@ The checks' machinery
     ``checks``         the one tolerance table and comparisons returning structured results
     ``cases``          random inputs for the kernels' checks
     ``wire``           plain-data encoding of inputs and outputs between grader and sandbox
+    ``drivers_training`` the drivers of the tasks graded by training (loaded only for them)
     ``drivers``        how a graded function is called (plain call, in-place update, optimiser
                        steps, lines run per batch size, ...); the same code calls the learner's
                        function and the reference; where an error was raised in the learner's code
@@ -38,6 +43,10 @@ The two grading passes, each a trusted parent and the child it starts
     ``users``               the unprivileged user and the Python those processes run
 The course
     ``course``         release / collect / autograde / feedback / grades over nbgrader
+    ``nbgrader_hooks`` nbgrader's own autograde and validate (formgrader's buttons included)
+                       routed through the sandboxed path by the course's nbgrader_config.py
+    ``exchange``       nbgrader's file exchange for a shared class: private submissions and
+                       feedback, collect by owner
     ``gradebook``      the real gradebook: merging one student's results, overrides, grade rows
     ``lms``            reading LMS downloads for ``collect``: files and student ids
     ``notebook_cells`` a cell's source and nbgrader metadata; which cells are the learner's
