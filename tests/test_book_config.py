@@ -98,3 +98,21 @@ def test_the_pages_executed_in_parallel_are_the_toc_notebooks_the_build_executes
     assert pages == expected
     assert "chapters/ch03_improving.ipynb" in pages
     assert not any("release" in p for p in pages)
+
+
+def test_every_assignment_is_in_the_exercises_part_its_index_and_linked_from_its_chapter():
+    """An assignment named like its chapter (exercises/source/<name>/) is a page of the
+    Exercises part, a row of exercises/index.md, and linked from the end of chapters/<name>."""
+    exercises = [c["file"] for part in TOC["parts"] if part["caption"] == "Exercises"
+                 for c in part["chapters"]]
+    index = (ROOT / "exercises" / "index.md").read_text(encoding="utf-8")
+    names = sorted(p.name for p in (ROOT / "exercises" / "source").iterdir()
+                   if (p / f"{p.name}.ipynb").is_file())
+    assert len(names) >= 3
+    for name in names:
+        assert f"{RELEASE}{name}/{name}" in exercises, name
+        assert f"(release/{name}/{name}.ipynb)" in index, name
+        chapter = ROOT / "chapters" / f"{name}.ipynb"
+        assert chapter.is_file(), f"{name}: no chapter of that name"
+        text = chapter.read_text(encoding="utf-8")
+        assert f"../exercises/release/{name}/{name}.ipynb" in text, f"{name}: not linked"
