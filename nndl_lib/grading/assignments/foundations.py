@@ -408,7 +408,8 @@ TASKS = [
         SubCheck("agrees with a numerical gradient for x, gamma and beta", 1.5,
                  _numerical_cases("batchnorm_backward"),
                  _compare_norm_numerical(batchnorm.batchnorm_forward),
-                 hint="dgamma and dbeta have one entry per feature: sum over the examples"),
+                 hint="the failure names the gradient that disagrees (dx, dgamma or dbeta): "
+                      "follow each path from that input to y again"),
         SubCheck("eps as given, inside the square root (features of small spread)", 0.5,
                  _bn_eps("batchnorm_backward"), compare_ret(names=_GRADS)),
         SubCheck("float32 in, float32 out", 0.5, _bn_float32("batchnorm_backward"),
