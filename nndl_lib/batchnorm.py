@@ -12,6 +12,11 @@ statistics, then scaled and shifted by learned parameters γ_j and β_j:
 
 At evaluation time the batch statistics are replaced by running averages collected during training,
 so a single example's output does not depend on the other examples in its batch.
+
+**Layer normalisation** (Ba, Kiros and Hinton, 2016) uses the same four lines with the statistics
+of each *example* over its D features instead of each feature over the batch (μ_i and σ_i² are
+means over j of x_ij), so it works for a batch of one and needs no running averages; γ and β are
+still one per feature.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import numpy as np
 
 from nndl_lib.validate import check_int, check_positive, check_probability
 
-__all__ = ["batchnorm_forward", "batchnorm_backward", "BatchNorm"]
+__all__ = ["batchnorm_forward", "batchnorm_backward", "BatchNorm", "layernorm_forward",
+           "layernorm_backward"]
 
 
 def _check_x(x: np.ndarray, num_features: int | None = None) -> np.ndarray:
@@ -184,3 +190,67 @@ class BatchNorm:
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.num_features}, momentum={self.momentum}, eps={self.eps})"
+
+
+# --------------------------------------------------------------------------------------------
+# Layer normalisation: the statistics of each row (example) instead of each column (feature)
+# --------------------------------------------------------------------------------------------
+
+
+def _check_rows(x: np.ndarray, gamma: np.ndarray, eps: float) -> np.ndarray:
+    x = _check_x(x)
+    if np.shape(gamma) != (x.shape[1],):
+        raise ValueError(f"gamma must have shape ({x.shape[1]},) to match x {x.shape}; "
+                         f"got {np.shape(gamma)}")
+    check_positive(eps, "eps")
+    return x
+
+
+def _row_statistics(x: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """(sigma_i^2 (N, 1), x_hat (N, D)) of each row of a checked x (N, D)."""
+    xc = x - x.mean(axis=1, keepdims=True)  # x_ij - mu_i
+    var = (xc * xc).mean(axis=1, keepdims=True)  # sigma_i^2
+    return var, xc / np.sqrt(var + eps)  # x_hat_ij = (x_ij - mu_i) / sqrt(sigma_i^2 + eps)
+
+
+def layernorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
+) -> np.ndarray:
+    """Layer-normalise each row of x with its own mean and variance over its D features, then
+    scale by gamma and shift by beta.
+
+    x: (N, D), any N >= 1; gamma, beta: (D,); eps > 0. Returns y: (N, D), y = gamma x_hat + beta.
+    """
+    x = _check_rows(x, gamma, eps)
+    if np.shape(beta) != (x.shape[1],):
+        raise ValueError(f"beta must have shape ({x.shape[1]},) to match x {x.shape}; "
+                         f"got {np.shape(beta)}")
+    _, x_hat = _row_statistics(x, eps)
+    return gamma * x_hat + beta
+
+
+def layernorm_backward(
+    dout: np.ndarray, x: np.ndarray, gamma: np.ndarray, eps: float = 1e-5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of a scalar cost C through ``layernorm_forward(x, gamma, beta, eps)``.
+
+    dout: (N, D) = dC/dy. Returns (dx (N, D), dgamma (D,), dbeta (D,)): batch normalisation's
+    backward with the means over each row's features (mean_k below runs over k = 1..D):
+
+        dC/dbeta_j  = sum_i dC/dy_ij          dC/dgamma_j = sum_i dC/dy_ij x_hat_ij
+        dC/dx_ij    = (1/sqrt(sigma_i^2 + eps)) (dx_hat_ij - mean_k dx_hat_ik
+                                                 - x_hat_ij mean_k(dx_hat_ik x_hat_ik))
+
+    with dx_hat_ij = dC/dy_ij gamma_j.
+    """
+    x = _check_rows(x, gamma, eps)
+    dout = np.asarray(dout)
+    if dout.shape != x.shape:
+        raise ValueError(f"dout must have the forward output's shape {x.shape}; got {dout.shape}")
+    var, x_hat = _row_statistics(x, eps)
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    dx = (dx_hat - dx_hat.mean(axis=1, keepdims=True)
+          - x_hat * (dx_hat * x_hat).mean(axis=1, keepdims=True)) / np.sqrt(var + eps)
+    return dx, dgamma, dbeta

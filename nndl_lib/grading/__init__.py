@@ -10,6 +10,8 @@ The assignments
     ``assignments.ch03_improving`` cells; notebooks import them by their public path
                                   ``nndl_lib.grading.<name>`` (the one-line modules beside this)
     ``assignments.ch03_cases``    chapter 3's cases (its task list is long)
+    ``assignments.foundations``   the foundations page: derivatives, one-hot, normalisation,
+                                  RMSprop and Adagrad
     ``assignments.train_and_tune`` the tasks graded by training: budgets, thresholds, MNIST
     ``assignments.train_sgd``     chapter 1's SGD loop trained on MNIST
     ``assignments.train_spread``  the reference's measured spread behind the thresholds
@@ -23,9 +25,10 @@ The checks' machinery
     ``cases``          random inputs for the kernels' checks
     ``wire``           plain-data encoding of inputs and outputs between grader and sandbox
     ``drivers_training`` the drivers of the tasks graded by training (loaded only for them)
-    ``drivers``        how a graded function is called (plain call, in-place update, optimiser
-                       steps, lines run per batch size, ...); the same code calls the learner's
-                       function and the reference; where an error was raised in the learner's code
+    ``drivers``        how a graded function is called (plain call, a call that must raise,
+                       in-place update, optimiser steps, lines run per batch size, ...); the
+                       same code calls the learner's function and the reference; where an
+                       error was raised in the learner's code
     ``gradients``      the sub-checks every backprop task shares (numerical gradient, no loop)
     ``points``         points follow effort: each task's tier sets its points
     ``hints``          finding a solution's line of code in a hint or a recap

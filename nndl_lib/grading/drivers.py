@@ -134,6 +134,31 @@ def call(ns: Mapping[str, Any], fn: str, args: list | tuple = (), kwargs: dict |
     return {"ret": ret, "inputs": inputs, "warnings": warned}
 
 
+def call_catching(ns: Mapping[str, Any], fn: str, args: list | tuple = (),
+                  kwargs: dict | None = None) -> dict:
+    """:func:`call`, where raising is the contract (a label out of range must raise
+    ValueError): an exception becomes the outcome, ``"raised"`` = the names of its class and of
+    the classes it derives from (so a subclass of ValueError counts as one), ``"ret"`` None,
+    ``"inputs"`` the arguments as the call left them. A call that returns has ``"raised"``
+    None. NotImplementedError (an answer not written yet) is raised on, as by :func:`call`."""
+    given, given_kw = list(args), dict(kwargs or {})
+    args, kwargs = materialize(given), materialize(given_kw)
+    f = _resolve(ns, fn)
+    raised, message, where = None, "", ""
+    with _watch() as warned:
+        try:
+            ret = f(*args, **kwargs)
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            ret, message, where = None, str(exc)[:300], where_raised(exc)
+            raised = [c.__name__ for c in type(exc).__mro__ if c not in (BaseException, object)]
+    inputs = _positional(args, given)
+    inputs.update({k: v for k, v in kwargs.items() if not isinstance(given_kw[k], RngSeed)})
+    return {"ret": ret, "inputs": inputs, "warnings": warned, "raised": raised,
+            "message": message, "where": where}
+
+
 def call_with_gradient(ns: Mapping[str, Any], fn: str, args: list | tuple,
                        nabla_b: list, nabla_w: list) -> dict:
     """``ns[fn](*args, gradient)`` where ``gradient(x, y, weights, biases)`` returns copies of
@@ -283,6 +308,7 @@ def preload(drivers: Iterable[str]) -> None:
 DRIVERS: dict[str, Callable[..., dict]] = {
     "call": call,
     "call_with_gradient": call_with_gradient,
+    "call_catching": call_catching,
     "numerical_gradient_of": numerical_gradient_of,
     "numerical_gradient_in_place": numerical_gradient_in_place,
     "call_by_batch_size": call_by_batch_size,
@@ -294,7 +320,7 @@ DRIVERS: dict[str, Callable[..., dict]] = {
 def given_inputs(driver: str, data: dict) -> dict[str, Any]:
     """The data arguments of a call before it, keyed as the driver's ``"inputs"`` keys them
     after it (random generators and the drivers' own callbacks are not data)."""
-    if driver in ("call", "call_with_gradient"):
+    if driver in ("call", "call_with_gradient", "call_catching"):
         args = list(data.get("args", ()))
         inputs = _positional(args, args)
         inputs.update({k: v for k, v in (data.get("kwargs") or {}).items()

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from nndl_lib.batchnorm import BatchNorm, batchnorm_backward, batchnorm_forward
+from nndl_lib.batchnorm import (
+    BatchNorm,
+    batchnorm_backward,
+    batchnorm_forward,
+    layernorm_backward,
+    layernorm_forward,
+)
 from nndl_lib.grading.checks import check_gradient_numerically
 from nndl_lib.optimizers import SGD
 
@@ -128,3 +134,37 @@ def test_batchnorm_invalid_inputs_raise_clear_errors():
         BatchNorm(0)
     with pytest.raises(ValueError, match="momentum"):
         BatchNorm(3, momentum=1.5)
+
+
+# --- layer normalisation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, N, D", [(0, 6, 4), (1, 1, 5), (2, 3, 2)])
+def test_layernorm_backward_matches_numerical_gradient_for_x_gamma_and_beta(seed, N, D):
+    x, gamma, beta, dout = random_problem(N, D, seed)
+
+    def cost(_):
+        return float(np.sum(layernorm_forward(x, gamma, beta, eps=1e-3) * dout))
+
+    dx, dgamma, dbeta = layernorm_backward(dout, x, gamma, eps=1e-3)
+    assert dx.shape == (N, D) and dgamma.shape == (D,) and dbeta.shape == (D,)
+    for name, param, grad in (("dx", x, dx), ("dgamma", gamma, dgamma), ("dbeta", beta, dbeta)):
+        result = check_gradient_numerically(cost, param, grad, location=name)
+        assert result, result.message
+
+
+def test_layernorm_is_batchnorm_of_the_transposed_rows():
+    x, _, _, dout = random_problem(N=5, D=3, seed=6)
+    ones, zeros = np.ones(3), np.zeros(3)
+    np.testing.assert_allclose(layernorm_forward(x, ones, zeros),
+                               batchnorm_forward(x.T, np.ones(5), np.zeros(5)).T, rtol=1e-12)
+    dx_ln = layernorm_backward(dout, x, ones)[0]
+    dx_bn = batchnorm_backward(dout.T, x.T, np.ones(5))[0].T
+    np.testing.assert_allclose(dx_ln, dx_bn, rtol=1e-10, atol=1e-12)
+
+
+def test_layernorm_normalises_each_row_even_a_batch_of_one():
+    x = np.array([[1.0, 2.0, 6.0]])
+    out = layernorm_forward(x, np.ones(3), np.zeros(3), eps=1e-12)
+    np.testing.assert_allclose(out.mean(axis=1), 0.0, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=1), 1.0, rtol=1e-9)

@@ -83,7 +83,7 @@ def test_the_in_place_declarations():
     declared = {t.name: t.in_place for name in ASSIGNMENTS for t in MODULES[name].ASSIGNMENT.tasks
                 if t.in_place}
     assert declared == {"l2_update": ("w",), "l1_update": ("w",), "Momentum": ("params",),
-                        "Adam": ("params",)}
+                        "Adam": ("params",), "RMSprop": ("params",), "Adagrad": ("params",)}
 
 
 # --- any argument changed loses the inputs points, in every task ------------------------------
@@ -172,7 +172,8 @@ def test_tasks_computing_exp_or_log_have_extreme_cases(assignment):
             assert "extremes" in kinds, f"{task.name} computes exp or log: add extremes(...)"
     sensitive = {t.name for t in a.tasks if any(sc.kind == "extremes" for sc in t.subchecks)}
     known = {"ch01_digits": {"sigmoid", "feedforward_tanh"}, "ch02_backprop": set(),
-             "ch03_improving": {"softmax", "CrossEntropyCost", "LogLikelihoodCost"}}
+             "ch03_improving": {"softmax", "CrossEntropyCost", "LogLikelihoodCost"},
+             "foundations": {"softplus_prime", "batchnorm_forward", "layernorm_forward"}}
     assert sensitive == known.get(assignment, sensitive)
 
 
@@ -195,6 +196,7 @@ def test_the_references_are_finite_and_quiet_on_every_extreme_case(assignment):
     ("ch03_improving", "softmax", "works in place on the caller's z", 0.25),
     ("ch03_improving", "l2_update", "scales the caller's nabla_w in place", 0.25),
     ("ch03_improving", "Momentum", "scales the caller's gradients in place", 0.25),
+    ("foundations", "softplus_prime", "1/(1+exp(-z)): right values, warns on overflow", 0.5),
 ])
 def test_a_stable_or_in_place_mistake_costs_a_little_and_the_report_says_which_property(
         assignment, task, mutant, points):
@@ -446,7 +448,8 @@ def test_a_crash_in_one_case_fails_only_the_check_of_that_case():
 
 TRANSFER = {"ch01_digits": ("feedforward_tanh", "tanh on the output layer too"),
             "ch02_backprop": ("backprop_ce_l2", "keeps sigma'(z^L) in the output error"),
-            "ch03_improving": ("backprop_dropout", "the mask left out of BP2")}
+            "ch03_improving": ("backprop_dropout", "the mask left out of BP2"),
+            "foundations": ("layernorm_backward", "without the mean terms")}
 
 
 @pytest.mark.grading
