@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nndl_lib.grading import flags as F
 from nndl_lib.grading.autograde_parent import COURSE_ID, write_fallback_autograded
 from nndl_lib.grading.outofkernel_parent import SubmissionResult
 
@@ -30,7 +31,7 @@ __all__ = ["Outcome", "TEST_PREFIX", "quiet", "backup_gradebook", "merge_results
 
 TEST_PREFIX = "test_"
 #: start of the flag of a submission that tried something the sandbox refused
-ATTEMPT_FLAG = "tried something the grading sandbox refused"
+ATTEMPT_FLAG = F.ATTEMPT
 
 
 @dataclass
@@ -84,13 +85,12 @@ def merge_results(root: Path, db_url: str, assignment: str, student: str, src: P
     flags: list[str] = []
     ran = in_kernel["ran"]
     if not ran:
-        flags.append("nbgrader could not run the notebook (its kernel died or timed out): "
-                     "in-kernel scores set to 0")
+        flags.append(f"{F.KERNEL_DIED} (its kernel died or timed out): in-kernel scores "
+                     "set to 0")
     if tampered:
-        flags.append(f"the grading run changed files it must not touch, restored: "
-                     f"{tampered[:3]}")
+        flags.append(f"{F.TAMPERED}, restored: {tampered[:3]}")
     if ook.sandbox == "off":
-        flags.append("graded WITHOUT the operating-system sandbox (--no-sandbox)")
+        flags.append(f"{F.NO_SANDBOX} (--no-sandbox)")
     attempts = [*ook.attempts, *(f"in the kernel: {a}" for a in in_kernel.get("attempts", []))]
     if attempts:
         flags.append(f"{ATTEMPT_FLAG}: {'; '.join(attempts[:4])[:500]}")
@@ -150,13 +150,13 @@ def merge_results(root: Path, db_url: str, assignment: str, student: str, src: P
     diff = [t for t in ook.tasks if f"{TEST_PREFIX}{t.task}" in overrides]
     if diff:
         flags.append(
-            f"out-of-kernel {ook.points:g}/{ook.max_points:g} differs from in-kernel "
+            f"{F.OVERRIDDEN} {ook.points:g}/{ook.max_points:g} differs from in-kernel "
             f"{in_kernel_total:g}/{ook.max_points:g}; out-of-kernel recorded for "
             + ", ".join(f"{t.task} ({t.points:g}/{t.max_points:g}: {_why(t)})"
                         for t in diff))
     if kept:
-        flags.append(f"instructor's manual score kept for {kept}")
-    flags += [f"note: {n}" for n in ook.notes[:5]]
+        flags.append(f"{F.INSTRUCTOR} {kept}")
+    flags += [f"{F.NOTE}{n}" for n in ook.notes[:5]]
     record = {
         "student": student, "assignment": assignment,
         "graded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -250,8 +250,6 @@ def inject_report(page: str, record: dict) -> str:
     lines = [f"Grade decided outside your notebook: {ook.get('points', 0):g} of "
              f"{ook.get('max_points', 0):g} autograded points "
              "(every task run again on inputs drawn for you, in a separate process)."]
-    for note in ook.get("notes", []):
-        lines.append(f"note: {note}")
     for task in ook.get("tasks", []):
         lines.append(f"\n{task['task']}: {task['points']:g} of {task['max_points']:g} points")
         for sc in task["subchecks"]:
@@ -262,13 +260,15 @@ def inject_report(page: str, record: dict) -> str:
                     lines.append(f"              case: {sc['case']}")
                 lines.append(f"              {sc['message']}")
         lines += [f"  note: {n}" for n in task.get("notes", [])]
-    # the learner sees that an attempt was refused, not what the instructor's flag says
-    flags = [f"{ATTEMPT_FLAG} (the sandbox refused it)" if f.startswith(ATTEMPT_FLAG) else f
-             for f in record.get("flags") or []]
+    # the flags in the learner's words (the notes of the run among them): what was refused or
+    # overridden and why, never what the instructor's flag says was tried
+    said = F.learner_flags(record)
     block = ("<section id='nndl-grade-report' style='border:2px solid #446;padding:1em;"
              "margin:1em'><h2>Your grade</h2><pre style='white-space:pre-wrap'>"
              + html.escape("\n".join(lines)) + "</pre>"
-             + ("<p><b>Flags:</b> " + html.escape("; ".join(flags)) + "</p>" if flags else "")
+             + ("<div id='nndl-grade-flags'><h3>How your notebook was graded</h3><ul>"
+                + "".join(f"<li>{html.escape(s)}</li>" for s in said) + "</ul></div>"
+                if said else "")
              + "</section>")
     match = re.search(r"<body[^>]*>", page)
     if match is None:
