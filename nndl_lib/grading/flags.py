@@ -17,7 +17,8 @@ import re
 from collections.abc import Callable
 
 __all__ = ["KERNEL_DIED", "TAMPERED", "NO_SANDBOX", "ATTEMPT", "OVERRIDDEN", "INSTRUCTOR",
-           "NOTE", "LEARNER", "NOTES", "INTERNAL_TERMS", "learner_flags", "learner_sentence"]
+           "LOCKED", "NOTE", "LEARNER", "NOTES", "INTERNAL_TERMS", "learner_flags",
+           "learner_sentence"]
 
 # -- the instructor's flags (the start of each) --------------------------------------------------
 KERNEL_DIED = "nbgrader could not run the notebook"
@@ -27,6 +28,7 @@ NO_SANDBOX = "graded WITHOUT the operating-system sandbox"
 ATTEMPT = "tried something the grading sandbox refused"
 OVERRIDDEN = "out-of-kernel"
 INSTRUCTOR = "instructor's manual score kept for"
+LOCKED = "locked cells changed in the submission, graded as released"
 NOTE = "note: "
 
 #: words of the grader's that the learner's page never shows
@@ -56,6 +58,25 @@ def _instructor(flag: str) -> str:
     return f"Your grade was changed by your instructor{which}; their score stands."
 
 
+def _locked(flag: str) -> str:
+    edited = re.findall(r"'([^']+)'", flag.partition("edited")[2].partition(";")[0])
+    deleted = re.findall(r"'([^']+)'", flag.partition("deleted")[2])
+
+    def cells(ids: list[str]) -> str:  # "a check cell ('test_x')", "locked cells ('setup', ...)"
+        kind = "check cell" if all(i.startswith("test_") for i in ids) else "locked cell"
+        return (f"a {kind}" if len(ids) == 1 else f"{kind}s") + \
+            f" ({', '.join(repr(i) for i in ids)})"
+
+    said = []
+    if edited:
+        said.append(f"You edited {cells(edited)}; the grader used the original, so the edit "
+                    "changed nothing.")
+    if deleted:
+        said.append(f"You deleted {cells(deleted)}; the grader put the original back and "
+                    "graded with it.")
+    return " ".join(said) or "You changed a locked cell; the grader used the original."
+
+
 #: the learner's sentence for each instructor's flag (by its start); the record gives numbers
 LEARNER: dict[str, Callable[[str, dict], str]] = {
     KERNEL_DIED: lambda flag, record: (
@@ -74,6 +95,7 @@ LEARNER: dict[str, Callable[[str, dict], str]] = {
         "connection). The grader refused it and went on; nothing it tried got through."),
     OVERRIDDEN: lambda flag, record: _overridden(record),
     INSTRUCTOR: lambda flag, record: _instructor(flag),
+    LOCKED: lambda flag, record: _locked(flag),
 }
 
 #: the learner's sentence for each note of the out-of-kernel pass (matched from its start)
@@ -84,8 +106,8 @@ NOTES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), s) for p, s in
     (r"the notebook could not be read \((?P<why>.*)\); no code was run",
      "Your notebook file could not be read ({why}), so none of it was run."),
     (r"(?P<task>\w+): a call ran out of time",
-     "In task '{task}', a call took too long (an endless loop?); the cases it did not finish "
-     "earned nothing."),
+     "In task '{task}', a call to your code took too long (an endless loop?); the cases it "
+     "did not finish earned nothing."),
     (r"cell (?P<cell>\d+) raised (?P<error>.*)",
      "Cell {cell} of your notebook raised {error} when it was run for grading; the grader went "
      "on with the next cell."),

@@ -24,10 +24,12 @@ from typing import Any
 
 from nndl_lib.grading import flags as F
 from nndl_lib.grading.autograde_parent import COURSE_ID, write_fallback_autograded
+from nndl_lib.grading.notebook_cells import changed_locked_cells
 from nndl_lib.grading.outofkernel_parent import SubmissionResult
 
 __all__ = ["Outcome", "TEST_PREFIX", "quiet", "backup_gradebook", "merge_results",
-           "grade_rows", "read_json", "inject_report", "cache_alembic_head", "ATTEMPT_FLAG"]
+           "grade_rows", "read_json", "inject_report", "with_instructor_scores",
+           "cache_alembic_head", "ATTEMPT_FLAG"]
 
 TEST_PREFIX = "test_"
 #: start of the flag of a submission that tried something the sandbox refused
@@ -91,6 +93,10 @@ def merge_results(root: Path, db_url: str, assignment: str, student: str, src: P
         flags.append(f"{F.TAMPERED}, restored: {tampered[:3]}")
     if ook.sandbox == "off":
         flags.append(f"{F.NO_SANDBOX} (--no-sandbox)")
+    edited, deleted = _changed_locked(root / "release" / assignment / src.name,
+                                      root / "submitted" / student / assignment / src.name)
+    if edited or deleted:
+        flags.append(f"{F.LOCKED}: edited {edited}; deleted {deleted}")
     attempts = [*ook.attempts, *(f"in the kernel: {a}" for a in in_kernel.get("attempts", []))]
     if attempts:
         flags.append(f"{ATTEMPT_FLAG}: {'; '.join(attempts[:4])[:500]}")
@@ -223,6 +229,16 @@ def _read_timestamp(folder: Path) -> str | None:
         return None
 
 
+def _changed_locked(released: Path, submitted: Path) -> tuple[list[str], list[str]]:
+    """The locked code cells the submission edited or deleted (none where either notebook
+    cannot be read: the out-of-kernel pass says so)."""
+    try:
+        return changed_locked_cells(json.loads(released.read_text(encoding="utf-8")),
+                                    json.loads(submitted.read_text(encoding="utf-8")))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return [], []
+
+
 def _why(task: Any) -> str:
     failed = [s for s in task.subresults if not s.passed]
     if not failed:
@@ -241,6 +257,37 @@ def _grade_cells(source_nb: dict) -> dict[str, dict]:
                                       cell.get("cell_type") != "code",
                                       "points": float(nbg.get("points", 0))}
     return cells
+
+
+def with_instructor_scores(db_url: str, assignment: str, student: str, source_nb: dict,
+                           nb_name: str, record: dict) -> dict:
+    """``record`` as the gradebook stands now (for the feedback page): an automatically graded
+    cell whose manual score the instructor set (formgrader) since autograde is flagged as the
+    instructor's (:data:`flags.INSTRUCTOR`), and no longer as an out-of-kernel override."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not record:
+        return record
+    ours = record.get("overrides", {})
+    changed = []
+    with quiet(), Gradebook(db_url, course_id=COURSE_ID) as gb:
+        for name, info in _grade_cells(source_nb).items():
+            if info["manual"]:
+                continue
+            try:
+                grade = gb.find_grade(name, nb_name, assignment, student)
+            except MissingEntry:
+                continue
+            if grade.manual_score is None:
+                continue
+            before = ours.get(name, grade.auto_score)
+            if before is None or abs(float(grade.manual_score) - float(before)) > 1e-9:
+                changed.append(name)
+    overrides = {k: v for k, v in ours.items() if k not in changed}
+    flags = [f for f in record.get("flags", []) if not f.startswith(F.INSTRUCTOR)
+             and (overrides or not f.startswith(F.OVERRIDDEN))]
+    flags += [f"{F.INSTRUCTOR} {changed}"] if changed else []
+    return {**record, "overrides": overrides, "flags": flags}
 
 
 def inject_report(page: str, record: dict) -> str:

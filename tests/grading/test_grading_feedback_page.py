@@ -25,6 +25,7 @@ from nndl_lib.grading.feedback_page import (
     tex_to_mathml,
 )
 from nndl_lib.grading.gradebook import ATTEMPT_FLAG, inject_report, merge_results
+from nndl_lib.grading.notebook_cells import cell_source, changed_locked_cells, nbgrader_meta
 from nndl_lib.grading.outofkernel_parent import Limits
 
 pytestmark = pytest.mark.grading
@@ -98,6 +99,8 @@ FLAGS = [
     f"{F.OVERRIDDEN} 3/10 differs from in-kernel 10/10; out-of-kernel recorded for "
     "sigmoid (0/2: graded: wrong values)",
     f"{F.INSTRUCTOR} ['test_sigmoid']",
+    f"{F.LOCKED}: edited ['test_sigmoid']; deleted []",
+    f"{F.LOCKED}: edited []; deleted ['test_sigmoid', 'setup']",
     "note: the answer cell 'sigmoid' is missing from the notebook (deleted, or its metadata "
     "changed): its code was not found",
     "note: the notebook could not be read (Expecting value: line 1 column 1 (char 0)); no "
@@ -122,9 +125,21 @@ RECORD = {"in_kernel": 10.0, "overrides": {"test_sigmoid": 0.0},
 def test_each_flag_reaches_the_learner_as_a_plain_sentence(flag):
     said = F.learner_sentence(flag, RECORD)
     assert said != F.learner_sentence("something new", RECORD), "no sentence of its own"
-    assert said.startswith(("Your", "The", "In task", "Cell")), said
+    assert said[0].isupper() and re.search(r"\byour?\b", said, re.I), said  # to the learner
     assert not any(term in said.lower() for term in F.INTERNAL_TERMS), said
     assert "open(" not in said and "symlink" not in said  # what was tried: the instructor's
+
+
+def test_edited_and_deleted_check_cells_are_found_against_the_release():
+    released = learner_notebook("ch02_backprop", answers="stub")
+    nb = learner_notebook("ch02_backprop", replace={"test_backprop": "result = None\n4.0"})
+    nb["cells"] = [cell for cell in nb["cells"]
+                   if nbgrader_meta(cell).get("grade_id") != "test_worked_example"]
+    for cell in nb["cells"]:  # trailing blanks are no edit; answers are the learner's
+        if nbgrader_meta(cell).get("grade_id") == "setup":
+            cell["source"] = cell_source(cell) + "\n   \n"
+    assert changed_locked_cells(released, nb) == (["test_backprop"], ["test_worked_example"])
+    assert changed_locked_cells(released, learner_notebook("ch02_backprop")) == ([], [])
 
 
 def test_every_flag_the_gradebook_writes_has_a_sentence():
@@ -154,14 +169,17 @@ def test_the_report_shows_the_learner_sentences_not_the_flags():
 def test_a_graded_submissions_feedback_page_renders_offline(tmp_path):
     """Chapter 2 (maths in every task's text), graded for real: its feedback page has MathML,
     no raw TeX outside code, no request outside the page, the code cells as handed in, and the
-    refused write said in the learner's words."""
+    refused write, the edited check cell and the instructor's score said in the learner's
+    words."""
+    from nbgrader.api import Gradebook
+
     assignment = "ch02_backprop"
     root = tmp_path / "exercises"
     shutil.copytree(COURSE / "source" / assignment, root / "source" / assignment)
     shutil.copy(COURSE / "nbgrader_config.py", root)
     c = Course(root)
     c.release(assignment)
-    nb = learner_notebook(assignment)
+    nb = learner_notebook(assignment, replace={"test_backprop": "result = None\n4.0"})
     outside = tmp_path / "outside.txt"
     nb["cells"] += [
         {"cell_type": "markdown", "metadata": {}, "source": MATHS},
@@ -176,6 +194,9 @@ def test_a_graded_submissions_feedback_page_renders_offline(tmp_path):
     [outcome] = c.autograde(assignment, cell_timeout=30,
                             limits=Limits(cell_s=10.0, case_s=5.0, grace_s=2.0, total_s=120.0))
     assert any(f.startswith(ATTEMPT_FLAG) for f in outcome.flags), outcome.flags
+    with Gradebook(c.db_url, course_id="nndl") as gb:  # the instructor's score, in formgrader
+        gb.find_grade("test_backprop_example", assignment, assignment, "ann").manual_score = 2
+        gb.db.commit()
     [page_path] = c.feedback(assignment)
     page = page_path.read_text(encoding="utf-8")
     assert page.count("<math") > 20
@@ -185,6 +206,9 @@ def test_a_graded_submissions_feedback_page_renders_offline(tmp_path):
     plain = html.unescape(re.sub(r"<[^>]+>", "", page))
     assert "label = '$\\\\sigma$ and $5'  # $z$ is not maths here" in plain
     assert F.learner_sentence(ATTEMPT_FLAG) in plain
+    assert "You edited a check cell ('test_backprop'); the grader used the original" in plain
+    assert outcome.out_of_kernel == outcome.max_points  # the reference answers, graded
+    assert "Your grade was changed by your instructor for 'backprop_example'" in plain
     for term in JARGON:
         assert term not in page, term
     assert not outside.exists()
