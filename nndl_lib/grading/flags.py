@@ -44,7 +44,8 @@ def _tasks(record: dict) -> str:
 def _overridden(record: dict) -> str:
     ook = record.get("out_of_kernel", {})
     in_kernel = record.get("in_kernel")
-    said = f"gave {in_kernel:g} points" if isinstance(in_kernel, int | float) else "gave"
+    said = (f"gave {in_kernel:g} points" if isinstance(in_kernel, int | float)
+            else "could not run to the end")
     return (f"The check cells in your notebook {said}, but running each task again on inputs "
             f"drawn for you gave {ook.get('points', 0):g} of {ook.get('max_points', 0):g}. "
             f"Your grade for {_tasks(record)} is the second: the check cells run inside your "

@@ -154,6 +154,13 @@ def test_every_flag_the_gradebook_writes_has_a_sentence():
         assert getattr(F, name) in F.LEARNER or getattr(F, name) == F.NOTE, name
 
 
+def test_an_override_is_said_with_the_numbers_or_without_them():
+    flag = next(f for f in FLAGS if f.startswith(F.OVERRIDDEN))
+    assert "gave 10 points, but" in F.learner_sentence(flag, RECORD)
+    assert "could not run to the end, but" in F.learner_sentence(flag, {**RECORD,
+                                                                        "in_kernel": None})
+
+
 def test_the_report_shows_the_learner_sentences_not_the_flags():
     record = {**RECORD, "flags": FLAGS}
     page = inject_report("<html><body><p>x</p></body></html>", record)
