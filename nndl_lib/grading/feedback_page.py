@@ -66,6 +66,12 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     return _UNKNOWN_COMMAND.sub(r"<mi>\1</mi>", out)
 
 
+#: the maths a little larger than the browsers' default math font (whose letters are small
+#: beside the notebook's 14px text)
+MATH_STYLE = ("<style>math { font-size: 1.15em; } "
+              "math[display='block'] { margin: 0.6em 0; }</style>\n")
+
+
 class MathMLRenderer(IPythonRenderer):
     """nbconvert's Markdown renderer with the maths written as MathML instead of left as TeX
     for MathJax."""
@@ -103,7 +109,7 @@ class OfflineFeedbackExporter(HTMLExporter):
     def from_notebook_node(self, nb: Any, resources: dict | None = None,
                            **kw: Any) -> tuple[str, dict]:
         output, resources = super().from_notebook_node(nb, resources, **kw)
-        return strip_external(output), resources
+        return strip_external(output).replace("</head>", MATH_STYLE + "</head>", 1), resources
 
 
 _EXTERNAL = r"""\s(?:src|href)\s*=\s*["']?\s*(?:https?:)?//"""
