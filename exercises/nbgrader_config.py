@@ -35,6 +35,9 @@ c.GenerateFeedback.preprocessors = [
     "nndl_lib.grading.leaks.ScrubHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# ... and readable offline (the page travels alone: LMS download, e-mail, Fetch Feedback): the
+# maths rendered as MathML when the page is made, no MathJax or anything else from a CDN.
+c.GenerateFeedback.exporter_class = "nndl_lib.grading.feedback_page.OfflineFeedbackExporter"
 
 # Autograde (formgrader's button, `nbgrader autograde`, the API) and validate: the sandboxed path.
 configure(c)

@@ -203,3 +203,40 @@ def test_chapter_4_sliders_work_in_the_page_without_a_kernel(browser, server):
     foreign = [u for u in requests if urlparse(u).scheme not in ("data", "blob", "about")
                and urlparse(u).hostname != "127.0.0.1"]
     assert foreign == []
+
+
+def test_a_feedback_page_shows_its_maths_offline(browser, tmp_path):
+    """A learner's feedback page (nndl_lib/grading/feedback_page.py) opened from its file with
+    the network off: its maths is MathML that Chromium lays out itself (no script), a fraction's
+    numerator above its denominator, and the page asks for nothing."""
+    import nbformat
+
+    from nndl_lib.grading.feedback_page import OfflineFeedbackExporter
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(
+        r"Recap: $\sigma'(z) = \sigma(z)(1 - \sigma(z))$ and"
+        "\n\n" r"$$C = \frac{1}{2n}\sum_x \|y(x) - a^L(x)\|^2$$")]
+    html, _ = OfflineFeedbackExporter(template_name="classic").from_notebook_node(nb)
+    (tmp_path / "feedback.html").write_text(html, encoding="utf-8")
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((tmp_path / "feedback.html").as_uri(), wait_until="load")
+    info = page.evaluate("""() => {
+        const maths = Array.from(document.querySelectorAll('math'));
+        const frac = document.querySelector('mfrac');
+        const [num, den] = frac ? Array.from(frac.children).map(e => e.getBoundingClientRect())
+                                : [null, null];
+        return {count: maths.length, scripts: document.scripts.length,
+                mathml: maths.every(m => m instanceof MathMLElement),
+                sizes: maths.map(m => [m.getBoundingClientRect().width,
+                                       m.getBoundingClientRect().height]),
+                stacked: !!num && num.bottom <= den.top + 1};
+    }""")
+    context.close()
+    assert info["count"] == 2 and info["mathml"] and info["scripts"] == 0, info
+    assert all(w > 20 and h > 5 for w, h in info["sizes"]), info
+    assert info["stacked"], info
+    assert [u for u in requests if not u.startswith("file:")] == []

@@ -56,6 +56,7 @@ from nndl_lib.grading.gradebook import (
     merge_results,
     quiet,
     read_json,
+    with_instructor_scores,
 )
 from nndl_lib.grading.lms import CourseError, id_for, lms_entries, student_id_from_name
 from nndl_lib.grading.outofkernel_parent import Limits, grade_notebook
@@ -342,7 +343,9 @@ class Course:
                 page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
                                 f"{html.escape(assignment)}</title></head><body>"
                                 "<p>nbgrader could not render this notebook.</p></body></html>")
-            record = read_json(self.root / "grading" / assignment / f"{student}.json")
+            record = with_instructor_scores(
+                self.db_url, assignment, student, source_nb, src.stem,
+                read_json(self.root / "grading" / assignment / f"{student}.json"))
             text = page.read_text(encoding="utf-8")
             text = inject_report(text, record)
             for line in sorted(protected, key=len, reverse=True):

@@ -22,15 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nndl_lib.grading import flags as F
 from nndl_lib.grading.autograde_parent import COURSE_ID, write_fallback_autograded
+from nndl_lib.grading.notebook_cells import changed_locked_cells
 from nndl_lib.grading.outofkernel_parent import SubmissionResult
 
 __all__ = ["Outcome", "TEST_PREFIX", "quiet", "backup_gradebook", "merge_results",
-           "grade_rows", "read_json", "inject_report", "cache_alembic_head", "ATTEMPT_FLAG"]
+           "grade_rows", "read_json", "inject_report", "with_instructor_scores",
+           "cache_alembic_head", "ATTEMPT_FLAG"]
 
 TEST_PREFIX = "test_"
 #: start of the flag of a submission that tried something the sandbox refused
-ATTEMPT_FLAG = "tried something the grading sandbox refused"
+ATTEMPT_FLAG = F.ATTEMPT
 
 
 @dataclass
@@ -84,13 +87,16 @@ def merge_results(root: Path, db_url: str, assignment: str, student: str, src: P
     flags: list[str] = []
     ran = in_kernel["ran"]
     if not ran:
-        flags.append("nbgrader could not run the notebook (its kernel died or timed out): "
-                     "in-kernel scores set to 0")
+        flags.append(f"{F.KERNEL_DIED} (its kernel died or timed out): in-kernel scores "
+                     "set to 0")
     if tampered:
-        flags.append(f"the grading run changed files it must not touch, restored: "
-                     f"{tampered[:3]}")
+        flags.append(f"{F.TAMPERED}, restored: {tampered[:3]}")
     if ook.sandbox == "off":
-        flags.append("graded WITHOUT the operating-system sandbox (--no-sandbox)")
+        flags.append(f"{F.NO_SANDBOX} (--no-sandbox)")
+    edited, deleted = _changed_locked(root / "release" / assignment / src.name,
+                                      root / "submitted" / student / assignment / src.name)
+    if edited or deleted:
+        flags.append(f"{F.LOCKED}: edited {edited}; deleted {deleted}")
     attempts = [*ook.attempts, *(f"in the kernel: {a}" for a in in_kernel.get("attempts", []))]
     if attempts:
         flags.append(f"{ATTEMPT_FLAG}: {'; '.join(attempts[:4])[:500]}")
@@ -150,13 +156,13 @@ def merge_results(root: Path, db_url: str, assignment: str, student: str, src: P
     diff = [t for t in ook.tasks if f"{TEST_PREFIX}{t.task}" in overrides]
     if diff:
         flags.append(
-            f"out-of-kernel {ook.points:g}/{ook.max_points:g} differs from in-kernel "
+            f"{F.OVERRIDDEN} {ook.points:g}/{ook.max_points:g} differs from in-kernel "
             f"{in_kernel_total:g}/{ook.max_points:g}; out-of-kernel recorded for "
             + ", ".join(f"{t.task} ({t.points:g}/{t.max_points:g}: {_why(t)})"
                         for t in diff))
     if kept:
-        flags.append(f"instructor's manual score kept for {kept}")
-    flags += [f"note: {n}" for n in ook.notes[:5]]
+        flags.append(f"{F.INSTRUCTOR} {kept}")
+    flags += [f"{F.NOTE}{n}" for n in ook.notes[:5]]
     record = {
         "student": student, "assignment": assignment,
         "graded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -223,6 +229,16 @@ def _read_timestamp(folder: Path) -> str | None:
         return None
 
 
+def _changed_locked(released: Path, submitted: Path) -> tuple[list[str], list[str]]:
+    """The locked code cells the submission edited or deleted (none where either notebook
+    cannot be read: the out-of-kernel pass says so)."""
+    try:
+        return changed_locked_cells(json.loads(released.read_text(encoding="utf-8")),
+                                    json.loads(submitted.read_text(encoding="utf-8")))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return [], []
+
+
 def _why(task: Any) -> str:
     failed = [s for s in task.subresults if not s.passed]
     if not failed:
@@ -243,6 +259,37 @@ def _grade_cells(source_nb: dict) -> dict[str, dict]:
     return cells
 
 
+def with_instructor_scores(db_url: str, assignment: str, student: str, source_nb: dict,
+                           nb_name: str, record: dict) -> dict:
+    """``record`` as the gradebook stands now (for the feedback page): an automatically graded
+    cell whose manual score the instructor set (formgrader) since autograde is flagged as the
+    instructor's (:data:`flags.INSTRUCTOR`), and no longer as an out-of-kernel override."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not record:
+        return record
+    ours = record.get("overrides", {})
+    changed = []
+    with quiet(), Gradebook(db_url, course_id=COURSE_ID) as gb:
+        for name, info in _grade_cells(source_nb).items():
+            if info["manual"]:
+                continue
+            try:
+                grade = gb.find_grade(name, nb_name, assignment, student)
+            except MissingEntry:
+                continue
+            if grade.manual_score is None:
+                continue
+            before = ours.get(name, grade.auto_score)
+            if before is None or abs(float(grade.manual_score) - float(before)) > 1e-9:
+                changed.append(name)
+    overrides = {k: v for k, v in ours.items() if k not in changed}
+    flags = [f for f in record.get("flags", []) if not f.startswith(F.INSTRUCTOR)
+             and (overrides or not f.startswith(F.OVERRIDDEN))]
+    flags += [f"{F.INSTRUCTOR} {changed}"] if changed else []
+    return {**record, "overrides": overrides, "flags": flags}
+
+
 def inject_report(page: str, record: dict) -> str:
     if not record:
         return page
@@ -250,8 +297,6 @@ def inject_report(page: str, record: dict) -> str:
     lines = [f"Grade decided outside your notebook: {ook.get('points', 0):g} of "
              f"{ook.get('max_points', 0):g} autograded points "
              "(every task run again on inputs drawn for you, in a separate process)."]
-    for note in ook.get("notes", []):
-        lines.append(f"note: {note}")
     for task in ook.get("tasks", []):
         lines.append(f"\n{task['task']}: {task['points']:g} of {task['max_points']:g} points")
         for sc in task["subchecks"]:
@@ -262,13 +307,15 @@ def inject_report(page: str, record: dict) -> str:
                     lines.append(f"              case: {sc['case']}")
                 lines.append(f"              {sc['message']}")
         lines += [f"  note: {n}" for n in task.get("notes", [])]
-    # the learner sees that an attempt was refused, not what the instructor's flag says
-    flags = [f"{ATTEMPT_FLAG} (the sandbox refused it)" if f.startswith(ATTEMPT_FLAG) else f
-             for f in record.get("flags") or []]
+    # the flags in the learner's words (the notes of the run among them): what was refused or
+    # overridden and why, never what the instructor's flag says was tried
+    said = F.learner_flags(record)
     block = ("<section id='nndl-grade-report' style='border:2px solid #446;padding:1em;"
              "margin:1em'><h2>Your grade</h2><pre style='white-space:pre-wrap'>"
              + html.escape("\n".join(lines)) + "</pre>"
-             + ("<p><b>Flags:</b> " + html.escape("; ".join(flags)) + "</p>" if flags else "")
+             + ("<div id='nndl-grade-flags'><h3>How your notebook was graded</h3><ul>"
+                + "".join(f"<li>{html.escape(s)}</li>" for s in said) + "</ul></div>"
+                if said else "")
              + "</section>")
     match = re.search(r"<body[^>]*>", page)
     if match is None:

@@ -5,7 +5,8 @@ learner added, never the instructor's own cells)."""
 
 from __future__ import annotations
 
-__all__ = ["learner_cells", "cell_source", "nbgrader_meta", "without_region"]
+__all__ = ["learner_cells", "cell_source", "nbgrader_meta", "without_region",
+           "changed_locked_cells"]
 
 
 def nbgrader_meta(cell: dict) -> dict:
@@ -67,3 +68,25 @@ def learner_cells(source_nb: dict, submission_nb: dict) -> tuple[list[dict], lis
     notes = [f"the answer cell '{gid}' is missing from the notebook (deleted, or its "
              "metadata changed): its code was not found" for gid in answers if gid not in seen]
     return cells, notes
+
+
+def changed_locked_cells(released_nb: dict, submission_nb: dict) -> tuple[list[str], list[str]]:
+    """The instructor's locked code cells (the check cells, the setup cell) that a submission
+    edited, and those it deleted, by ``grade_id``: nbgrader grades with the released version of
+    each (its ``OverwriteCells`` puts it back), so the learner's edit counts for nothing."""
+
+    def locked(nb: dict) -> dict[str, str]:
+        out = {}
+        for cell in nb.get("cells", []):
+            nbg = nbgrader_meta(cell)
+            if (isinstance(cell, dict) and cell.get("cell_type") == "code" and nbg.get("grade_id")
+                    and not nbg.get("solution") and (nbg.get("locked") or nbg.get("grade"))):
+                out[str(nbg["grade_id"])] = "\n".join(
+                    ln.rstrip() for ln in cell_source(cell).strip().split("\n"))
+        return out
+
+    released, submitted = locked(released_nb), locked(submission_nb)
+    edited = [gid for gid, text in released.items() if gid in submitted
+              and submitted[gid] != text]
+    deleted = [gid for gid in released if gid not in submitted]
+    return edited, deleted

@@ -180,7 +180,7 @@ def ordinary_user(name: str = USER_NAME, private_home: bool = False
                         (setpriv, f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}",
                          "--init-groups", "--"))
     probe = user.run([python, "-c", (
-        "import os, numpy, nbgrader, ipykernel, landlockpy, nndl_lib\n"
+        "import os, numpy, nbgrader, ipykernel, landlockpy, latex2mathml, nndl_lib\n"
         f"assert os.geteuid() == {entry.pw_uid}\n"
         f"assert nndl_lib.__file__.startswith({str(ROOT)!r}), nndl_lib.__file__\n")],
         cwd=Path("/"), timeout=120)

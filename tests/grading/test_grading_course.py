@@ -303,6 +303,12 @@ def test_hostile_deleted_and_edited_test_cells_change_nothing(course):
     assert _score(course, "editor") == _without("feedforward") + (
         next(t for t in record["out_of_kernel"]["tasks"] if t["task"] == "feedforward")[
             "points"])
+    # both are flagged, and the learner's page says what the grader did about it
+    assert "edited []; deleted ['test_accuracy']" in _row(course, "deleter")["flag"]
+    assert "edited ['test_feedforward']; deleted []" in _row(course, "editor")["flag"]
+    page = course["root"] / "feedback" / "editor" / "ch01_digits" / "ch01_digits.html"
+    assert ("You edited a check cell ('test_feedforward'); the grader used the original"
+            in leaks.html_text(page.read_text()))
 
 
 def test_hostile_monkeypatching_fools_only_the_kernel_and_is_overridden(course):
