@@ -490,3 +490,7 @@ from train_and_tune_mutants import TRAIN_AND_TUNE_MUTANTS  # noqa: E402
 
 for _assignment, _tasks in TRAIN_AND_TUNE_MUTANTS.items():
     MUTANTS[_assignment].update(_tasks)
+
+from mutants_ch04_universality import MUTANTS_CH04_UNIVERSALITY  # noqa: E402
+
+MUTANTS["ch04_universality"] = MUTANTS_CH04_UNIVERSALITY
