@@ -494,3 +494,6 @@ for _assignment, _tasks in TRAIN_AND_TUNE_MUTANTS.items():
 from mutants_ch04_universality import MUTANTS_CH04_UNIVERSALITY  # noqa: E402
 
 MUTANTS["ch04_universality"] = MUTANTS_CH04_UNIVERSALITY
+from mutants_ch05_deep_training import MUTANTS_CH05_DEEP_TRAINING  # noqa: E402
+
+MUTANTS["ch05_deep_training"] = MUTANTS_CH05_DEEP_TRAINING
