@@ -13,7 +13,8 @@ A chain of single neurons (the book's simplest deep network)
     :func:`random_chain` and :func:`chain_with_zero_inputs` (vanishing and exploding examples),
     :func:`gradient_factor` (|w sigma'(w a + b)|), :func:`factor_interval`,
     :func:`factor_interval_width` and :func:`widest_factor_interval` (the chapter's problem on
-    the band of inputs where that factor reaches 1).
+    the band of inputs where that factor reaches 1), :func:`tanh_factor_interval` (the same
+    band for tanh neurons).
 The general case
     :func:`backward_jacobians` (the matrices Sigma'(z^l) (w^{l+1})^T of one example) and
     :func:`deltas_by_products` (delta^l = Sigma'(z^l) (w^{l+1})^T ... Sigma'(z^L) nabla_a C
@@ -47,6 +48,7 @@ __all__ = [
     "factor_interval",
     "factor_interval_width",
     "widest_factor_interval",
+    "tanh_factor_interval",
     "backward_jacobians",
     "deltas_by_products",
 ]
@@ -231,6 +233,22 @@ def widest_factor_interval(lo: float = 4.0, hi: float = 100.0, tol: float = 1e-1
             c = x2
     w = (a + c) / 2.0
     return w, float(factor_interval_width(w))
+
+
+def tanh_factor_interval(w: float, b: float = 0.0) -> tuple[float, float]:
+    """The interval (a_lo, a_hi) of inputs a with |w tanh'(w a + b)| >= 1 (a tanh neuron).
+
+    tanh'(z) = 1 - tanh(z)^2 <= 1, so the factor is at most |w|: needs |w| >= 1. It reaches 1
+    for |z| <= z* = artanh(sqrt(1 - 1/|w|)), so the interval has width 2 z* / |w| and its ends
+    solve w a + b = -z* and w a + b = z*.
+    """
+    w, b = float(w), float(b)
+    if abs(w) < 1.0:
+        raise ValueError(f"|w tanh'(w a + b)| <= |w| = {abs(w):.4g} < 1 for every a when "
+                         f"|w| < 1; got w = {w:g}. Use a weight with |w| >= 1.")
+    z_star = float(np.arctanh(np.sqrt(1.0 - 1.0 / abs(w))))  # tanh(z*)^2 = 1 - 1/|w|
+    lo, hi = sorted(((-z_star - b) / w, (z_star - b) / w))
+    return lo, hi
 
 
 # -- the general case: products of matrices ------------------------------------------------------

@@ -29,7 +29,7 @@ import numpy as np
 from nndl_lib.grading.wire import RngSeed
 
 __all__ = ["Case", "DRIVERS", "LAZY_DRIVERS", "run_driver", "materialize", "given_inputs",
-           "Unavailable", "where_raised", "cell_label", "preload"]
+           "Unavailable", "where_raised", "cell_label", "preload", "wave_function"]
 
 
 @dataclass
@@ -279,6 +279,45 @@ def optimizer_steps(ns: Mapping[str, Any], fn: str, kwargs: dict, params: list,
             "warnings": warned}
 
 
+def wave_function(terms: Any, const: float) -> Callable[..., Any]:
+    """The smooth target f = const + sum_k a_k sin(2 pi (k_k . v) + phi_k) of chapter 4's
+    hidden functions: ``terms`` rows (a, k_1, ..., k_d, phi) for a function of d variables,
+    called as f(x) (d = 1) or f(x, y) (d = 2) on NumPy arrays (or numbers), element-wise."""
+    terms = np.asarray(terms, dtype=np.float64)
+    amp, freq, phase = terms[:, 0], terms[:, 1:-1], terms[:, -1]
+
+    def f(*v: Any) -> Any:
+        if len(v) != freq.shape[1]:
+            raise TypeError(f"f takes {freq.shape[1]} argument(s) (arrays of points); got "
+                            f"{len(v)}")
+        v = [np.asarray(c, dtype=np.float64) for c in v]
+        out = np.full(np.broadcast(*v).shape, float(const))
+        for a, k, p in zip(amp, freq, phase, strict=True):
+            out = out + a * np.sin(2 * np.pi * sum(ki * c for ki, c in zip(k, v, strict=True))
+                                   + p)
+        return out if out.ndim else float(out)
+
+    return f
+
+
+def call_with_function(ns: Mapping[str, Any], fn: str, terms: Any, const: float,
+                       args: list | tuple = ()) -> dict:
+    """``ns[fn](f, *args)`` for the smooth target f of :func:`wave_function` (a function the
+    learner's code is handed, never sees written down, and may call as often as it likes)."""
+    g = _resolve(ns, fn)
+    f, calls = wave_function(terms, const), [0]
+
+    def target(*v: Any) -> Any:
+        calls[0] += 1
+        return f(*v)
+
+    args = list(args)
+    with _watch() as warned:
+        ret = g(target, *args)
+    return {"ret": ret, "inputs": _positional(args, args), "warnings": warned,
+            "calls": calls[0]}
+
+
 #: drivers defined in a module of their own, which only the processes that run them load
 #: (:func:`preload`): the train-and-tune tasks' (their gradient routine is chapter 2's backprop)
 LAZY_DRIVERS = {"train_sgd": "nndl_lib.grading.drivers_training",
@@ -313,6 +352,7 @@ DRIVERS: dict[str, Callable[..., dict]] = {
     "numerical_gradient_in_place": numerical_gradient_in_place,
     "call_by_batch_size": call_by_batch_size,
     "optimizer_steps": optimizer_steps,
+    "call_with_function": call_with_function,
     **{name: _lazy(name) for name in LAZY_DRIVERS},
 }
 
@@ -330,6 +370,9 @@ def given_inputs(driver: str, data: dict) -> dict[str, Any]:
         return {"x": data["x"]}
     if driver == "call_by_batch_size":
         return _positional(data["large"], data["large"])
+    if driver == "call_with_function":
+        args = list(data.get("args", ()))
+        return _positional(args, args)
     if driver == "optimizer_steps":
         return {"params": data["params"], "grads": data["grads_seq"]}
     if driver in LAZY_DRIVERS:

@@ -19,6 +19,7 @@ from nndl_lib.companions.ch05_learning_speed import (
     factor_interval_width,
     gradient_factor,
     random_chain,
+    tanh_factor_interval,
     widest_factor_interval,
 )
 from nndl_lib.gradcheck import numerical_gradient, rel_error
@@ -175,3 +176,17 @@ def test_backward_jacobians_are_sigma_prime_times_transposed_weights():
     np.testing.assert_allclose(jac[0], np.diag(sigmoid_prime(zs[0][0])) @ net.weights[1].T)
     with pytest.raises(ValueError, match="one example"):
         backward_jacobians(np.ones(7), net.weights, net.biases)
+
+
+def test_tanh_factor_interval_endpoints_give_factor_exactly_one_and_none_below_one():
+    def factor(w, a, bias):
+        return np.abs(w * (1 - np.tanh(w * np.asarray(a) + bias) ** 2))
+
+    for w, bias in [(1.5, 0.0), (-3.0, 1.0), (25.0, -4.0)]:
+        lo, hi = tanh_factor_interval(w, bias)
+        assert factor(w, [lo, hi], bias) == pytest.approx([1.0, 1.0], abs=1e-9)
+        assert np.all(factor(w, np.linspace(lo, hi, 101)[1:-1], bias) > 1.0)
+        assert factor(w, [lo - 1e-3, hi + 1e-3], bias).max() < 1.0
+    assert tanh_factor_interval(1.0, 0.5) == (-0.5, -0.5)
+    with pytest.raises(ValueError, match=r"\|w\| >= 1"):
+        tanh_factor_interval(0.9)

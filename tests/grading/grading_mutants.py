@@ -491,6 +491,14 @@ from train_and_tune_mutants import TRAIN_AND_TUNE_MUTANTS  # noqa: E402
 for _assignment, _tasks in TRAIN_AND_TUNE_MUTANTS.items():
     MUTANTS[_assignment].update(_tasks)
 
+from mutants_ch04_universality import MUTANTS_CH04_UNIVERSALITY  # noqa: E402
+
+MUTANTS["ch04_universality"] = MUTANTS_CH04_UNIVERSALITY
+
+from mutants_ch05_deep_training import MUTANTS_CH05_DEEP_TRAINING  # noqa: E402
+
+MUTANTS["ch05_deep_training"] = MUTANTS_CH05_DEEP_TRAINING
+
 from mutants_foundations import MUTANTS_FOUNDATIONS  # noqa: E402
 
 MUTANTS["foundations"] = MUTANTS_FOUNDATIONS

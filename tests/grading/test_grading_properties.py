@@ -173,6 +173,7 @@ def test_tasks_computing_exp_or_log_have_extreme_cases(assignment):
     sensitive = {t.name for t in a.tasks if any(sc.kind == "extremes" for sc in t.subchecks)}
     known = {"ch01_digits": {"sigmoid", "feedforward_tanh"}, "ch02_backprop": set(),
              "ch03_improving": {"softmax", "CrossEntropyCost", "LogLikelihoodCost"},
+             "ch04_universality": set(), "ch05_deep_training": set(),
              "foundations": {"softplus_prime", "batchnorm_forward", "layernorm_forward"}}
     assert sensitive == known.get(assignment, sensitive)
 
@@ -449,6 +450,8 @@ def test_a_crash_in_one_case_fails_only_the_check_of_that_case():
 TRANSFER = {"ch01_digits": ("feedforward_tanh", "tanh on the output layer too"),
             "ch02_backprop": ("backprop_ce_l2", "keeps sigma'(z^L) in the output error"),
             "ch03_improving": ("backprop_dropout", "the mask left out of BP2"),
+            "ch04_universality": ("bump_network_sigmoid", "heights f, as for a linear output"),
+            "ch05_deep_training": ("tanh_factor_interval", "the sigmoid's answer (threshold 4)"),
             "foundations": ("layernorm_backward", "without the mean terms")}
 
 
