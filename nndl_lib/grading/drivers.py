@@ -134,6 +134,28 @@ def call(ns: Mapping[str, Any], fn: str, args: list | tuple = (), kwargs: dict |
     return {"ret": ret, "inputs": inputs, "warnings": warned}
 
 
+def call_or_raise(ns: Mapping[str, Any], fn: str, args: list | tuple = (),
+                  kwargs: dict | None = None) -> dict:
+    """``ns[fn](*args, **kwargs)`` where raising is a possible right answer (an input the
+    function must refuse): an ``Exception`` is caught and reported as ``"raised"``
+    (``{"type": its class name, "value_error": whether it is a ValueError}``), else
+    ``"raised"`` is None and ``"ret"`` what the call returned."""
+    f = _resolve(ns, fn)
+    given, given_kw = list(args), dict(kwargs or {})
+    args, kwargs = materialize(given), materialize(given_kw)
+    ret, raised = None, None
+    with _watch() as warned:
+        try:
+            ret = f(*args, **kwargs)
+        except (NotImplementedError, Unavailable):
+            raise  # not an answer: reported as for any other call
+        except Exception as exc:  # the outcome under test; BaseException still propagates
+            raised = {"type": type(exc).__name__, "value_error": isinstance(exc, ValueError)}
+    inputs = _positional(args, given)
+    inputs.update({k: v for k, v in kwargs.items() if not isinstance(given_kw[k], RngSeed)})
+    return {"ret": ret, "raised": raised, "inputs": inputs, "warnings": warned}
+
+
 def call_with_gradient(ns: Mapping[str, Any], fn: str, args: list | tuple,
                        nabla_b: list, nabla_w: list) -> dict:
     """``ns[fn](*args, gradient)`` where ``gradient(x, y, weights, biases)`` returns copies of
@@ -283,6 +305,7 @@ def preload(drivers: Iterable[str]) -> None:
 DRIVERS: dict[str, Callable[..., dict]] = {
     "call": call,
     "call_with_gradient": call_with_gradient,
+    "call_or_raise": call_or_raise,
     "numerical_gradient_of": numerical_gradient_of,
     "numerical_gradient_in_place": numerical_gradient_in_place,
     "call_by_batch_size": call_by_batch_size,
@@ -294,7 +317,7 @@ DRIVERS: dict[str, Callable[..., dict]] = {
 def given_inputs(driver: str, data: dict) -> dict[str, Any]:
     """The data arguments of a call before it, keyed as the driver's ``"inputs"`` keys them
     after it (random generators and the drivers' own callbacks are not data)."""
-    if driver in ("call", "call_with_gradient"):
+    if driver in ("call", "call_with_gradient", "call_or_raise"):
         args = list(data.get("args", ()))
         inputs = _positional(args, args)
         inputs.update({k: v for k, v in (data.get("kwargs") or {}).items()

@@ -181,7 +181,8 @@ class Assignment:
 
     def input_names(self, p: PlannedCase) -> dict[str, str]:
         """Driver input key -> the argument's name in the reference (``"0"`` -> ``"x"``)."""
-        if p.driver not in ("call", "call_with_gradient", "call_by_batch_size"):
+        if p.driver not in ("call", "call_with_gradient", "call_by_batch_size",
+                            "call_or_raise"):
             return {}
         params = self._signature(p.case.data)
         return {str(i): n for i, n in enumerate(params)}
