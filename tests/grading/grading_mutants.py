@@ -490,3 +490,8 @@ from train_and_tune_mutants import TRAIN_AND_TUNE_MUTANTS  # noqa: E402
 
 for _assignment, _tasks in TRAIN_AND_TUNE_MUTANTS.items():
     MUTANTS[_assignment].update(_tasks)
+
+# Chapter 6 (issue 21) keeps its mutants in a module of its own.
+from mutants_ch06_deep_learning import MUTANTS_CH06_DEEP_LEARNING  # noqa: E402
+
+MUTANTS["ch06_deep_learning"] = MUTANTS_CH06_DEEP_LEARNING
