@@ -109,6 +109,8 @@ MUTANTS_CH06_DEEP_LEARNING: dict[str, dict[str, str]] = {
         "overlapping windows overwrite (= instead of +=)": _edit(
             "maxpool_backward", ("dx[n, c, r + p, s + q] += dout",
                                  "dx[n, c, r + p, s + q] = dout")),
+        "always float64": _edit("maxpool_backward", ("dtype=np.result_type(dout, x)",
+                                                     "dtype=np.float64")),
         "the window's gradient shared by all its entries": _edit(
             "maxpool_backward", (_MASK, "                    dx[n, c, r : r + size, s : s + size]"
                                         " += dout[n, c, i, j] / size**2")),

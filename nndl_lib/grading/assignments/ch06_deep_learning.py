@@ -154,7 +154,7 @@ def _compare_raises(got: dict, exp: dict, case: Case, check: str = "") -> CheckR
                                    "not fit the input, which calls for a ValueError")
     return CheckResult(check, False, "value",
                        message=f"{check}: returned {got.get('ret')!r} instead of raising "
-                               "ValueError: no whole number of window positions fits here")
+                               "ValueError: the windows do not fit this input")
 
 
 # --- worked_example -----------------------------------------------------------------------------
@@ -362,6 +362,10 @@ def _mpb_book(rng):
 
 def _mpb_other(rng):
     return _other_pools("maxpool_backward", rng)
+
+
+def _mpb_float32(rng):
+    return _other_pools("maxpool_backward", rng, np.float32, count=1)
 
 
 def _mpb_numerical(rng):
@@ -598,10 +602,12 @@ TASKS = [
                  _mpb_ties, compare_ret(location="dx"),
                  hint="scan each window row by row, left to right, and keep the first entry "
                       "that equals the maximum; the others get nothing"),
-        SubCheck("MNIST images, whose blank background ties at 0 in most windows", 1.0,
+        SubCheck("MNIST images, whose blank background ties at 0 in most windows", 1.5,
                  _mpb_mnist, compare_ret(location="dx"), costly=True,
                  hint="sum your dx over a window of blank pixels: it must equal that window's "
                       "dout once, not four times"),
+        SubCheck("float32 in, float32 out", 0.25, _mpb_float32,
+                 compare_ret(location="dx", check_dtype=True)),
     ]),
     Task("conv_parameter_count", in_place=(), subchecks=[
         SubCheck("the chapter's layers: 56, 520 and 20,040 parameters", 0.5, _count_book,
