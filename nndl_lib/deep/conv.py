@@ -46,12 +46,14 @@ from nndl_lib.deep.conv_shapes import (
     check_dout,
     check_pool,
     conv_output_size,
+    conv_parameter_count,
     pad_images,
     unpad_images,
 )
 
 __all__ = [
     "conv_output_size",
+    "conv_parameter_count",
     "conv2d_forward",
     "conv2d_backward",
     "conv2d_forward_naive",

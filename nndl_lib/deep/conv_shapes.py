@@ -11,8 +11,8 @@ import numpy as np
 
 from nndl_lib.validate import check_int
 
-__all__ = ["conv_output_size", "check_array", "check_conv", "check_bias", "check_dout",
-           "check_pool", "pad_images", "unpad_images"]
+__all__ = ["conv_output_size", "conv_parameter_count", "check_array", "check_conv", "check_bias",
+           "check_dout", "check_pool", "pad_images", "unpad_images"]
 
 
 def conv_output_size(n: int, k: int, stride: int = 1, pad: int = 0) -> int:
@@ -36,6 +36,17 @@ def conv_output_size(n: int, k: int, stride: int = 1, pad: int = 0) -> int:
             f"n + 2*pad - k = {span}"
         )
     return span // stride + 1
+
+
+def conv_parameter_count(F: int, C: int, KH: int, KW: int) -> int:
+    """Parameters of a convolutional layer of ``F`` filters of ``KH`` x ``KW`` on ``C`` channels.
+
+    Each filter has one weight per channel and kernel entry and one shared bias:
+    ``(KH * KW * C + 1) * F`` (two 3x3x3 filters: 56; 20 maps 5x5 on 1 channel: 520).
+    """
+    for name, value in (("F", F), ("C", C), ("KH", KH), ("KW", KW)):
+        check_int(value, name, minimum=1)
+    return (KH * KW * C + 1) * F
 
 
 def check_array(name: str, a: np.ndarray, ndim: int, layout: str) -> None:

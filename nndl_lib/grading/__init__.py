@@ -15,6 +15,8 @@ The assignments
     ``assignments.train_and_tune`` the tasks graded by training: budgets, thresholds, MNIST
     ``assignments.train_sgd``     chapter 1's SGD loop trained on MNIST
     ``assignments.train_spread``  the reference's measured spread behind the thresholds
+    ``assignments.ch06_deep_learning`` chapter 6's checks (convolution, pooling, the conv-pool
+                                  layer), graded on small arrays and a few MNIST images
 The checks' machinery
     ``framework``      an assignment's checks planned, run and scored (in the learner's kernel
                        and in the trusted grader alike)

@@ -148,8 +148,8 @@ def call_catching(ns: Mapping[str, Any], fn: str, args: list | tuple = (),
     with _watch() as warned:
         try:
             ret = f(*args, **kwargs)
-        except NotImplementedError:
-            raise
+        except (NotImplementedError, Unavailable):
+            raise  # not an answer: reported as for any other call
         except Exception as exc:
             ret, message, where = None, str(exc)[:300], where_raised(exc)
             raised = [c.__name__ for c in type(exc).__mro__ if c not in (BaseException, object)]

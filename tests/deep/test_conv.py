@@ -97,6 +97,17 @@ def test_conv_output_size_raises_for_non_integer_or_nonpositive_sizes(args, matc
         conv.conv_output_size(*args)
 
 
+def test_conv_parameter_count_reproduces_exercise_answers_and_counts_each_filters_bias():
+    shapes = {"two 3x3x3 filters": (2, 3, 3, 3), "20 maps 5x5 on 1 channel": (20, 1, 5, 5),
+              "40 maps 5x5 on 20 channels": (40, 20, 5, 5)}
+    for name, expected in EXERCISE_KEYS["ch6_parameter_counts"].items():
+        assert conv.conv_parameter_count(*shapes[name]) == expected
+    layer_w = np.zeros((7, 3, 2, 4))
+    assert conv.conv_parameter_count(*layer_w.shape) == layer_w.size + 7
+    with pytest.raises(ValueError, match="F must be an integer >= 1"):
+        conv.conv_parameter_count(0, 1, 3, 3)
+
+
 @pytest.mark.parametrize("forward", [conv.conv2d_forward, conv.conv2d_forward_naive])
 def test_conv_worked_example_reproduced_with_stride_1_and_2(forward):
     example = EXERCISE_KEYS["ch6_conv_example"]

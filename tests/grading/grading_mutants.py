@@ -499,6 +499,10 @@ from mutants_ch05_deep_training import MUTANTS_CH05_DEEP_TRAINING  # noqa: E402
 
 MUTANTS["ch05_deep_training"] = MUTANTS_CH05_DEEP_TRAINING
 
+from mutants_ch06_deep_learning import MUTANTS_CH06_DEEP_LEARNING  # noqa: E402
+
+MUTANTS["ch06_deep_learning"] = MUTANTS_CH06_DEEP_LEARNING
+
 from mutants_foundations import MUTANTS_FOUNDATIONS  # noqa: E402
 
 MUTANTS["foundations"] = MUTANTS_FOUNDATIONS

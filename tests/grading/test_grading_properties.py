@@ -174,6 +174,7 @@ def test_tasks_computing_exp_or_log_have_extreme_cases(assignment):
     known = {"ch01_digits": {"sigmoid", "feedforward_tanh"}, "ch02_backprop": set(),
              "ch03_improving": {"softmax", "CrossEntropyCost", "LogLikelihoodCost"},
              "ch04_universality": set(), "ch05_deep_training": set(),
+             "ch06_deep_learning": set(),
              "foundations": {"softplus_prime", "batchnorm_forward", "layernorm_forward"}}
     assert sensitive == known.get(assignment, sensitive)
 
@@ -452,6 +453,7 @@ TRANSFER = {"ch01_digits": ("feedforward_tanh", "tanh on the output layer too"),
             "ch03_improving": ("backprop_dropout", "the mask left out of BP2"),
             "ch04_universality": ("bump_network_sigmoid", "heights f, as for a linear output"),
             "ch05_deep_training": ("tanh_factor_interval", "the sigmoid's answer (threshold 4)"),
+            "ch06_deep_learning": ("conv_pool_backward", "activation's derivative left out"),
             "foundations": ("layernorm_backward", "without the mean terms")}
 
 
