@@ -4,19 +4,23 @@ This package imports nothing on import, so the sandboxed grading process can loa
 numpy-only helpers (``wire``, ``drivers``, ``guard``, ``boundary``, ``outofkernel_child``) without
 touching any reference code (an import contract in ``pyproject.toml`` keeps them numpy-only).
 
-The assignments
-    ``assignments.ch01_digits``,  one check module per assignment: its tasks, points, references
-    ``assignments.ch02_backprop``, and the ``check(name, obj)`` used by the notebooks' test
-    ``assignments.ch03_improving`` cells; notebooks import them by their public path
-                                  ``nndl_lib.grading.<name>`` (the one-line modules beside this)
-    ``assignments.ch03_cases``    chapter 3's cases (its task list is long)
-    ``assignments.foundations``   the foundations page: derivatives, one-hot, normalisation,
-                                  RMSprop and Adagrad
-    ``assignments.train_and_tune`` the tasks graded by training: budgets, thresholds, MNIST
-    ``assignments.train_sgd``     chapter 1's SGD loop trained on MNIST
-    ``assignments.train_spread``  the reference's measured spread behind the thresholds
-    ``assignments.ch06_deep_learning`` chapter 6's checks (convolution, pooling, the conv-pool
-                                  layer), graded on small arrays and a few MNIST images
+The assignments (one check module each: its tasks, TIERS, references and the ``check(name, obj)``
+of the notebooks' test cells; notebooks import it by its public path ``nndl_lib.grading.<name>``,
+the one-line modules beside this)
+    ``assignments.ch01_digits``        chapter 1: perceptrons, the forward pass, SGD
+    ``assignments.ch02_backprop``      chapter 2: BP1-BP4, matrix backprop, finite differences
+    ``assignments.ch03_improving``     chapter 3: costs, regularisation, dropout, optimisers
+    ``assignments.ch03_cases``         chapter 3's cases (its task list is long)
+    ``assignments.ch04_universality``  chapter 4: steps, bumps and towers, graded by what the
+                                       networks compute on a function drawn per student
+    ``assignments.ch05_deep_training`` chapter 5: per-layer gradient norms, the factor w sigma'
+    ``assignments.ch06_deep_learning`` chapter 6: convolution, pooling, the conv-pool layer,
+                                       on small arrays and a few MNIST images (tied windows)
+    ``assignments.foundations``        the foundations page: derivatives, one-hot,
+                                       normalisation, RMSprop and Adagrad
+    ``assignments.train_and_tune``     the tasks graded by training: budgets, thresholds, MNIST
+    ``assignments.train_sgd``          chapter 1's SGD loop trained on MNIST
+    ``assignments.train_spread``       the reference's measured spread behind the thresholds
 The checks' machinery
     ``framework``      an assignment's checks planned, run and scored (in the learner's kernel
                        and in the trusted grader alike)
@@ -62,8 +66,12 @@ The course
                        answers or stubs), for testing and timing the graders
     ``cli``            the ``nndl-course`` console script
 
-Adding an assignment (chapters 4-6): write ``exercises/source/<name>/<name>.ipynb`` and
-``nndl_lib/grading/assignments/<name>.py`` (copy the shape of ``ch01_digits``: TASKS, REFERENCES,
-PRELUDE, ALLOWED_MODULES, ``ASSIGNMENT`` and ``check``), and have the notebook import it as
-``from nndl_lib.grading.assignments import <name> as checks``; nothing else needs to change.
+Adding an assignment: write ``exercises/source/<name>/<name>.ipynb`` and
+``nndl_lib/grading/assignments/<name>.py`` (copy the shape of ``ch02_backprop``: TASKS,
+REFERENCES, TIERS, ``ASSIGNMENT`` and ``check``), a one-line public module
+``nndl_lib/grading/<name>.py``, and have the notebook import it as
+``from nndl_lib.grading import <name> as checks``; its mutants go in
+``tests/grading/mutants_<name>.py``. The README says what else a new assignment needs (the
+Exercises part of ``_toc.yml``, ``exercises/index.md``, a link from its chapter, the points
+table); the tests find the assignment by itself and check each of these.
 """
