@@ -36,7 +36,9 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 # ... and readable offline (the page travels alone: LMS download, e-mail, Fetch Feedback): the
-# maths rendered as MathML when the page is made, no MathJax or anything else from a CDN.
+# maths rendered as MathML when the page is made, no MathJax or anything else from a CDN; the
+# learner's grade report and flags on top (so formgrader's Generate Feedback, plain
+# `nbgrader generate_feedback` and `nndl-course feedback` make the same page).
 c.GenerateFeedback.exporter_class = "nndl_lib.grading.feedback_page.OfflineFeedbackExporter"
 
 # Autograde (formgrader's button, `nbgrader autograde`, the API) and validate: the sandboxed path.

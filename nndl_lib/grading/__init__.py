@@ -58,7 +58,8 @@ The course
                        feedback, collect by owner
     ``gradebook``      the real gradebook: merging one student's results, overrides, grade rows
     ``flags``          every flag the grader records, in the instructor's words and the learner's
-    ``feedback_page``  the feedback page readable offline: maths as MathML, nothing from a CDN
+    ``feedback_page``  the feedback page readable offline: maths as MathML, nothing from a CDN,
+                       the learner's grade report on top (every way of making feedback)
     ``lms``            reading LMS downloads for ``collect``: files and student ids
     ``notebook_cells`` a cell's source and nbgrader metadata; which cells are the learner's
     ``leaks``          finding solution code and hidden tests; scrubbing them from feedback

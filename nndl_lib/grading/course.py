@@ -47,16 +47,14 @@ from typing import Any
 
 from nndl_lib.grading import boundary, leaks
 from nndl_lib.grading.autograde_parent import COURSE_ID, Tripwire, nbgrader_in_scratch
+from nndl_lib.grading.feedback_page import add_grade_report
 from nndl_lib.grading.gradebook import (
     Outcome,
     backup_gradebook,
     cache_alembic_head,
     grade_rows,
-    inject_report,
     merge_results,
     quiet,
-    read_json,
-    with_instructor_scores,
 )
 from nndl_lib.grading.lms import CourseError, id_for, lms_entries, student_id_from_name
 from nndl_lib.grading.outofkernel_parent import Limits, grade_notebook
@@ -325,14 +323,15 @@ class Course:
     # -- feedback -----------------------------------------------------------------------------
 
     def feedback(self, assignment: str, students: Iterable[str] | None = None) -> list[Path]:
-        """nbgrader's generate_feedback (hidden tests scrubbed), then the out-of-kernel report
-        at the top of each page. Returns the HTML files."""
-        src, source_nb = self.source_notebook(assignment)
+        """nbgrader's generate_feedback with the course's exporter, which scrubs the hidden tests
+        and puts the learner's grade report at the top of each page
+        (:func:`feedback_page.add_grade_report`; formgrader's Generate Feedback makes the same
+        page). Returns the HTML files."""
+        src, _ = self.source_notebook(assignment)
         students = sorted(students) if students is not None else sorted(
             p.name for p in (self.root / "autograded").iterdir()
             if (p / assignment).is_dir()) if (self.root / "autograded").is_dir() else []
         api = self.api()
-        protected = leaks.protected_lines(source_nb, solutions=False)
         pages = []
         for student in students:
             with quiet():
@@ -340,17 +339,12 @@ class Course:
             page = self.root / "feedback" / student / assignment / f"{src.stem}.html"
             if not result.get("success") or not page.is_file():
                 page.parent.mkdir(parents=True, exist_ok=True)
-                page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
-                                f"{html.escape(assignment)}</title></head><body>"
-                                "<p>nbgrader could not render this notebook.</p></body></html>")
-            record = with_instructor_scores(
-                self.db_url, assignment, student, source_nb, src.stem,
-                read_json(self.root / "grading" / assignment / f"{student}.json"))
-            text = page.read_text(encoding="utf-8")
-            text = inject_report(text, record)
-            for line in sorted(protected, key=len, reverse=True):
-                text = text.replace(html.escape(line, quote=False), "[hidden test]")
-            page.write_text(text, encoding="utf-8")
+                page.write_text(add_grade_report(
+                    "<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+                    f"{html.escape(assignment)}</title></head><body>"
+                    "<p>nbgrader could not render this notebook.</p></body></html>",
+                    self.root, assignment, student, notebook=src.stem, db_url=self.db_url),
+                    encoding="utf-8")
             # what nbgrader's release_feedback names the page by in the exchange (the learner's
             # fetch_feedback finds it by the same hash): the submission's time and secret
             for name in ("timestamp.txt", "submission_secret.txt"):

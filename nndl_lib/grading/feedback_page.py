@@ -15,6 +15,17 @@ and leaves the maths as ``$...$`` text for it; offline the learner sees raw TeX.
   only from prose.
 - The same exporter removes every script, style sheet or image the page would fetch from
   another site (:func:`strip_external`): nbconvert's MathJax loader among them.
+- And it puts the learner's grade report at the top of every graded page
+  (:func:`add_grade_report`): the out-of-kernel grade task by task and the flags in the
+  learner's words, read from ``grading/<assignment>/<student>.json`` (which
+  ``Course.autograde`` writes, whichever way the instructor autogrades) and the gradebook as it
+  stands (an instructor's score set in formgrader since), then replaces any hidden-test line
+  still on the page by ``[hidden test]``. nbgrader's converter names the student and the
+  assignment (``resources["nbgrader"]``); the course folder is its ``coursedir``. So every way
+  of making feedback (``nndl-course feedback``, formgrader's Generate Feedback,
+  ``nbgrader generate_feedback``, ``NbGraderAPI.generate_feedback``) makes the same page. A
+  notebook with no record (autograded by an nbgrader that does not use the course's
+  configuration) says so in one plain sentence where the report would be.
 
 TeX that the converter (``latex2mathml``) cannot read is shown as its source, in ``<code>``.
 """
@@ -22,8 +33,10 @@ TeX that the converter (``latex2mathml``) cannot read is shown as its source, in
 from __future__ import annotations
 
 import html
+import os
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 from nbconvert.exporters import HTMLExporter
@@ -35,7 +48,7 @@ except ImportError:  # pragma: no cover (Jinja < 3)
     from jinja2 import contextfilter as pass_context
 
 __all__ = ["tex_to_mathml", "MathMLRenderer", "OfflineFeedbackExporter", "strip_external",
-           "external_requests"]
+           "external_requests", "add_grade_report", "course_root", "NO_REPORT"]
 
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 #: MathML Core's elements (and ``semantics``' annotations): anything else in the converter's
@@ -89,8 +102,9 @@ class MathMLRenderer(IPythonRenderer):
 
 
 class OfflineFeedbackExporter(HTMLExporter):
-    """nbgrader's feedback page (the HTML exporter, its ``feedback`` template) with MathML maths
-    and nothing loaded from another site."""
+    """nbgrader's feedback page (the HTML exporter, its ``feedback`` template) with MathML maths,
+    nothing loaded from another site and, when nbgrader's converter runs it on a student's
+    notebook, the learner's grade report at the top (:func:`add_grade_report`)."""
 
     @pass_context
     def markdown2html(self, context: Any, source: str) -> str:
@@ -109,7 +123,75 @@ class OfflineFeedbackExporter(HTMLExporter):
     def from_notebook_node(self, nb: Any, resources: dict | None = None,
                            **kw: Any) -> tuple[str, dict]:
         output, resources = super().from_notebook_node(nb, resources, **kw)
-        return strip_external(output).replace("</head>", MATH_STYLE + "</head>", 1), resources
+        output = strip_external(output).replace("</head>", MATH_STYLE + "</head>", 1)
+        info = (resources or {}).get("nbgrader") or {}
+        if info.get("student") and info.get("assignment"):
+            output = add_grade_report(output, course_root(self), info["assignment"],
+                                      info["student"], notebook=info.get("notebook"),
+                                      db_url=info.get("db_url"))
+        return output, resources
+
+
+#: what a graded page says where no grading record exists (the notebook was autograded by an
+#: nbgrader that does not take the course's path, so no out-of-kernel grade or flags exist)
+NO_REPORT = ("No detailed grade report was made for this notebook: the points below are "
+             "those shown in each check cell. Ask your instructor if you expected one.")
+
+
+def add_grade_report(page: str, root: str | Path, assignment: str, student: str, *,
+                     notebook: str | None = None, db_url: str | None = None) -> str:
+    """``page`` (one student's feedback page) with the learner's grade report at the top and
+    every hidden-test line of the source notebook left on it replaced by ``[hidden test]``.
+
+    The report is :func:`gradebook.inject_report` of the record
+    ``<root>/grading/<assignment>/<student>.json`` brought up to date with the gradebook
+    (:func:`gradebook.with_instructor_scores`). Without a record the page says
+    :data:`NO_REPORT` instead. ``notebook``: the notebook's name (default: the one source
+    notebook of the assignment); ``db_url``: the gradebook (default ``<root>/gradebook.db``).
+    """
+    from nndl_lib.grading import leaks
+    from nndl_lib.grading.gradebook import inject_report, read_json, with_instructor_scores
+
+    root = Path(root)
+    folder = root / "source" / assignment
+    source = folder / f"{notebook}.ipynb" if notebook else None
+    if source is None or not source.is_file():
+        found = sorted(folder.glob("*.ipynb"))
+        source = found[0] if len(found) == 1 else None
+    source_nb = read_json(source) if source is not None else {}
+    record = read_json(root / "grading" / assignment / f"{student}.json")
+    if record and source_nb:
+        record = with_instructor_scores(db_url or f"sqlite:///{root / 'gradebook.db'}",
+                                        assignment, student, source_nb, source.stem, record)
+    if record:
+        page = inject_report(page, record)
+    else:
+        page = _insert_at_top(page, "<section id='nndl-grade-report' style='border:2px solid "
+                              "#446;padding:1em;margin:1em'><h2>Your grade</h2><p>"
+                              + html.escape(NO_REPORT) + "</p></section>")
+    if source_nb:
+        hidden = leaks.protected_lines(source_nb, solutions=False)
+        for line in sorted(hidden, key=len, reverse=True):
+            page = page.replace(html.escape(line, quote=False), "[hidden test]")
+    return page
+
+
+def _insert_at_top(page: str, block: str) -> str:
+    match = re.search(r"<body[^>]*>", page)
+    return block + page if match is None else page[: match.end()] + block + page[match.end():]
+
+
+def course_root(node: Any) -> Path:
+    """The course folder of the nbgrader converter that ``node`` (a preprocessor or an exporter)
+    runs under (its ``coursedir``), else the configured ``CourseDirectory.root``, else the
+    working folder (nbgrader's own default)."""
+    config = getattr(node, "config", None) or {}
+    while node is not None:
+        coursedir = getattr(node, "coursedir", None)
+        if coursedir is not None:
+            return Path(coursedir.root)
+        node = getattr(node, "parent", None)
+    return Path(config.get("CourseDirectory", {}).get("root") or os.getcwd())
 
 
 _EXTERNAL = r"""\s(?:src|href)\s*=\s*["']?\s*(?:https?:)?//"""

@@ -31,6 +31,8 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
+from nndl_lib.grading.feedback_page import course_root
+
 __all__ = ["CourseAutograde", "GradingRefused", "KERNEL_NAME", "KERNELSPEC_ROOT",
            "AUTOGRADE_PREPROCESSORS", "configure"]
 
@@ -106,13 +108,7 @@ class CourseAutograde(NbGraderPreprocessor):
     def _course_root(self) -> Path:
         """The course folder of the converter running this step (its ``coursedir``), else the
         configured ``CourseDirectory.root``, else the working folder."""
-        node: Any = self.parent
-        while node is not None:
-            coursedir = getattr(node, "coursedir", None)
-            if coursedir is not None:
-                return Path(coursedir.root)
-            node = getattr(node, "parent", None)
-        return Path(self.config.get("CourseDirectory", {}).get("root") or os.getcwd())
+        return course_root(self)
 
 
 def configure(c: Any) -> None:

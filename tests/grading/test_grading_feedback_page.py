@@ -171,6 +171,81 @@ def test_the_report_shows_the_learner_sentences_not_the_flags():
         assert term not in page.lower(), term
 
 
+def _graded_page(root, student: str, cells: list) -> str:
+    """The exporter's page as nbgrader's GenerateFeedback converter asks for it: the course
+    folder configured, the student and the assignment named in ``resources["nbgrader"]``."""
+    from traitlets.config import Config
+
+    from nndl_lib.grading.gradebook import cache_alembic_head
+
+    cache_alembic_head(root / "gradebook.db")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    exporter = OfflineFeedbackExporter(template_name="classic", config=config)
+    resources = {"nbgrader": {"student": student, "assignment": "ch02_backprop",
+                              "notebook": "ch02_backprop",
+                              "db_url": f"sqlite:///{root / 'gradebook.db'}"}}
+    out, _ = exporter.from_notebook_node(nb, resources)
+    return out
+
+
+def _course_with_record(tmp_path, record: dict | None):
+    root = tmp_path / "exercises"
+    shutil.copytree(COURSE / "source" / "ch02_backprop", root / "source" / "ch02_backprop")
+    if record is not None:
+        (root / "grading" / "ch02_backprop").mkdir(parents=True)
+        (root / "grading" / "ch02_backprop" / "ann.json").write_text(json.dumps(record))
+    return root
+
+
+def test_the_exporter_puts_the_learners_report_on_every_graded_page(tmp_path):
+    """Whatever makes the page (formgrader's Generate Feedback, ``nbgrader generate_feedback``,
+    ``nndl-course feedback``), nbgrader's converter runs this exporter: the report and the
+    flags in the learner's words come at the top, once, and a hidden-test line a cell's
+    output still quotes is replaced. (The record is brought up to date with the gradebook,
+    where no instructor has set a score: that flag is dropped.)"""
+    from nndl_lib.grading import leaks
+
+    said = [f for f in FLAGS if not f.startswith(F.INSTRUCTOR)]
+    record = {**RECORD, "flags": [*said, f"{F.INSTRUCTOR} ['test_sigmoid']"]}
+    root = _course_with_record(tmp_path, record)
+    source = json.loads((root / "source" / "ch02_backprop" / "ch02_backprop.ipynb").read_text())
+    hidden = sorted(leaks.protected_lines(source, solutions=False))
+    assert hidden
+    quoting = nbformat.v4.new_code_cell("print('x')", outputs=[nbformat.v4.new_output(
+        "stream", name="stdout", text=f"line 3\n    {hidden[0]}\n")])
+    page = _graded_page(root, "ann", [nbformat.v4.new_markdown_cell(MATHS), quoting])
+    assert page.count("id='nndl-grade-report'") == 1
+    assert page.index("nndl-grade-report") < page.index("<math")  # at the top
+    assert _block(page) == _block(inject_report("<html><body></body></html>",
+                                                {**record, "flags": said}))
+    plain = html.unescape(re.sub(r"<[^>]+>", "", page))
+    for flag in said:
+        assert F.learner_sentence(flag, record) in plain, flag
+    assert "changed by your instructor" not in plain
+    assert page.count("<math") == 6 and _raw_tex(page) == []
+    assert leaks.find_leaks(leaks.html_text(page), set(hidden)) == []
+    assert "[hidden test]" in page
+    for term in (*JARGON, *F.INTERNAL_TERMS):
+        assert term not in page.lower(), term
+
+
+def _block(page: str) -> str:
+    return page[page.index("nndl-grade-report"):page.index("</section>")]
+
+
+def test_a_graded_page_without_a_record_says_so_and_an_ungraded_one_is_left_alone(tmp_path):
+    from nndl_lib.grading.feedback_page import NO_REPORT
+
+    root = _course_with_record(tmp_path, None)
+    page = _graded_page(root, "ann", [nbformat.v4.new_markdown_cell(MATHS)])
+    assert page.count("id='nndl-grade-report'") == 1
+    assert html.escape(NO_REPORT) in page
+    assert "nndl-grade-report" not in _page([nbformat.v4.new_markdown_cell(MATHS)])
+
+
 @pytest.mark.skipif(boundary.unavailable_reason() is not None,
                     reason=f"no Landlock here: {boundary.unavailable_reason()}")
 def test_a_graded_submissions_feedback_page_renders_offline(tmp_path):

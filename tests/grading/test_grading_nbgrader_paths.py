@@ -31,6 +31,7 @@ from ordinary_user import ordinary_user, proc_failed_text
 
 from nndl_lib.grading import boundary, leaks
 from nndl_lib.grading.course import Course
+from nndl_lib.grading.feedback_page import external_requests
 from nndl_lib.grading.gradebook import ATTEMPT_FLAG
 
 pytestmark = [pytest.mark.grading,
@@ -144,6 +145,53 @@ def test_formgraders_feedback_buttons_keep_hidden_tests_out(klass):
     hidden = leaks.protected_lines(source, solutions=False)
     assert hidden, "the source has hidden tests to keep out"
     assert leaks.find_leaks(leaks.html_text(page), hidden) == []
+
+
+def _report_block(page: str) -> str:
+    return page[page.index("<section id='nndl-grade-report'"):page.index("</section>")]
+
+
+def test_every_feedback_path_makes_the_same_page_with_the_learners_report(klass):
+    """``nndl-course feedback``, formgrader's Generate Feedback (``NbGraderAPI.generate_feedback``,
+    what the button calls) and plain ``nbgrader generate_feedback`` all run the course's
+    exporter: each page has the grade report and the flags in the learner's words at the top,
+    once and the same, its maths as MathML, nothing from another site and no hidden test."""
+    from nbgrader.api import Gradebook
+
+    root, _ = klass
+    c = Course(root)
+    source = json.loads(next((root / "source" / A).glob("*.ipynb")).read_text())
+    hidden = leaks.protected_lines(source, solutions=False)
+
+    def instructor_score(score):  # bob's, as the instructor sets it in formgrader
+        with Gradebook(c.db_url, course_id="nndl") as gb:
+            gb.find_grade("test_backprop_example", A, A, "bob").manual_score = score
+            gb.db.commit()
+
+    instructor_score(2)
+    try:
+        [path] = c.feedback(A, ["bob"])
+        pages = {"nndl-course feedback": path.read_text()}
+        assert c.api().generate_feedback(A, "bob")["success"]
+        pages["Generate Feedback"] = path.read_text()
+        proc = subprocess.run([*NBGRADER, "generate_feedback", A, "--student", "bob",
+                               "--force"], cwd=root, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        pages["nbgrader generate_feedback"] = path.read_text()
+    finally:
+        instructor_score(None)
+    block = _report_block(pages["nndl-course feedback"])
+    for how, page in pages.items():
+        assert page.count("id='nndl-grade-report'") == 1, how
+        assert _report_block(page) == block, how
+        plain = leaks.html_text(page)
+        assert "Grade decided outside your notebook" in plain, how
+        assert "How your notebook was graded" in plain, how
+        assert "Your grade was changed by your instructor for 'backprop_example'" in plain, how
+        assert page.count("<math") > 20, how
+        assert external_requests(page) == [], how
+        assert leaks.find_leaks(plain, hidden) == [], how
 
 
 def test_nbgrader_validate_of_a_submission_runs_in_the_sandbox(klass):
