@@ -342,7 +342,9 @@ class Course:
                 page.write_text(add_grade_report(
                     "<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
                     f"{html.escape(assignment)}</title></head><body>"
-                    "<p>nbgrader could not render this notebook.</p></body></html>",
+                    "<p>Your notebook could not be shown on this page (the file may be "
+                    "damaged); the grade report stands. Ask your instructor for a copy of the "
+                    "graded notebook.</p></body></html>",
                     self.root, assignment, student, notebook=src.stem, db_url=self.db_url),
                     encoding="utf-8")
             # what nbgrader's release_feedback names the page by in the exchange (the learner's
