@@ -143,15 +143,14 @@ def exec_reference_source(module: str) -> str:
 
 
 def reference_attempts(module: str, name: str) -> str:
-    """The three ways of :func:`import_reference`, :func:`load_reference_by_path` and
-    :func:`exec_reference_source` in one cell, each tried in turn: ``name`` is defined only
-    where one of them went through."""
+    """The ways of :func:`load_reference_by_path` and :func:`exec_reference_source`, each
+    caught, then :func:`import_reference` (not caught: the cell fails as part 1's does):
+    ``name`` is defined only where one of them went through."""
     lines = []
-    for attempt in (import_reference(module, name), load_reference_by_path(module, name),
-                    exec_reference_source(module)):
+    for attempt in (load_reference_by_path(module, name), exec_reference_source(module)):
         lines += ["try:", *("    " + line for line in attempt.splitlines()),
                   "except BaseException as err:", "    print(type(err).__name__, err)"]
-    return "\n".join(lines)
+    return "\n".join([*lines, import_reference(module, name)])
 
 
 # --- files, processes, threads, types -------------------------------------------------------------
