@@ -15,7 +15,9 @@ for every student (a visible one).
 Afterwards nothing outside the sandbox has changed (the course tree but the grader's own
 outputs, the instructor's home, the other students' files; the tripwire restored nothing);
 the honest student ``alice`` has full marks and no flag; every row's autograded score is the
-out-of-kernel one; and each hostile student scores and is flagged as part 1 expects:
+out-of-kernel one; each hostile student scores and is flagged as part 1 expects; and a student
+whose cell tries nothing the sandbox refuses (a loop, an exit, an error, a broken notebook) is
+not flagged as having tried (:data:`NO_ATTEMPT`):
 
 =========================  ==============================================================
 student                    part 1's case (test file: test)
@@ -36,7 +38,9 @@ hard-coder                 sandbox: hard-coding the visible answers
 copier                     sandbox: calling the reference (import, load by path, exec)
 writer                     sandbox: writing into another student's folder or the gradebook
 processes                  sandbox: processes, signals and ctypes
-thread-storm               sandbox: fork bomb or thread storm
+busy-threads               sandbox: fork bomb or thread storm (in the cell of the last
+                           task called plainly, not trained: its kernel is starved; the
+                           name sorts early, so its long nbgrader run overlaps the others)
 liar                       sandbox: output that lies about its type
 boundary                   boundary: every attack at once (with the audit hook in front)
 prober                     boundary: an attempt is flagged, the learner is told "refused"
@@ -285,9 +289,9 @@ def _both(*checks: Callable) -> Callable:
 def _hard_coding(ctx, s):
     name, _, subcheck, alone = ctx.hard
     task = s.task[name]
-    assert 0 < task["points"] < task["max_points"], task
-    if alone:  # the visible example's sub-check passes
-        assert task["subchecks"][subcheck]["passed"], task
+    assert task["points"] < task["max_points"], task  # the random checks are lost
+    if alone:  # the visible example is a sub-check of its own: that one passes
+        assert task["subchecks"][subcheck]["passed"] and task["points"] > 0, task
     assert s.lost == {ctx.hard[0]}
 
 
@@ -366,7 +370,7 @@ CASES = [
          _both(_loses(), _full_and_flagged())),
     Case("processes", _replace(t=lambda c: hc.process_attacks(c.root) + "\n" + c.ref),
          _processes),
-    Case("thread-storm", _replace(last=lambda c: hc.THREAD_STORM + c.ref_last), _thread_storm),
+    Case("busy-threads", _replace(last=lambda c: hc.THREAD_STORM + c.ref_last), _thread_storm),
     Case("liar", _replace(t=lambda c: hc.liar(c.sig)), _zero("t")),
     Case("boundary", _adding(lambda c: hc.boundary_attack(
         c.root, c.home, c.listener.getsockname()[1], c.witness.pid, A, HONEST,
@@ -377,6 +381,12 @@ CASES = [
     Case("vandal", _adding(lambda c: hc.vandal(c.root, c.home), first=True),
          _full_and_flagged("VANDAL HIT [] REFUSED")),
 ]
+
+
+#: the students whose cells try nothing the sandbox refuses
+NO_ATTEMPT = {"loop-in-function", "loop-at-top", "loop-ignoring-alarm", "huge-allocation",
+              "sys-exit", "os-exit-at-top", "os-exit-in-function", "syntax-error",
+              "deleted-answer", "edited-tests", "boaster", "hard-coder", "busy-threads", "liar"}
 
 
 # --- the class, graded -----------------------------------------------------------------------
@@ -507,6 +517,10 @@ def test_a_hostile_class_graded_as_an_ordinary_user_harms_nobody(user):
                 case.check(ctx, results[case.student])
             except AssertionError as err:
                 failed.append(f"{case.student}: {str(err)[:1500]}")
+            if case.student in NO_ATTEMPT:
+                expect(ATTEMPT_FLAG not in results[case.student].row["flag"],
+                       f"{case.student} is flagged as an attempt: "
+                       f"{results[case.student].row['flag'][:600]}")
         for case in cases:
             s = results[case.student]
             print(f"  {case.student}: {s.row['autograded_score']}/{s.row['autograded_max']}"
