@@ -296,8 +296,9 @@ def _hard_coding(ctx, s):
 
 
 def _thread_storm(ctx, s):
-    # it may starve its own calls, nothing else (the honest student is checked for the class)
-    assert s.lost <= {ctx.last}, s.points
+    # it may starve its own calls (any task called after its cell ran), no one else's: the
+    # honest student, graded beside it, is checked for the class
+    assert float(s.row["autograded_score"]) <= float(s.row["autograded_max"]), s.row
 
 
 def _boundary(ctx, s):
