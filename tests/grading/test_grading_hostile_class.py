@@ -14,10 +14,11 @@ for every student (a visible one).
 
 Afterwards nothing outside the sandbox has changed (the course tree but the grader's own
 outputs, the instructor's home, the other students' files; the tripwire restored nothing);
-the honest student ``alice`` has full marks and no flag; every row's autograded score is the
-out-of-kernel one; each hostile student scores and is flagged as part 1 expects; and a student
-whose cell tries nothing the sandbox refuses (a loop, an exit, an error, a broken notebook) is
-not flagged as having tried (:data:`NO_ATTEMPT`):
+the honest student ``alice`` has full marks and no flag (but the written question's "manual
+grading pending"); every row's autograded score is the out-of-kernel one; each hostile student
+scores and is flagged as part 1 expects; and a student whose cell tries nothing the sandbox
+refuses (a loop, an exit, an error, a broken notebook) is not flagged as having tried
+(:data:`NO_ATTEMPT`):
 
 =========================  ==============================================================
 student                    part 1's case (test file: test)
@@ -62,6 +63,10 @@ Not expressible as a submission graded by ``nndl-course``, so not here:
   *the tripwire restores the course after an escape* -- the escape is simulated in the grader.
 - nbgrader_paths: plain ``nbgrader autograde``/``validate`` and formgrader's API -- other
   commands than ``nndl-course`` (their own test runs them, also as this user).
+
+Slow: 24 submissions, each a kernel run by nbgrader and an out-of-kernel child, about 230 s of
+CPU (measured on 2 shared cores: 4.5 to 5 minutes for ch02_backprop and ch03_improving; the
+busy threads' starved kernel alone takes about 2 minutes, the three loops about 30 s each).
 
 Skipped, with the reason, where there is no Landlock or no ordinary user can be made; under
 ``CI`` a setup that should work and fails is an error, not a skip.
