@@ -13,6 +13,7 @@ import signal
 import socket
 from pathlib import Path
 
+import hostile_cells as hc
 import pytest
 from grading_support import COURSE, MODULES, learner_notebook
 
@@ -20,7 +21,6 @@ from nndl_lib.grading import boundary, cli
 from nndl_lib.grading.course import Course, CourseError
 from nndl_lib.grading.gradebook import ATTEMPT_FLAG
 from nndl_lib.grading.outofkernel_parent import Limits, SandboxUnavailable, grade_notebook
-from nndl_lib.grading.users import PACKAGE_ROOT
 
 pytestmark = [pytest.mark.grading,
               pytest.mark.skipif(boundary.unavailable_reason() is not None,
@@ -30,48 +30,8 @@ FAST = Limits(cell_s=5.0, case_s=3.0, grace_s=2.0, total_s=90.0)
 
 
 def attack_cell(course, home, port, pid) -> str:
-    """One cell trying everything; it raises an error naming what was refused (errno) and, if
-    anything got through, "NOT REFUSED". nbgrader's kernel may read the library (its test
-    cells compute the references: the in-kernel score is the one the learner saw); the
-    out-of-kernel child, which decides the grade, may not."""
-    secret, src = course / ".course_secret", course / "source" / "ch01_digits" / "ch01_digits.ipynb"
-    other = course / "submitted" / "bob" / "ch01_digits" / "ch01_digits.ipynb"
-    feedback = course / "feedback" / "bob" / "ch01_digits" / "ch01_digits.html"
-    return "\n".join([
-        "import errno, os, posixpath, signal, socket, subprocess",
-        "posixpath.lexists = lambda p: False  # the issue's trick against the hook",
-        "got = {}",
-        "def attempt(name, f):",
-        "    try:",
-        "        f()",
-        "        got[name] = 'DONE'",
-        "    except OSError as e:",
-        "        got[name] = errno.errorcode.get(e.errno, str(e.errno))",
-        f"attempt('home', lambda: open({str(home / 'pwned.txt')!r}, 'w').write('x'))",
-        f"attempt('config', lambda: open({str(course / 'nbgrader_config.py')!r}, 'a')"
-        ".write('\\nprint(1)'))",
-        f"attempt('gradebook', lambda: open({str(course / 'gradebook.db')!r}, 'r+b')"
-        ".write(b'x'))",
-        f"attempt('other', lambda: open({str(other)!r}, 'w').write('{{}}'))",
-        f"attempt('feedback', lambda: open({str(feedback)!r}, 'w').write('x'))",
-        f"attempt('symlink', lambda: os.symlink({str(course / 'nbgrader_config.py')!r}, "
-        "'link'))",
-        f"attempt('read_secret', lambda: open({str(secret)!r}).read())",
-        f"attempt('read_source', lambda: open({str(src)!r}).read())",
-        f"attempt('read_library', lambda: open({str(PACKAGE_ROOT / 'nndl_lib' / 'fc.py')!r})"
-        ".read())",
-        f"attempt('connect', lambda: socket.create_connection(('127.0.0.1', {port}), 2))",
-        "attempt('bind', lambda: socket.socket().bind(('127.0.0.1', 0)))",
-        f"attempt('signal_grader', lambda: os.kill({pid}, signal.SIGUSR1))",
-        "attempt('signal_parent', lambda: os.kill(os.getppid(), signal.SIGUSR1))",
-        "attempt('execute', lambda: subprocess.run(['/bin/true']))",
-        "# nbgrader's kernel reads the library by design (its test cells compute the references)",
-        "by_design = {'read_library'} if 'get_ipython' in globals() else set()",
-        "bad = {k: v for k, v in got.items() if v not in ('EACCES', 'EPERM')",
-        "       and k not in by_design}",
-        "raise RuntimeError(('NOT' + ' REFUSED ' + repr(bad)) if bad else",
-        "                   'ALL' + ' REFUSED ' + repr(got))",
-    ])
+    """The boundary's attack (:func:`hostile_cells.boundary_attack`) on chapter 1's course."""
+    return hc.boundary_attack(course, home, port, pid)
 
 
 @pytest.fixture
@@ -203,10 +163,7 @@ def test_attempts_are_flagged_for_the_instructor_and_only_said_refused_to_the_le
     c.release("ch01_digits")
     nb = learner_notebook("ch01_digits")
     nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
-                        "execution_count": None, "source": (
-                            "try:\n"
-                            f"    open({str(home / 'x.txt')!r}, 'w')\n"
-                            "except OSError:\n    pass\n")})
+                        "execution_count": None, "source": hc.probe_home(home)})
     _hand_in(root, c, "mal_1_ch01.ipynb", nb)
     [o] = c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
     assert o.out_of_kernel == o.max_points
@@ -227,40 +184,7 @@ def test_the_kernel_reports_attempts_through_a_channel_the_submission_cannot_era
     c.release("ch01_digits")
     nb = learner_notebook("ch01_digits")
     nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
-                        "execution_count": None, "source": "\n".join([
-                            "import errno, fcntl, os, stat, time",
-                            "got = {}",
-                            "try:",
-                            f"    open({str(home / 'x.txt')!r}, 'w')",
-                            "except OSError:",
-                            "    pass",
-                            "report = os.environ['NNDL_SANDBOX_REFUSED']",
-                            "for name, f in [('remove', lambda: os.remove(report)),",
-                            "                ('rewrite', lambda: open(report, 'w')),",
-                            "                ('rename', lambda: os.rename(report, 'x'))]:",
-                            "    try:",
-                            "        f()",
-                            "        got[name] = 'DONE'",
-                            "    except OSError as e:",
-                            "        got[name] = errno.errorcode.get(e.errno, 'guard')",
-                            "for fd in range(3, 1024):",
-                            "    try:",
-                            "        os.ftruncate(fd, 0)",
-                            "        got.setdefault('truncated', []).append(fd)",
-                            "    except OSError:",
-                            "        pass",
-                            "    try:",
-                            "        st = os.fstat(fd)",
-                            "    except OSError:",
-                            "        continue",
-                            "    if (stat.S_ISFIFO(st.st_mode)",
-                            "            and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE",
-                            "            == os.O_WRONLY):",
-                            "        os.close(fd)",
-                            "        got.setdefault('closed', []).append(fd)",
-                            "time.sleep(1.5)",
-                            "print('CHANNEL', got)",
-                        ])})
+                        "execution_count": None, "source": hc.report_channel(home)})
     _hand_in(root, c, "mal_1_ch01.ipynb", nb)
     [o] = c.autograde("ch01_digits", cell_timeout=20, limits=FAST)
     kernel_said = json.dumps(json.loads(next((root / "autograded" / "mal" / "ch01_digits")

@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import hostile_cells as hc
 import pytest
 from grading_support import COURSE, learner_notebook
 from helpers import tree
@@ -40,24 +41,6 @@ pytestmark = [pytest.mark.grading,
 
 A = "ch02_backprop"
 NBGRADER = [sys.executable, "-m", "nbgrader"]
-
-
-def vandal_cell(root: Path, home: Path) -> str:
-    """The issue's first cell, widened: ``x`` into every notebook and page it can name."""
-    targets = sorted(str(p) for p in root.rglob("*") if p.suffix in (".ipynb", ".html", ".db")
-                     or p.name == "nbgrader_config.py")
-    return "\n".join([
-        "import glob",
-        "hit, refused = [], []",
-        f"for p in glob.glob('../../*/*/*.ipynb') + {targets!r} + [{str(home / 'pwned')!r}]:",
-        "    try:",
-        "        with open(p, 'w') as f:",
-        "            f.write('x')",
-        "        hit.append(p)",
-        "    except OSError as e:",
-        "        refused.append(p)",
-        "print('VANDAL HIT', hit, 'REFUSED', len(refused))",
-    ])
 
 
 def _others(root: Path, home: Path) -> dict[str, dict[str, str]]:
@@ -93,7 +76,7 @@ def klass(tmp_path_factory):
     c.feedback(A)
     evil = learner_notebook(A)
     evil["cells"].insert(0, {"cell_type": "code", "metadata": {}, "outputs": [],
-                             "execution_count": None, "source": vandal_cell(root, home)})
+                             "execution_count": None, "source": hc.vandal(root, home)})
     (downloads / f"vandal_9_{A}.ipynb").write_text(json.dumps(evil))
     c.collect(A, downloads)
     return root, home
@@ -247,7 +230,7 @@ def test_plain_nbgrader_autograde_as_an_ordinary_user(klass):
         # the same class, the vandal's absolute targets pointing at this copy
         nb_path = root / "submitted" / "vandal" / A / f"{A}.ipynb"
         nb = json.loads(nb_path.read_text())
-        nb["cells"][0]["source"] = vandal_cell(root, user.home)
+        nb["cells"][0]["source"] = hc.vandal(root, user.home)
         nb_path.write_text(json.dumps(nb))
         for p in [base, *base.rglob("*")]:
             os.lchown(p, user.uid, user.gid)

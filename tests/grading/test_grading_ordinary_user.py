@@ -25,6 +25,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import hostile_cells as hc
 import pytest
 from grading_support import COURSE, learner_notebook
 from helpers import tree
@@ -52,41 +53,6 @@ def user():
         print(f"\nskipped: {why}")
         pytest.skip(why)
     return found
-
-
-def attack_cell(course: Path, home: Path) -> str:
-    """The issue's attack (about fifteen lines of plain Python), recording what each step got;
-    the cell ends with an error naming everything that went through ("NOT REFUSED")."""
-    other = course / "submitted" / "bob" / A / f"{A}.ipynb"
-    feedback = course / "feedback" / "bob" / A / f"{A}.html"
-    config = course / "nbgrader_config.py"
-    return "\n".join([
-        "import errno, os, posixpath",
-        "posixpath.lexists = lambda p: False  # the issue's trick against the hook",
-        "got = {}",
-        "def attempt(name, f):",
-        "    try:",
-        "        f()",
-        "        got[name] = 'DONE'",
-        "    except OSError as e:  # the guard's refusals carry no errno, the kernel's do",
-        "        got[name] = errno.errorcode.get(e.errno, 'guard') if e.errno else 'guard'",
-        "link = os.path.abspath('link')  # in this process's own scratch folder",
-        f"attempt('symlink', lambda: os.symlink({str(config)!r}, link))",
-        "if os.path.islink(link):",
-        "    attempt('write_through_link', lambda: open(link, 'a').write('\\nprint(1)'))",
-        f"attempt('home', lambda: open({str(home / 'pwned.txt')!r}, 'w').write('x'))",
-        f"attempt('config', lambda: open({str(config)!r}, 'a').write('\\nprint(1)'))",
-        f"attempt('gradebook', lambda: open({str(course / 'gradebook.db')!r}, 'r+b')"
-        ".write(b'x'))",
-        f"attempt('other', lambda: open({str(other)!r}, 'w').write('{{}}'))",
-        f"attempt('feedback', lambda: open({str(feedback)!r}, 'w').write('x'))",
-        f"attempt('read_secret', lambda: open({str(course / '.course_secret')!r}).read())",
-        f"attempt('read_source', lambda: open({str(course / 'source' / A / f'{A}.ipynb')!r})"
-        ".read())",
-        "bad = {k: v for k, v in got.items() if v == 'DONE'}",
-        "raise RuntimeError(('NOT' + ' REFUSED ' + repr(bad)) if bad else",
-        "                   'ALL' + ' REFUSED ' + repr(got))",
-    ])
 
 
 def test_the_issue_attack_as_an_ordinary_user_changes_nothing_and_is_flagged(user):
@@ -120,7 +86,7 @@ def test_the_issue_attack_as_an_ordinary_user_changes_nothing_and_is_flagged(use
         evil = learner_notebook(A)
         evil["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
                               "execution_count": None,
-                              "source": attack_cell(root, user.home)})
+                              "source": hc.issue19_attack(root, user.home, A, "bob")})
         (downloads / "bob_1_ch02.ipynb").unlink()
         (downloads / "eve_2_ch02.ipynb").write_text(json.dumps(evil))
         os.lchown(downloads / "eve_2_ch02.ipynb", user.uid, user.gid)

@@ -8,6 +8,7 @@ import os
 import signal
 import time
 
+import hostile_cells as hc
 import numpy as np
 import pytest
 from grading_support import ASSIGNMENTS, MODULES, learner_notebook, solution_code, source_nb
@@ -111,7 +112,7 @@ def test_each_student_gets_other_inputs_and_the_child_never_sees_expected_result
 
 def test_infinite_loop_in_a_graded_function_costs_only_what_calls_it():
     start = time.monotonic()
-    result = grade({"accuracy": "def accuracy(a, labels):\n    while True:\n        pass"})
+    result = grade({"accuracy": hc.loop_in_function("accuracy(a, labels)")})
     assert lost(result) == {"accuracy"}
     assert time.monotonic() - start < 30
     assert "ran out of time" in str(result.task("accuracy").to_dict()) or "stopped after" in (
@@ -120,47 +121,44 @@ def test_infinite_loop_in_a_graded_function_costs_only_what_calls_it():
 
 
 def test_infinite_loop_at_the_top_of_a_cell_is_stopped_and_the_rest_graded():
-    result = grade({"count_parameters": "while True:\n    pass"})
+    result = grade({"count_parameters": hc.LOOP_AT_TOP})
     assert lost(result) == {"count_parameters"}
     assert any("GradingTimeout" in n for n in result.notes)
 
 
 def test_a_loop_that_ignores_the_alarm_is_killed_and_the_child_restarted():
-    code = ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-            "def accuracy(a, labels):\n    while True:\n        pass")
-    result = grade({"accuracy": code})
+    result = grade({"accuracy": hc.loop_ignoring_alarm("accuracy(a, labels)")})
     assert lost(result) == {"accuracy"}
     assert any(n.startswith("accuracy: a call ran out of time") for n in result.notes)
 
 
 def test_huge_allocation_fails_alone():
-    result = grade({"accuracy": "def accuracy(a, labels):\n    big = np.ones(10**11)\n"
-                                "    return float(big[0])",
-                    "count_parameters": "x = np.ones((10**6, 10**5))\n" +
+    result = grade({"accuracy": hc.huge_allocation_in_function("accuracy(a, labels)"),
+                    "count_parameters": hc.HUGE_ALLOCATION_AT_TOP +
                     solution_code("ch01_digits")["count_parameters"]})
     assert lost(result) == {"accuracy", "count_parameters"}
     assert "MemoryError" in str(result.task("accuracy").to_dict())
 
 
 def test_sys_exit_in_a_cell_does_not_stop_the_next_cells():
-    result = grade({"perceptron_output": "import sys\nsys.exit(0)"})
+    result = grade({"perceptron_output": hc.SYS_EXIT})
     assert lost(result) == {"perceptron_output"}
     assert any("SystemExit" in n for n in result.notes)
 
 
 def test_os_exit_at_the_top_of_a_cell_restarts_the_child_without_that_cell():
-    result = grade({"perceptron_output": "import os\nos._exit(0)"})
+    result = grade({"perceptron_output": hc.OS_EXIT_AT_TOP})
     assert lost(result) == {"perceptron_output"}
     assert any("exited before it finished" in n for n in result.notes)
 
 
 def test_os_exit_inside_a_graded_function_costs_that_task_only():
-    result = grade({"accuracy": "import os\ndef accuracy(a, labels):\n    os._exit(3)"})
+    result = grade({"accuracy": hc.os_exit_in_function("accuracy(a, labels)")})
     assert lost(result) == {"accuracy"}
 
 
 def test_syntax_error_costs_that_cell_only():
-    result = grade({"sigmoid_neuron_output": "def sigmoid_neuron_output(x, w, b)\n    return 1"})
+    result = grade({"sigmoid_neuron_output": hc.syntax_error("sigmoid_neuron_output(x, w, b)")})
     assert lost(result) == {"sigmoid_neuron_output"}
     assert any("SyntaxError" in n for n in result.notes)
 
@@ -176,8 +174,8 @@ def test_deleted_answer_cell_is_noted():
 
 def test_edited_or_deleted_test_cells_change_nothing_out_of_kernel():
     nb = learner_notebook("ch01_digits", replace={
-        "test_feedforward": "result = None\n2.0",
-        "feedforward": "def feedforward(x, weights, biases):\n    return x"})
+        "test_feedforward": hc.EDITED_TEST_CELL,
+        "feedforward": hc.returning("feedforward(x, weights, biases)", "x")})
     nb["cells"] = [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get(
         "grade_id") != "test_accuracy"]
     result = grade(notebook=nb)
@@ -186,23 +184,13 @@ def test_edited_or_deleted_test_cells_change_nothing_out_of_kernel():
 
 def test_monkeypatching_numpy_testing_and_the_checks_earns_nothing():
     wrong = "def sigmoid(z):\n    return np.zeros_like(np.asarray(z, dtype=float))\n"
-    patches = ("np.allclose = lambda *a, **k: True\n"
-               "np.testing.assert_allclose = lambda *a, **k: None\n"
-               "np.array_equal = lambda *a, **k: True\n"
-               "try:\n    import nndl_lib.grading.checks as c\n"
-               "    c.check_against_reference = lambda *a, **k: True\n"
-               "except ImportError as err:\n    print(err)\n"
-               "try:\n    from nndl_lib.grading import framework\n"
-               "    framework.Assignment.score = lambda *a, **k: None\n"
-               "except ImportError as err:\n    print(err)\n")
-    result = grade({"sigmoid": patches + wrong})
+    result = grade({"sigmoid": hc.PATCHES + wrong})
     assert result.task("sigmoid").points == 0
     assert lost(result) == {"sigmoid", "sigmoid_neuron_output", "feedforward", "feedforward_tanh"}
 
 
 def test_printing_all_tests_passed_earns_nothing():
-    result = grade({"accuracy": "print('All tests passed')\nprint('Score: 2/2')\n"
-                                "def accuracy(a, labels):\n    return 0.123"})
+    result = grade({"accuracy": hc.BOAST + hc.returning("accuracy(a, labels)", "0.123")})
     assert result.task("accuracy").points == 0
 
 
@@ -210,8 +198,7 @@ def test_hard_coding_the_visible_answers_loses_the_random_checks():
     # the notebook's [2, 3, 1] example and the NAND table, hard-coded
     ff = ch01_digits.REFERENCES["feedforward"]
     plan = ch01_digits.ASSIGNMENT.plan(ch01_digits.ASSIGNMENT.task("feedforward"), 0)
-    exact = repr(ff(*plan[0].case.data["args"]).tolist())
-    code = f"def feedforward(x, weights, biases):\n    return np.array({exact})"
+    code = hc.hard_coded("feedforward(x, weights, biases)", ff(*plan[0].case.data["args"]))
     nand = ("def perceptron_output(x, w, b):\n"
             "    return np.array([1, 1, 1, 0]) if np.ndim(x) == 2 else np.array(0)")
     result = grade({"feedforward": code, "perceptron_output": nand})
@@ -222,16 +209,10 @@ def test_hard_coding_the_visible_answers_loses_the_random_checks():
 
 def test_calling_the_reference_is_refused_and_said():
     attempts = {
-        "feedforward": "from nndl_lib.fc import feedforward",
-        "sigmoid": "from nndl_lib.activations import sigmoid",
-        "accuracy": ("import importlib.util, os, nndl_lib\n"
-                     "p = os.path.join(os.path.dirname(nndl_lib.__file__), 'metrics.py')\n"
-                     "spec = importlib.util.spec_from_file_location('m', p)\n"
-                     "m = importlib.util.module_from_spec(spec)\n"
-                     "spec.loader.exec_module(m)\naccuracy = m.accuracy"),
-        "count_parameters": ("import nndl_lib, os\n"
-                             "exec(open(os.path.join(os.path.dirname(nndl_lib.__file__), "
-                             "'metrics.py')).read())"),
+        "feedforward": hc.import_reference("nndl_lib.fc", "feedforward"),
+        "sigmoid": hc.import_reference("nndl_lib.activations", "sigmoid"),
+        "accuracy": hc.load_reference_by_path("nndl_lib.metrics", "accuracy"),
+        "count_parameters": hc.exec_reference_source("nndl_lib.metrics"),
     }
     result = grade(attempts)
     assert {"feedforward", "sigmoid", "accuracy", "count_parameters"} <= lost(result)
@@ -243,48 +224,16 @@ def test_calling_the_reference_is_refused_and_said():
 
 def test_writing_into_another_students_folder_or_the_gradebook_is_refused(course_dir):
     target = course_dir / "submitted" / "bob" / "ch01_digits" / "ch01_digits.ipynb"
-    attacks = "\n".join([
-        "import os, shutil, sqlite3, pathlib",
-        "for attack in [",
-        f"    lambda: open({str(course_dir / 'gradebook.db')!r}, 'wb').write(b''),",
-        f"    lambda: open({str(target)!r}, 'w').write('pwned'),",
-        f"    lambda: os.remove({str(course_dir / 'gradebook.db')!r}),",
-        f"    lambda: os.rename({str(target)!r}, {str(target) + '.x'!r}),",
-        f"    lambda: shutil.rmtree({str(course_dir / 'submitted')!r}),",
-        f"    lambda: sqlite3.connect({str(course_dir / 'gradebook.db')!r}).execute('vacuum'),",
-        f"    lambda: pathlib.Path({str(course_dir / 'new.txt')!r}).write_text('x'),",
-        "    lambda: os.symlink('/etc/passwd', 'link') or open('link', 'w'),",
-        "    lambda: open('../../escape.txt', 'w'),",
-        "]:",
-        "    try:",
-        "        attack()",
-        "    except Exception as err:",
-        "        print(type(err).__name__, err)",
-        solution_code("ch01_digits")["accuracy"],
-    ])
+    attacks = "\n".join([hc.write_attacks(course_dir, target),
+                         solution_code("ch01_digits")["accuracy"]])
     result = grade({"accuracy": attacks})
     assert untouched(course_dir)
     assert result.points == result.max_points  # its own answer still counts
 
 
 def test_processes_signals_and_ctypes_are_refused(course_dir):
-    code = "\n".join([
-        "import os",
-        "outcomes = []",
-        "for attack in [",
-        f"    lambda: os.system('rm -rf {course_dir}'),",
-        "    lambda: os.fork(),",
-        f"    lambda: __import__('subprocess').run(['rm', '-rf', {str(course_dir)!r}]),",
-        "    lambda: os.kill(os.getppid(), 9),",
-        "    lambda: __import__('ctypes').CDLL(None).system(b'true'),",
-        "    lambda: __import__('socket').create_connection(('127.0.0.1', 22)),",
-        "]:",
-        "    try:",
-        "        outcomes.append(attack())",
-        "    except BaseException as err:",
-        "        outcomes.append(type(err).__name__)",
-        solution_code("ch01_digits")["count_parameters"],
-    ])
+    code = "\n".join([hc.process_attacks(course_dir),
+                      solution_code("ch01_digits")["count_parameters"]])
     result = grade({"count_parameters": code})
     assert untouched(course_dir)
     assert result.points == result.max_points
@@ -292,10 +241,7 @@ def test_processes_signals_and_ctypes_are_refused(course_dir):
 
 
 def test_a_fork_bomb_or_thread_storm_is_contained():
-    code = ("import threading\n"
-            "def spin():\n    while True:\n        pass\n"
-            "for _ in range(50):\n    threading.Thread(target=spin, daemon=True).start()\n"
-            + solution_code("ch01_digits")["count_parameters"])
+    code = hc.THREAD_STORM + solution_code("ch01_digits")["count_parameters"]
     start = time.monotonic()
     result = grade({"count_parameters": code})
     assert time.monotonic() - start < 90  # bounded by the submission's total time limit
@@ -304,10 +250,7 @@ def test_a_fork_bomb_or_thread_storm_is_contained():
 
 
 def test_output_that_lies_about_its_type_is_not_trusted():
-    code = ("class Liar(np.ndarray):\n"
-            "    def __eq__(self, other):\n        return True\n"
-            "def accuracy(a, labels):\n    return np.zeros(3).view(Liar)")
-    result = grade({"accuracy": code})
+    result = grade({"accuracy": hc.liar("accuracy(a, labels)")})
     assert result.task("accuracy").points == 0
 
 
