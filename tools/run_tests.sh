@@ -36,7 +36,7 @@ run_part unit     600 $BIN/pytest -q -n "$JOBS" -m "not browser and not grading 
 # out-of-kernel pass, the instructor loop (release, collect, autograde, feedback, grades) with
 # nbgrader on a copy of the course, the operating-system boundary alone (hook left out), and
 # issue 19's attack graded as an ordinary user (created with useradd when run as root).
-run_part exercises 600 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p no:cacheprovider \
+run_part exercises 840 $BIN/pytest -q -n "$JOBS" --dist loadfile -m grading -p no:cacheprovider \
                       tests/grading
 # The course on a real JupyterHub (tests/test_hub.py): hub + configurable-http-proxy on 127.0.0.1,
 # three system users' servers (two learners, the instructor), release through the exchange, fetch,
@@ -58,7 +58,7 @@ run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nb
                       -p no:cacheprovider chapters exercises/source reproduction
 run_part book     900 $BIN/python tools/build_book.py
 # Every chapter (and released exercise) in JupyterLab with the learner install, Run All in Chromium.
-run_part lab      540 $BIN/pytest -q -p no:cacheprovider -m lab tests/test_lab.py tests/test_formgrader.py
+run_part lab      600 $BIN/pytest -q -p no:cacheprovider -m lab tests/test_lab.py tests/test_formgrader.py
 run_part browser  300 $BIN/pytest -q -m browser tests/test_browser.py
 total=$((SECONDS - run_start))
 

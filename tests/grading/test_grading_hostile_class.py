@@ -104,7 +104,7 @@ pytestmark = [pytest.mark.grading,
                                  reason=f"no Landlock here: {boundary.unavailable_reason()}")]
 
 #: the assignment the class hands in (any of the course's)
-A = os.environ.get("NNDL_HOSTILE_ASSIGNMENT", "ch02_backprop")
+A = os.environ.get("NNDL_HOSTILE_ASSIGNMENT", "ch06_deep_learning")
 CELL_TIMEOUT = 10  # nbgrader's, per cell
 CASE_TIMEOUT = 3  # the out-of-kernel pass's, per graded call
 HONEST = "alice"
@@ -319,7 +319,7 @@ def _boundary(ctx, s):
 
 def _prober(ctx, s):
     _full_and_flagged(flag_says=("sandbox refused", "x.txt", "in the kernel"))(ctx, s)
-    assert "the sandbox refused it" in s.feedback and f"{ATTEMPT_FLAG}:" not in s.feedback
+    assert "The grader refused it" in s.feedback and f"{ATTEMPT_FLAG}:" not in s.feedback
 
 
 def _channel(ctx, s):
