@@ -84,22 +84,6 @@ def test_release_notebooks_are_excluded_from_execution_by_tail_patterns():
     assert not excluded("/work/course/exercises/source/ch01_feedforward/ch01_feedforward.ipynb")
 
 
-def test_the_pages_executed_in_parallel_are_the_toc_notebooks_the_build_executes():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        import build_book
-    finally:
-        sys.path.pop(0)
-    pages = {str(p.relative_to(ROOT)) for p in build_book.executed_pages(ROOT)}
-    expected = {f + ".ipynb" for f in toc_files()
-                if (ROOT / (f + ".ipynb")).is_file() and not f.startswith(RELEASE)}
-    assert pages == expected
-    assert "chapters/ch03_improving.ipynb" in pages
-    assert not any("release" in p for p in pages)
-
-
 def test_every_assignment_is_in_the_exercises_part_its_index_and_linked_from_its_chapter():
     """An assignment named like its chapter (exercises/source/<name>/) is a page of the
     Exercises part, a row of exercises/index.md, and linked from the end of chapters/<name>."""
