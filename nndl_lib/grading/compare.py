@@ -20,7 +20,8 @@ from nndl_lib.grading.checks import CheckResult, Tolerance, check_against_refere
 from nndl_lib.grading.drivers import Case
 from nndl_lib.grading.wire import RaisedError, Unsupported
 
-__all__ = ["Compare", "compare_value", "compare_ret", "compare_arg", "compare_extreme",
+__all__ = ["Compare", "compare_value", "compare_by_name", "compare_ret", "compare_arg",
+           "compare_extreme",
            "EXTREME_BEHAVIOUR", "inputs_unchanged", "join_names", "all_of", "describe_error",
            "unsupported_result", "plain_sentence"]
 
@@ -75,6 +76,32 @@ def compare_value(got: Any, expected: Any, *, check: str, location: str = "outpu
     return check_against_reference(got, expected, check=check, kind=kind,
                                    tolerance=tolerance, check_dtype=check_dtype,
                                    location=location)
+
+
+def compare_by_name(keys: Sequence[str], listed: Sequence[str] | None = None) -> Compare:
+    """The returned dict's values named ``keys`` against the reference's, each by its name (a
+    hand computation returned number by number). ``listed``: the names the task asks for, which
+    a result that is not a dict is told (default ``keys``)."""
+
+    def compare(got: dict, exp: dict, case: Case, check: str = "") -> CheckResult:
+        ret = got.get("ret")
+        if not isinstance(ret, dict):
+            return CheckResult(check, False, "type",
+                               message=f"{check}: should return a dict of numbers by name "
+                                       f"({', '.join(listed or keys)}); got a "
+                                       f"{type(ret).__name__}")
+        missing = [k for k in keys if k not in ret]
+        if missing:
+            return CheckResult(check, False, "type",
+                               message=f"{check}: the dict has no {', '.join(missing)}")
+        result = None
+        for k in keys:
+            result = compare_value(ret[k], exp["ret"][k], check=check, location=k)
+            if not result.passed:
+                return result
+        return result
+
+    return compare
 
 
 def compare_ret(location: str = "output", kind: str = "reference", check_dtype: bool = False,

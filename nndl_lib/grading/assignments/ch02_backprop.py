@@ -19,6 +19,7 @@ from nndl_lib import fc, gradcheck
 from nndl_lib.companions.ch02_hand_example import by_hand
 from nndl_lib.costs import CrossEntropyCost, QuadraticCost
 from nndl_lib.grading.checks import CheckResult, check_gradient_numerically, fc_case
+from nndl_lib.grading.compare import compare_by_name
 from nndl_lib.grading.framework import (
     Assignment,
     Case,
@@ -236,29 +237,6 @@ def _we(rng):
                   "without": ["backprop_example", "backprop"]})]
 
 
-def _compare_hand(keys: tuple[str, ...]):
-    """The returned dict's numbers named ``keys`` against the reference's, each by its name."""
-
-    def compare(got: dict, exp: dict, case: Case, check: str = "") -> CheckResult:
-        ret = got.get("ret")
-        if not isinstance(ret, dict):
-            return CheckResult(check, False, "type",
-                               message=f"{check}: should return a dict of numbers by name "
-                                       f"({', '.join(keys)}, ...); got a {type(ret).__name__}")
-        missing = [k for k in keys if k not in ret]
-        if missing:
-            return CheckResult(check, False, "type",
-                               message=f"{check}: the dict has no {', '.join(missing)}")
-        result = None
-        for k in keys:
-            result = compare_value(ret[k], exp["ret"][k], check=check, location=k)
-            if not result.passed:
-                return result
-        return result
-
-    return compare
-
-
 # --- backprop_ce_l2 (transfer) ------------------------------------------------------------------
 
 
@@ -350,14 +328,14 @@ TASKS = [
     ]),
     Task("worked_example", in_place=(), inputs_points=0.5, subchecks=[
         SubCheck("the forward pass: out_h1, out_h2, out_o1, out_o2", 1.0, _we,
-                 _compare_hand(HAND_KEYS["forward"]),
+                 compare_by_name(HAND_KEYS["forward"]),
                  hint="net_h1 = w1 i1 + w2 i2 + b1, then out_h1 = sigma(net_h1)"),
         SubCheck("dE/dw5 by the chain rule: delta_o1, dE_dw5", 1.0, _we,
-                 _compare_hand(HAND_KEYS["w5"]),
+                 compare_by_name(HAND_KEYS["w5"]),
                  hint="dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5: name each factor "
                       "and multiply"),
         SubCheck("dE/dw1 through both outputs: delta_o2, dE_dout_h1, delta_h1, dE_dw1", 1.5,
-                 _we, _compare_hand(HAND_KEYS["w1"]),
+                 _we, compare_by_name(HAND_KEYS["w1"]),
                  hint="out_h1 reaches E through o1 (weight w5) and through o2 (weight w7): "
                       "dE/dout_h1 has two terms"),
     ]),

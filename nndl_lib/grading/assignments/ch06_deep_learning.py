@@ -30,6 +30,7 @@ from nndl_lib.grading.checks import (
     tie_heavy,
     well_conditioned,
 )
+from nndl_lib.grading.compare import compare_by_name
 from nndl_lib.grading.framework import Assignment, Case, SubCheck, Task, compare_ret, compare_value
 from nndl_lib.grading.notebook import if_written
 from nndl_lib.grading.points import reweight
@@ -182,29 +183,6 @@ def _we_random(rng):
 
 def _we_cases(rng):
     return _we_book(rng) + _we_random(rng)
-
-
-def _compare_named(keys: tuple[str, ...]):
-    """The returned dict's numbers named ``keys`` against the reference's, each by its name."""
-
-    def compare(got: dict, exp: dict, case: Case, check: str = "") -> CheckResult:
-        ret = got.get("ret")
-        if not isinstance(ret, dict):
-            return CheckResult(check, False, "type",
-                               message=f"{check}: should return a dict by name "
-                                       f"({', '.join(WORKED_KEYS)}); got a {type(ret).__name__}")
-        missing = [k for k in keys if k not in ret]
-        if missing:
-            return CheckResult(check, False, "type",
-                               message=f"{check}: the dict has no {', '.join(missing)}")
-        result = None
-        for k in keys:
-            result = compare_value(ret[k], exp["ret"][k], check=check, location=k)
-            if not result.passed:
-                return result
-        return result
-
-    return compare
 
 
 # --- conv2d_forward, conv2d_backward ------------------------------------------------------------
@@ -537,14 +515,14 @@ TASKS = [
     ]),
     Task("worked_example", in_place=(), subchecks=[
         SubCheck("the side of each map: size_stride1, size_stride2", 0.5, _we_cases,
-                 _compare_named(("size_stride1", "size_stride2")),
+                 compare_by_name(("size_stride1", "size_stride2"), WORKED_KEYS),
                  hint="the chapter's formula with pad = 0"),
         SubCheck("the map with stride 1, entry by entry: map_stride1", 1.0, _we_cases,
-                 _compare_named(("map_stride1",)),
+                 compare_by_name(("map_stride1",), WORKED_KEYS),
                  hint="entry (i, j) is the sum of the filter times the k x k patch of the image "
                       "whose top-left corner is (i, j); the filter is not flipped"),
         SubCheck("the map with stride 2, entry by entry: map_stride2", 1.0, _we_cases,
-                 _compare_named(("map_stride2",)),
+                 compare_by_name(("map_stride2",), WORKED_KEYS),
                  hint="with stride 2 the patch of entry (i, j) starts at row 2 i and column 2 j"),
     ]),
     Task("conv2d_forward", in_place=(), subchecks=[
