@@ -93,7 +93,7 @@ import numpy as np
 import pytest
 from grading_support import ASSIGNMENTS, COURSE, MODULES, learner_notebook, solution_code
 from helpers import tree
-from ordinary_user import ordinary_user
+from ordinary_user import ordinary_user_or_skip
 
 from nndl_lib.grading import boundary
 from nndl_lib.grading.gradebook import ATTEMPT_FLAG
@@ -400,16 +400,7 @@ NO_ATTEMPT = {"loop-in-function", "loop-at-top", "loop-ignoring-alarm", "huge-al
 
 @pytest.fixture(scope="module")
 def user():
-    try:
-        found, why = ordinary_user()
-    except Exception as exc:  # a setup that should have worked
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"could not set up an ordinary user: {exc}")
-    if found is None:
-        print(f"\nskipped: {why}")
-        pytest.skip(why)
-    return found
+    return ordinary_user_or_skip()
 
 
 def _results(root: Path, rows: dict, student: str) -> SimpleNamespace:

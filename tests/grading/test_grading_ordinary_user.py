@@ -29,7 +29,7 @@ import hostile_cells as hc
 import pytest
 from grading_support import COURSE, learner_notebook
 from helpers import tree
-from ordinary_user import ordinary_user
+from ordinary_user import ordinary_user_or_skip
 
 from nndl_lib.grading import boundary
 from nndl_lib.grading.gradebook import ATTEMPT_FLAG
@@ -43,16 +43,7 @@ A = "ch02_backprop"
 
 @pytest.fixture(scope="module")
 def user():
-    try:
-        found, why = ordinary_user()
-    except Exception as exc:  # a setup that should have worked
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"could not set up an ordinary user: {exc}")
-    if found is None:
-        print(f"\nskipped: {why}")
-        pytest.skip(why)
-    return found
+    return ordinary_user_or_skip()
 
 
 def test_the_issue_attack_as_an_ordinary_user_changes_nothing_and_is_flagged(user):
