@@ -16,8 +16,10 @@ the one-line modules beside this)
     ``assignments.ch05_deep_training`` chapter 5: per-layer gradient norms, the factor w sigma'
     ``assignments.ch06_deep_learning`` chapter 6: convolution, pooling, the conv-pool layer,
                                        on small arrays and a few MNIST images (tied windows)
+    ``assignments.ch06_cases``         chapter 6's cases, comparisons and conv-pool references
     ``assignments.foundations``        the foundations page: derivatives, one-hot,
                                        normalisation, RMSprop and Adagrad
+    ``assignments.foundations_cases``  the foundations assignment's cases and comparisons
     ``assignments.train_and_tune``     the tasks graded by training: budgets, thresholds, MNIST
     ``assignments.train_sgd``          chapter 1's SGD loop trained on MNIST
     ``assignments.train_spread``       the reference's measured spread behind the thresholds

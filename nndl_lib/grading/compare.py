@@ -20,8 +20,8 @@ from nndl_lib.grading.checks import CheckResult, Tolerance, check_against_refere
 from nndl_lib.grading.drivers import Case
 from nndl_lib.grading.wire import RaisedError, Unsupported
 
-__all__ = ["Compare", "compare_value", "compare_by_name", "compare_ret", "compare_arg",
-           "compare_extreme",
+__all__ = ["Compare", "compare_value", "compare_by_name", "compare_raises", "compare_ret",
+           "compare_arg", "compare_extreme",
            "EXTREME_BEHAVIOUR", "inputs_unchanged", "join_names", "all_of", "describe_error",
            "unsupported_result", "plain_sentence"]
 
@@ -100,6 +100,30 @@ def compare_by_name(keys: Sequence[str], listed: Sequence[str] | None = None) ->
             if not result.passed:
                 return result
         return result
+
+    return compare
+
+
+def compare_raises(why: str) -> Compare:
+    """For the driver ``call_catching``: the call must raise what the reference raises (the
+    first class it names; a subclass counts). ``why``: the contract, said to a learner whose
+    call returned or raised something else (e.g. "a label outside [0, num_classes) is an
+    error")."""
+
+    def compare(got: dict, exp: dict, case: Case, check: str = "") -> CheckResult:
+        wanted = (exp.get("raised") or ["ValueError"])[0]
+        raised = got.get("raised")
+        if raised and wanted in raised:
+            return CheckResult(check, True, message=f"{check}: raised {raised[0]}")
+        if raised:
+            where = f" at {got['where']}" if got.get("where") else ""
+            said = f" ({got['message']})" if got.get("message") else ""
+            return CheckResult(check, False, "exception",
+                               message=f"{check}: raised {raised[0]}{where}{said}; {why}: "
+                                       f"raise {wanted}")
+        return CheckResult(check, False, "value",
+                           message=f"{check}: returned {got.get('ret')!r} instead of raising "
+                                   f"{wanted}: {why}")
 
     return compare
 
