@@ -41,6 +41,7 @@ SHOTS = ROOT / "_build" / "screenshots" / "lab"
 RELEASE = ROOT / "exercises" / "release"
 JOBS = max(1, int(os.environ.get("NNDL_LAB_JOBS", "2")))
 NOTEBOOK_TIMEOUT_S = 600
+RENDER_SETTLE_S = 60  # the longest wait, after Run All, for the markdown to be rendered
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -292,8 +293,27 @@ class Run:
             self.result.state = state
         return done
 
+    def _settled_view(self) -> dict:
+        """What the learner sees once rendering has settled.
+
+        Run All can end before the markdown of a long notebook is rendered (jupyterlab-myst renders
+        the cells one after another, after the notebook opens; a stub exercise runs in a second).
+        The view is taken when every markdown cell is rendered and nothing changed for a second,
+        or after RENDER_SETTLE_S: what is still unrendered then is reported by the test.
+        """
+        deadline = time.monotonic() + RENDER_SETTLE_S
+        view = self.page.evaluate(_VIEW)
+        while time.monotonic() < deadline:
+            self.page.wait_for_timeout(1000)
+            again = self.page.evaluate(_VIEW)
+            settled = again == view and all(m["rendered"] for m in again["markdown"])
+            view = again
+            if settled:
+                break
+        return view
+
     def finish(self) -> Result:
-        self.result.view = self.page.evaluate(_VIEW)
+        self.result.view = self._settled_view()
         SHOTS.mkdir(parents=True, exist_ok=True)
         shot = SHOTS / Path(self.result.label).with_suffix(".png")
         shot.parent.mkdir(parents=True, exist_ok=True)

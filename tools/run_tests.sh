@@ -52,16 +52,19 @@ run_part exercises 840 exercises
 # submit, collect, autograde with the sandbox, feedback back to each learner; a hostile learner
 # refused. One assignment (ch01_digits), one hub; about 95 s on a quiet 2-core machine.
 run_part hub      240 $BIN/pytest -q -m hub -p no:cacheprovider tests/test_hub.py
-# The book is built BESIDE the ledger and kernel parts: jupyter-book executes its pages one after
-# another (one core, about 10 minutes: every page evaluates {eval} roles, so runs inline, with no
-# cache to share), while those parts keep two workers busy. Its output is printed when it ends;
-# the summary gives its own duration (which overlaps theirs) and the total is wall-clock time.
+# The book is built BESIDE the ledger and kernel parts and the start of nbval: jupyter-book
+# executes its pages one after another (one core, about 10 minutes: every page evaluates {eval}
+# roles, so runs inline, with no cache to share), while those parts keep two workers busy. Its
+# output is printed after nbval; the summary gives the build's own duration (which overlaps
+# theirs) and the total is wall-clock time.
 mkdir -p _build
 book_log=_build/book-part.log
 echo
-echo "=============== [book] budget 900s, beside [ledger] and [kernel]: $BIN/python tools/build_book.py (output: $book_log)"
-book_start=$SECONDS
-$BIN/python tools/build_book.py > "$book_log" 2>&1 &
+echo "=============== [book] budget 900s, beside [ledger], [kernel] and [nbval]: $BIN/python tools/build_book.py (output: $book_log)"
+book_seconds=_build/book-part.seconds
+rm -f "$book_seconds"
+( start=$SECONDS; $BIN/python tools/build_book.py > "$book_log" 2>&1; rc=$?
+  echo $((SECONDS - start)) > "$book_seconds"; exit $rc ) &
 book_pid=$!
 # The reproduction ledger's fast tier: every row of nndl_lib/experiments.toml in its reduced
 # configuration, checked against the value recorded for it (fails when a row leaves its band).
@@ -74,15 +77,17 @@ run_part ledger   720 $BIN/python -m nndl_lib.reproduce --tier fast --fresh --wo
 # other than this CPU's own (SkylakeX -> Haswell, Haswell/Zen -> Sandybridge).
 run_part kernel   480 $BIN/python -m nndl_lib.reproduce --tier fast --fresh --workers "$JOBS" \
                       --threads 1 --blas-kernel other --chaotic
+# nbval starts while the book's last pages are still executing (the book outlasts ledger and
+# kernel by a few minutes on a 2-core machine); it reads the notebooks and writes nothing beside them.
+run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nbval-cell-timeout=300 \
+                      -p no:cacheprovider chapters exercises/source reproduction
 wait "$book_pid"
 book_rc=$?
-book_took=$((SECONDS - book_start))
+book_took=$(cat "$book_seconds" 2>/dev/null || echo 0)
 cat "$book_log"
 names+=(book) budgets+=(900) durations+=("$book_took")
 if [ $book_rc -eq 0 ]; then results+=(ok); else results+=("FAILED (exit $book_rc)"); fi
-echo "=============== [book] ${results[-1]} in ${book_took}s (beside ledger and kernel)"
-run_part nbval    600 $BIN/pytest -q -n "$JOBS" --dist loadfile --nbval-lax --nbval-cell-timeout=300 \
-                      -p no:cacheprovider chapters exercises/source reproduction
+echo "=============== [book] ${results[-1]} in ${book_took}s (beside ledger, kernel and nbval)"
 # Every chapter (and released exercise) in JupyterLab with the learner install, Run All in Chromium.
 run_part lab      600 $BIN/pytest -q -p no:cacheprovider -m lab tests/test_lab.py tests/test_formgrader.py
 run_part browser  300 $BIN/pytest -q -m browser tests/test_browser.py

@@ -39,13 +39,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from jinja2 import pass_context  # Jinja's context filter, as nbconvert's markdown2html is declared
 from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
-
-try:  # Jinja's context filter, as nbconvert's own markdown2html is declared
-    from jinja2 import pass_context
-except ImportError:  # pragma: no cover (Jinja < 3)
-    from jinja2 import contextfilter as pass_context
 
 __all__ = ["tex_to_mathml", "MathMLRenderer", "OfflineFeedbackExporter", "strip_external",
            "external_requests", "add_grade_report", "course_root", "NO_REPORT"]
