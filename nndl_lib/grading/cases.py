@@ -24,6 +24,7 @@ __all__ = [
     "fc_case",
     "fc_cases",
     "saturated",
+    "range_edges",
     "well_conditioned",
     "tie_heavy",
     "ConvCase",
@@ -119,6 +120,25 @@ def saturated(rng: np.random.Generator | int, shape: tuple[int, ...], scale: flo
         flat = z.reshape(-1)
         flat[0], flat[-1] = -1000.0, 1000.0
     return z.astype(dtype)
+
+
+def range_edges(rng: np.random.Generator | int) -> list[tuple[np.ndarray, str]]:
+    """Inputs, with their labels, where a naive exp overflows or a naive formula loses the value:
+    saturated z (:func:`saturated`, with +-1000), then float64 and float32 z at the edges of
+    their ranges (largest, smallest normal, float64's smallest subnormal, and either side of
+    where exp overflows), in random order."""
+    rng = as_rng(rng)
+    f64, f32 = np.finfo(np.float64), np.finfo(np.float32)
+    edges64 = np.array([f64.max, -f64.max, f64.tiny, -f64.tiny, 5e-324, -5e-324, 710.0, -710.0,
+                        746.0, -746.0])
+    edges32 = np.array([f32.max, -f32.max, f32.tiny, -f32.tiny, 89.0, -89.0, 104.0, -104.0],
+                       dtype=np.float32)
+    return [(saturated(rng, (4, 6)), "|z| from 20 to 80, and z = -1000 and z = +1000"),
+            (rng.permutation(edges64), "float64 z at the edges of its range: +-1.8e308, "
+                                       "+-2.2e-308, +-5e-324, +-710 and +-746 (e^710 overflows "
+                                       "float64)"),
+            (rng.permutation(edges32), "float32 z at the edges of its range: +-3.4e38, "
+                                       "+-1.2e-38, +-89 and +-104 (e^89 overflows float32)")]
 
 
 def well_conditioned(shape: tuple[int, ...], rng: np.random.Generator | int,

@@ -28,8 +28,8 @@ import numpy as np
 
 from nndl_lib.grading.wire import RngSeed
 
-__all__ = ["Case", "DRIVERS", "LAZY_DRIVERS", "run_driver", "materialize", "given_inputs",
-           "Unavailable", "where_raised", "cell_label", "preload", "wave_function"]
+__all__ = ["Case", "call_case", "DRIVERS", "LAZY_DRIVERS", "run_driver", "materialize",
+           "given_inputs", "Unavailable", "where_raised", "cell_label", "preload", "wave_function"]
 
 
 @dataclass
@@ -38,6 +38,12 @@ class Case:
 
     label: str
     data: dict
+
+
+def call_case(fn: str, *args: Any, label: str, **options: Any) -> Case:
+    """The case ``fn(*args)`` for the drivers that call one learner function by name; ``options``
+    are the driver's others (e.g. ``without=["conv2d_forward"]``: that name unavailable)."""
+    return Case(label, {"fn": fn, "args": list(args), **options})
 
 
 def materialize(value: Any) -> Any:

@@ -61,13 +61,21 @@ from nndl_lib.grading.compare import (
     join_names,
     unsupported_result,
 )
-from nndl_lib.grading.drivers import Case, given_inputs, preload, run_driver, where_raised
+from nndl_lib.grading.drivers import (
+    Case,
+    call_case,
+    given_inputs,
+    preload,
+    run_driver,
+    where_raised,
+)
 from nndl_lib.grading.task_results import SubResult, TaskResult
 from nndl_lib.grading.task_spec import INPUTS_HINT, PlannedCase, SubCheck, Task, extremes
 from nndl_lib.grading.wire import RaisedError, Unsupported
 
 __all__ = [
     "Case",
+    "call_case",
     "SubCheck",
     "Task",
     "Assignment",

@@ -13,7 +13,7 @@ import numpy as np
 from nndl_lib import activations, fc, metrics
 from nndl_lib.companions import ch01_perceptron as perceptron
 from nndl_lib.grading.assignments import train_sgd
-from nndl_lib.grading.checks import fc_case, saturated
+from nndl_lib.grading.checks import fc_case, range_edges
 from nndl_lib.grading.framework import (
     Assignment,
     Case,
@@ -22,6 +22,7 @@ from nndl_lib.grading.framework import (
     compare_ret,
     extremes,
 )
+from nndl_lib.grading.framework import call_case as _call  # fn(*args), by name
 from nndl_lib.grading.notebook import if_written
 from nndl_lib.grading.points import reweight
 from nndl_lib.reference_values import EXERCISE_KEYS
@@ -45,10 +46,6 @@ def feedforward_tanh(x, weights, biases):
 
 
 REFERENCES["feedforward_tanh"] = feedforward_tanh
-
-
-def _call(fn: str, *args, label: str) -> Case:
-    return Case(label, {"fn": fn, "args": list(args)})
 
 
 # --- perceptron_output ---------------------------------------------------------------------
@@ -99,19 +96,7 @@ def _sigmoid_values(rng):
 
 
 def _sigmoid_extremes(rng):
-    f64, f32 = np.finfo(np.float64), np.finfo(np.float32)
-    edges64 = np.array([f64.max, -f64.max, f64.tiny, -f64.tiny, 5e-324, -5e-324, 710.0, -710.0,
-                        746.0, -746.0])
-    edges32 = np.array([f32.max, -f32.max, f32.tiny, -f32.tiny, 89.0, -89.0, 104.0, -104.0],
-                       dtype=np.float32)
-    return [_call("sigmoid", saturated(rng, (4, 6)),
-                  label="|z| from 20 to 80, and z = -1000 and z = +1000"),
-            _call("sigmoid", rng.permutation(edges64),
-                  label="float64 z at the edges of its range: +-1.8e308, +-2.2e-308, +-5e-324, "
-                        "+-710 and +-746 (e^710 overflows float64)"),
-            _call("sigmoid", rng.permutation(edges32),
-                  label="float32 z at the edges of its range: +-3.4e38, +-1.2e-38, +-89 and "
-                        "+-104 (e^89 overflows float32)")]
+    return [_call("sigmoid", z, label=label) for z, label in range_edges(rng)]
 
 
 def _sigmoid_float32(rng):

@@ -27,6 +27,7 @@ from nndl_lib.companions import ch04_steps, ch04_universality, ch04_universality
 from nndl_lib.grading.checks import CheckResult
 from nndl_lib.grading.drivers import wave_function
 from nndl_lib.grading.framework import Assignment, Case, SubCheck, Task, compare_ret
+from nndl_lib.grading.framework import call_case as _call  # fn(*args), by name
 from nndl_lib.grading.notebook import if_written
 from nndl_lib.grading.points import reweight
 
@@ -59,10 +60,6 @@ REFERENCES = {
     "tower_network": ch04_universality_beyond.tower_network,
     "bump_network_sigmoid": bump_network_sigmoid,
 }
-
-
-def _call(fn: str, *args: Any, label: str) -> Case:
-    return Case(label, {"fn": fn, "args": list(args)})
 
 
 # --- step_position -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from nndl_lib.grading.checks import (
     well_conditioned,
 )
 from nndl_lib.grading.framework import Case, compare_value
+from nndl_lib.grading.framework import call_case as _call  # fn(*args), by name
 from nndl_lib.reference_values import EXERCISE_KEYS
 
 
@@ -49,10 +50,6 @@ def conv_pool_backward(dout, x, w, b, pool_size=2, pool="max", activation="sigmo
 
 
 _GRADS = ("dx", "dw", "db")
-
-
-def _call(fn: str, *args, label: str, driver_args: dict | None = None) -> Case:
-    return Case(label, {"fn": fn, "args": list(args), **(driver_args or {})})
 
 
 # --- conv_output_size ---------------------------------------------------------------------------
@@ -108,7 +105,7 @@ def _we_book(rng):
                   np.array(key["filter"], dtype=float),
                   label="the 5x5 example (second row 0 1 1 1 0) and the 3x3 filter "
                         "[[1, 0, 1], [0, 1, 0], [1, 0, 1]]",
-                  driver_args={"without": ["conv2d_forward"]})]
+                  without=["conv2d_forward"])]
 
 
 def _we_random(rng):
@@ -118,7 +115,7 @@ def _we_random(rng):
         filt = rng.integers(-1, 2, size=(k, k)).astype(float)
         cases.append(_call("worked_example", image, filt,
                            label=f"a {n}x{n} image of 0s and 1s, a {k}x{k} filter of -1, 0, 1",
-                           driver_args={"without": ["conv2d_forward"]}))
+                           without=["conv2d_forward"]))
     return cases
 
 

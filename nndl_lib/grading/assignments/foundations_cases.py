@@ -11,17 +11,18 @@ from collections.abc import Callable
 import numpy as np
 
 from nndl_lib.grading.assignments.ch03_cases import opt_case
-from nndl_lib.grading.checks import CheckResult, check_gradient_numerically, saturated
+from nndl_lib.grading.checks import (
+    CheckResult,
+    check_gradient_numerically,
+    range_edges,
+)
 from nndl_lib.grading.framework import (
     Case,
     compare_value,
 )
+from nndl_lib.grading.framework import call_case as _call  # fn(*args), by name
 
 _GRADS = ("dx", "dgamma", "dbeta")
-
-
-def _call(fn: str, *args, label: str, driver_data: dict | None = None) -> Case:
-    return Case(label, {"fn": fn, "args": list(args), **(driver_data or {})})
 
 
 def _away_from_zero(rng, shape, scale=3.0, gap=0.05):
@@ -82,18 +83,7 @@ def _leaky_slopes(rng):
 
 
 def _softplus_extremes(rng):
-    f64, f32 = np.finfo(np.float64), np.finfo(np.float32)
-    edges64 = np.array([f64.max, -f64.max, f64.tiny, -f64.tiny, 710.0, -710.0, 746.0, -746.0])
-    edges32 = np.array([f32.max, -f32.max, f32.tiny, -f32.tiny, 89.0, -89.0, 104.0, -104.0],
-                       dtype=np.float32)
-    return [_call("softplus_prime", saturated(rng, (4, 6)),
-                  label="|z| from 20 to 80, and z = -1000 and z = +1000"),
-            _call("softplus_prime", rng.permutation(edges64),
-                  label="float64 z at the edges of its range: +-1.8e308, +-2.2e-308, +-710 and "
-                        "+-746 (e^710 overflows float64)"),
-            _call("softplus_prime", rng.permutation(edges32),
-                  label="float32 z at the edges of its range: +-3.4e38, +-1.2e-38, +-89 and "
-                        "+-104 (e^89 overflows float32)")]
+    return [_call("softplus_prime", z, label=label) for z, label in range_edges(rng)]
 
 
 # --- one_hot -----------------------------------------------------------------------------------
