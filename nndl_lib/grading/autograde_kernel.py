@@ -62,7 +62,8 @@ def _open_report(path: str) -> int | None:
     reader appends each line to ``path``, a file outside every folder the kernel may write
     (and read) once confined; the learner's code holds only the pipe's write end. It can add
     lines (which only flags its own submission) but not erase, truncate or remove what was
-    reported, and cannot signal the reader (Landlock's signal scope). Closing the write end
+    reported, and cannot signal the reader (Landlock's signal scope; the reader is in a session
+    of its own, so signals to the kernel's process group miss it too). Closing the write end
     while the kernel still runs is reported by the reader as an attempt of its own."""
     if not path:
         return None
@@ -72,8 +73,12 @@ def _open_report(path: str) -> int | None:
     if pid != 0:
         os.close(read_end)
         return write_end
-    # the reader: never returns; ends when every write end is closed
+    # the reader: never returns; ends when every write end is closed. It leaves the kernel's
+    # process group at once: nbgrader interrupts a cell that runs too long with SIGINT to that
+    # group (and a kernel slow to shut down gets SIGTERM), which would kill the reader and lose
+    # every attempt reported after it.
     try:
+        os.setsid()
         os.close(write_end)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         os.write(fd, (REPORT_OPEN + "\n").encode())

@@ -175,6 +175,24 @@ def test_attempts_are_flagged_for_the_instructor_and_only_said_refused_to_the_le
     assert list(home.iterdir()) == []
 
 
+def test_an_attempt_after_a_cell_that_timed_out_is_still_reported_by_the_kernel(course):
+    """nbgrader interrupts a cell that runs past its timeout with SIGINT to the kernel's process
+    group: the report's reader must not be in that group, or it dies with the interrupt and
+    every later attempt in the kernel goes unreported."""
+    root, home, listener, hits = course
+    c = Course(root)
+    c.release("ch01_digits")
+    nb = learner_notebook("ch01_digits")
+    for source in ["while True:\n    pass\n", hc.probe_home(home)]:
+        nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                            "execution_count": None, "source": source})
+    _hand_in(root, c, "late_1_ch01.ipynb", nb)
+    [o] = c.autograde("ch01_digits", cell_timeout=5, limits=FAST)
+    kernel = [f for f in o.flags if "in the kernel" in f]
+    assert kernel and "x.txt" in kernel[0], o.flags
+    assert list(home.iterdir()) == []
+
+
 def test_the_kernel_reports_attempts_through_a_channel_the_submission_cannot_erase(course):
     """The kernel reports refused attempts to a reader outside the boundary (a pipe); the
     submission cannot remove, rewrite or truncate the report, and closing its end of the
